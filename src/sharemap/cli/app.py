@@ -1,0 +1,21 @@
+"""The `sharemap` command: one sub-command (or group) per capability."""
+
+from __future__ import annotations
+
+import typer
+
+from sharemap.cli import ledger
+
+app = typer.Typer(
+    name="sharemap",
+    help="How local law enforcement and ICE share identity data: ledger, law, trace, simulation, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ledger.register(app)
+
+
+def main() -> None:
+    app()

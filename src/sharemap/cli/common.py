@@ -1,0 +1,76 @@
+"""Shared CLI plumbing: one console, JSON output, and turning SharemapError into an exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from sharemap.errors import SharemapError
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert models, dates, enums and paths into plain JSON values."""
+    if isinstance(value, BaseModel):
+        return to_jsonable(value.model_dump(mode="json"))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+    out = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        out.add_column(col)
+    for row in rows:
+        out.add_row(*["" if v is None else str(v) for v in row])
+    return out
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """Print a SharemapError as one clear line on stderr and exit with its code."""
+    try:
+        yield
+    except SharemapError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.describe()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: run a command body under handle_errors (keeps typer's signature)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with handle_errors():
+            return fn(*args, **kwargs)
+
+    return wrapper
