@@ -45,6 +45,14 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
 
 
+def parse_date(text: str, field: str = "date") -> dt.date:
+    """A YYYY-MM-DD command-line date, or a clear error naming the option."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise SharemapError(f"not a date: {text!r}", field=field, expected="YYYY-MM-DD") from exc
+
+
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
     out = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:

@@ -1,9 +1,387 @@
-"""Ledger commands: build, agreements, agency, stats, update, export, snapshot, moa."""
+"""Ledger commands: build, update, agreements, agency, stats, export, and the snapshot/moa inspectors."""
 
 from __future__ import annotations
 
+import collections
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 import typer
+from rich.progress import Progress
+
+from sharemap import settings
+from sharemap.cli.common import JsonOption, command, console, parse_date, print_json, table
+from sharemap.errors import InputError
+from sharemap.kb.model import ListKind
+from sharemap.ledger import geo, query, store
+from sharemap.ledger.history import agency_key
+from sharemap.ledger.lists import read_list
+from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
+
+DbOption = typer.Option(None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb).")
+DOWNLOAD_TIMEOUT_S = 30
 
 
 def register(app: typer.Typer) -> None:
     """Attach the ledger commands to the top-level app."""
+    for fn in (build, update, agreements, agency, stats, export, snapshot, moa):
+        app.command()(fn)
+
+
+def _parse_folder(folder: Path, quiet: bool) -> tuple[store.BaseData, list[dict[str, str]]]:
+    files, skipped = [], []
+    for sub in ("participating", "pending"):
+        found, skip = snapshot_files(folder / sub) if (folder / sub).exists() else ([], [])
+        files += found
+        skipped += skip
+    if not files:
+        found, skip = snapshot_files(folder)
+        files, skipped = found, skip
+    with Progress(console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task(f"Parsing {len(files)} ICE list files", total=len(files))
+        parsed, unreadable = parse_many(
+            files, settings.cache_dir() / "lists", on_done=lambda n: progress.advance(task, n)
+        )
+    snaps, rows, problems = to_tables(parsed)
+    report = [{"file": s.file_name, "reason": s.reason} for s in [*skipped, *unreadable]]
+    return store.BaseData(snaps, rows, problems), report
+
+
+@command
+def build(
+    from_reference: Path | None = typer.Option(
+        None,
+        "--from-reference",
+        help="Rebuild from ICE's raw list files in this folder (e.g. ../shared/reference/ice-287g) "
+        "instead of the parsed snapshots shipped in the package.",
+    ),
+    write_shipped: bool = typer.Option(False, help="Also rewrite the package's shipped snapshot data."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Build the ledger database (atomically) from the shipped data or from ICE's raw lists."""
+    skipped: list[dict[str, str]] = []
+    if from_reference is not None:
+        base, skipped = _parse_folder(from_reference, quiet=json)
+        origin = f"reference files in {from_reference}"
+    else:
+        base, origin = store.load_shipped(), "parsed snapshots shipped in the package"
+    report = store.build_database(base, db, origin=origin)
+    report.skipped = skipped
+    if write_shipped:
+        store.write_shipped(base)
+    if json:
+        print_json(report.__dict__)
+        return
+    console.print(
+        f"Built [bold]{report.db}[/] from {origin}: {report.snapshots} snapshots, {report.rows:,} list rows, "
+        f"{report.agreements:,} agreements ({report.active:,} in force), {report.agencies:,} agencies "
+        f"({report.unmapped} not placed in a county), {report.pending} pending requests, "
+        f"{report.moa_terms} MOA terms; {len(report.partial)} partial and {report.duplicates} duplicate "
+        f"snapshots; {report.problems} row problems reported (see table snapshot_problems)."
+    )
+    for s in skipped:
+        console.print(f"  skipped {s['file']}: {s['reason']}", highlight=False)
+
+
+def _download(url: str, folder: Path) -> Path:
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "download.xlsx"
+    target = folder / name
+    request = urllib.request.Request(url, headers={"User-Agent": "sharemap (287g ledger)"})
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            target.write_bytes(response.read())
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        raise InputError(f"download failed: {exc}", file=url, expected="a reachable ICE list URL") from exc
+    return target
+
+
+@command
+def update(
+    source: str = typer.Option(..., "--from", help="A list file, a folder of them, or an http(s) URL."),
+    kind: ListKind | None = typer.Option(None, help="Override: participating or pending."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Add new ICE list snapshots to the ledger and recompute the history."""
+    base = store.read_base(db)
+    known = set(zip(base.snapshots["kind"].to_pylist(), base.snapshots["sha256"].to_pylist(), strict=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        if source.startswith(("http://", "https://")):
+            paths = [_download(source, Path(tmp))]
+        elif Path(source).is_dir():
+            paths = snapshot_files(Path(source))[0]
+        else:
+            paths = [Path(source)]
+        parsed = [read_list(p, kind) for p in paths]
+    fresh = [p for p in parsed if (p.kind.value, p.sha256) not in known]
+    added = [{"file": p.file_name, "captured": p.captured, "rows": len(p.rows)} for p in fresh]
+    already = [p.file_name for p in parsed if p not in fresh]
+    if fresh:
+        snaps, rows, problems = to_tables(fresh)
+        base = store.BaseData(
+            pa.concat_tables([base.snapshots, snaps]),
+            pa.concat_tables([base.rows, rows]),
+            pa.concat_tables([base.problems, problems]),
+        )
+        report = store.build_database(base, db, origin="update")
+    result = {"added": added, "already_present": already}
+    if json:
+        print_json(result)
+        return
+    for a in added:
+        console.print(f"added {a['file']} (list of {a['captured']:%Y-%m-%d %H:%M}, {a['rows']} rows)")
+    for name in already:
+        console.print(f"already in the ledger: {name}")
+    if fresh:
+        console.print(f"ledger now has {report.agreements:,} agreements, {report.active:,} in force")
+
+
+def _county_fips(county: str | None) -> str | None:
+    return geo.county_by_name(county).fips if county else None
+
+
+@command
+def agreements(
+    state: str | None = typer.Option(None, help="Two-letter state code, e.g. TX."),
+    county: str | None = typer.Option(None, help='County, e.g. "Harris County, TX" or a FIPS code.'),
+    model: str | None = typer.Option(None, help="JEM, TFM or WSO."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD): agreements in force then."),
+    all_: bool = typer.Option(False, "--all", help="Every agreement ever listed, with its status."),
+    statewide: bool = typer.Option(False, help="With --county: include state agencies of that state."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """List 287(g) agreements, filtered by place, model and date."""
+    with store.connect(db) as con:
+        rows = query.agreements(
+            con,
+            state=geo.state_code(state) if state else None,
+            county_fips=_county_fips(county),
+            model=query.parse_model(model) if model else None,
+            as_of=parse_date(as_of) if as_of else None,
+            include_statewide=statewide,
+            include_inactive=all_,
+        )
+    if json:
+        print_json(rows)
+        return
+    console.print(
+        table(
+            f"{len(rows)} agreements" + (f" in force on {as_of}" if as_of else ""),
+            ["State", "Agency", "Model", "Signed", "First seen", "Last seen", "Status"],
+            [
+                [a.state, a.agency_name, a.model.short, a.signed, a.first_seen, a.last_seen, a.status.value]
+                for a in rows
+            ],
+        )
+    )
+
+
+@command
+def agency(
+    name: str = typer.Argument(..., help="Agency name as ICE lists it (spelling variants are fine)."),
+    state: str | None = typer.Option(None, help="Two-letter state code to disambiguate."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """One agency: its agreements over time, pending requests, MOA terms and sources."""
+    with store.connect(db) as con:
+        found = query.find_agency(con, name, geo.state_code(state) if state else None)
+        detail = query.agency_history(con, found.agency_id)
+    if json:
+        print_json(detail)
+        return
+    ag = detail["agency"]
+    where = (
+        "statewide"
+        if ag.statewide
+        else f"{ag.county_name} (FIPS {ag.county_fips})"
+        if ag.county_fips
+        else f"not placed: {ag.unmapped_reason}"
+    )
+    console.print(f"[bold]{ag.name}[/] — {ag.state}, {ag.kind.value}, {where}")
+    if len(ag.name_variants) > 1:
+        console.print("Also listed as: " + "; ".join(v for v in ag.name_variants if v != ag.name))
+    console.print(
+        table(
+            "287(g) agreements on ICE's lists",
+            ["Model", "Signed", "First seen", "Last seen", "Status", "MOA"],
+            [
+                [a.model.label, a.signed, a.first_seen, a.last_seen, _status(a), a.moa_url or "not published"]
+                for a in detail["agreements"]
+            ],
+        )
+    )
+    if detail["pending"]:
+        console.print(
+            table(
+                "Pending requests",
+                ["Model", "First seen", "Last seen", "Outcome"],
+                [[p["model_short"], p["first_seen"], p["last_seen"], p["status"]] for p in detail["pending"]],
+            )
+        )
+    if detail["moa_terms"]:
+        console.print(
+            table(
+                "Terms read from the agreement PDF",
+                ["Category", "Term", "Value", "Page"],
+                [[t["category"], t["term"], t["value"], t["pages"]] for t in detail["moa_terms"]],
+            )
+        )
+    for s in detail["sources"]:
+        console.print(f"Source: {s['title']} — {s['url']}", highlight=False)
+
+
+def _status(a: Any) -> str:
+    if a.status.value == "active":
+        return "in force"
+    if a.status.value == "superseded":
+        return f"superseded (last seen {a.last_seen})"
+    return f"ended (off the list by {a.ended_on})"
+
+
+@command
+def stats(
+    by: str | None = typer.Option(None, help="Group by: state, model or quarter."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD) for state/model counts."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """National summary of agreements, or counts by state, model or quarter."""
+    with store.connect(db) as con:
+        if by is None:
+            summary = query.national_summary(con)
+            by_model = query.stats(con, "model")
+        else:
+            rows = query.stats(con, by, parse_date(as_of) if as_of else None)
+    if by is not None:
+        if json:
+            print_json(rows)
+        elif rows:
+            console.print(table(f"Agreements by {by}", list(rows[0]), [list(r.values()) for r in rows]))
+        return
+    if json:
+        print_json(summary | {"models": by_model})
+        return
+    m = summary["by_model"]
+    console.print(
+        f"[bold]287(g) agreements in force[/] on ICE's list of {summary['list_date']}: "
+        f"[bold]{summary['agreements_in_force']:,}[/] (Jail Enforcement Model {m['JEM']:,}, "
+        f"Task Force Model {m['TFM']:,}, Warrant Service Officer {m['WSO']:,}) held by "
+        f"{summary['agencies']:,} agencies in {len(summary['states'])} states and territories."
+    )
+    console.print(
+        f"History: {summary['participating_snapshots']} participating and {summary['pending_snapshots']} "
+        f"pending list snapshots since {summary['history_from']}; {summary['agreements_ever_listed']:,} "
+        f"agreements ever listed, {summary['ended']} ended, {summary['superseded']} superseded; "
+        f"{summary['pending_now']} agency requests pending; {summary['unmapped_agencies']} agencies not "
+        "placed in a county (listed in `sharemap export` table agencies)."
+    )
+    console.print(
+        table(None, ["Model", "Agreements", "Agencies"], [[r["model"], r["total"], r["agencies"]] for r in by_model])
+    )
+
+
+@command
+def export(
+    out: Path = typer.Option(Path("sharemap-export"), help="Folder to write to."),
+    fmt: str = typer.Option("parquet,csv", "--format", help="Comma-separated: parquet, csv."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Export every table to Parquet and CSV."""
+    written = store.export(db, out, tuple(f.strip() for f in fmt.split(",") if f.strip()))
+    if json:
+        print_json([str(p) for p in written])
+    else:
+        console.print(f"wrote {len(written)} files to {out}")
+
+
+@command
+def snapshot(
+    file: Path = typer.Argument(..., help="One ICE list file (.xlsx or .csv)."),
+    kind: ListKind | None = typer.Option(None, help="Override: participating or pending."),
+    json: bool = JsonOption,
+) -> None:
+    """Inspect one ICE list file without touching the database: date, rows, counts, anomalies."""
+    parsed = read_list(file, kind)
+    per_model = collections.Counter(r.model.short if r.model else "none" for r in parsed.rows)
+    names = {(r.state, r.agency) for r in parsed.rows}
+    merged = {agency_key(r.state, r.agency) for r in parsed.rows}
+    info = {
+        "file": parsed.file_name,
+        "kind": parsed.kind,
+        "format": parsed.source_format,
+        "captured": parsed.captured,
+        "date_source": parsed.date_source,
+        "name_date": parsed.name_date,
+        "workbook_saved": parsed.saved_at,
+        "rows": len(parsed.rows),
+        "blank_rows": parsed.blank_rows,
+        "by_model": dict(per_model),
+        "distinct_agency_names": len(names),
+        "distinct_agencies": len(merged),
+        "states": sorted({r.state for r in parsed.rows}),
+        "columns": parsed.columns,
+        "anomalies": parsed.anomalies,
+        "row_problems": [p.__dict__ for p in parsed.problems],
+        "sha256": parsed.sha256,
+    }
+    if json:
+        print_json(info)
+        return
+    console.print(
+        f"[bold]{parsed.file_name}[/]: {parsed.kind.value} list of {parsed.captured:%Y-%m-%d %H:%M} "
+        f"(from {parsed.date_source}); format: {parsed.source_format}"
+    )
+    console.print(
+        f"{len(parsed.rows):,} rows ({parsed.blank_rows} blank rows ignored); "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(per_model.items()))
+        + f"; {len(names):,} distinct agency names, {len(merged):,} agencies after merging spelling "
+        f"variants; {len(info['states'])} states and territories"  # type: ignore[arg-type]
+    )
+    for a in parsed.anomalies:
+        console.print(f"[yellow]anomaly:[/] {a}", highlight=False)
+    for p in parsed.problems:
+        console.print(f"[yellow]row {p.row}[/] {p.field} {p.value!r}: {p.problem}", highlight=False)
+
+
+@command
+def moa(
+    file: Path = typer.Argument(..., help="One 287(g) memorandum of agreement (PDF)."),
+    json: bool = JsonOption,
+) -> None:
+    """Inspect one MOA PDF without touching the database: the terms read from it, with pages."""
+    from sharemap.ledger.moa import read_moa
+
+    terms = read_moa(file)
+    if json:
+        print_json(terms)
+        return
+    _print_moa(terms)
+
+
+def _print_moa(terms: Any) -> None:
+    from sharemap.ledger.moa import terms_to_rows
+
+    rows = terms_to_rows([terms])
+    head = rows[0] if rows else {}
+    console.print(f"[bold]{file_label(terms)}[/] — status: {getattr(terms, 'status', '')}")
+    if head:
+        console.print(
+            table(
+                None,
+                ["Category", "Term", "Value", "Pages", "Evidence"],
+                [[r["category"], r["term"], r["value"], r["pages"], r.get("snippet", "")] for r in rows],
+            )
+        )
+
+
+def file_label(terms: Any) -> str:
+    return str(getattr(terms, "file", getattr(terms, "file_name", "agreement")))
+

@@ -1,0 +1,548 @@
+"""Read one ICE 287(g) list file (participating or pending) in any of the formats ICE has used.
+
+Formats seen 2021-2026: tables parsed from web captures (STATE, LAW ENFORCEMENT AGENCY, SUPPORT
+TYPE, SIGNED, MOA with the URL as text), ICE's 2025 workbooks (adding TYPE, later COUNTY and
+ADDENDUM, with the MOA only as a cell hyperlink), pending lists (no SIGNED), and CSV exports of any
+of these. The reader finds columns by header name, so column order does not matter.
+
+The snapshot date comes from the file name and is checked against the content (latest signed
+date, the workbook's own save time); disagreements are corrected only when the content proves the
+name wrong, and are always reported as anomalies.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import us
+from rapidfuzz import fuzz, process
+
+from sharemap.errors import InputError
+from sharemap.kb.model import ListKind, Model287g
+from sharemap.ledger.geo import state_code
+
+PARSER_VERSION = 3
+"""Bump when parsing changes, so cached parses are not reused."""
+
+_MODEL_WORDS: dict[str, Model287g] = {
+    "jail enforcement model": Model287g.JEM,
+    "jail enforcement": Model287g.JEM,
+    "jem": Model287g.JEM,
+    "task force model": Model287g.TFM,
+    "task force": Model287g.TFM,
+    "task force officer": Model287g.TFM,
+    "tfm": Model287g.TFM,
+    "warrant service officer": Model287g.WSO,
+    "warrant service officer model": Model287g.WSO,
+    "warrant service": Model287g.WSO,
+    "wso": Model287g.WSO,
+}
+
+_HEADERS = {
+    "STATE": "state",
+    "LAW ENFORCEMENT AGENCY": "agency",
+    "AGENCY": "agency",
+    "TYPE": "type",
+    "COUNTY": "county",
+    "SUPPORT TYPE": "support_type",
+    "MODEL": "support_type",
+    "SIGNED": "signed",
+    "DATE SIGNED": "signed",
+    "MOA": "moa",
+    "ADDENDUM": "addendum",
+}
+
+_STATE_NAMES = [s.name.upper() for s in us.states.STATES_AND_TERRITORIES] + ["DISTRICT OF COLUMBIA"]
+
+_TIME_OF_DAY = {"am": dt.time(9, 0), "mid": dt.time(12, 0), "pm": dt.time(17, 0), "": dt.time(12, 0)}
+
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y-%m-%d %H:%M:%S",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%m-%d-%Y",
+)
+
+_STAMP = re.compile(r"-(\d{14})$")
+_DAY = re.compile(r"(?P<digits>\d{8,9})(?P<tod>am|pm|mid)?(?P<suffix>.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One agreement (or pending request) row as ICE listed it, cleaned but not interpreted."""
+
+    row: int
+    state: str
+    state_raw: str
+    agency: str
+    ice_type: str | None
+    county: str | None
+    model: Model287g | None
+    signed: dt.date | None
+    moa_url: str | None
+    moa_text: str | None
+    addendum_url: str | None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that could not be read completely: reported, never silently dropped."""
+
+    row: int
+    field: str
+    value: str
+    problem: str
+
+
+@dataclass
+class ParsedList:
+    """One snapshot file, parsed."""
+
+    kind: ListKind
+    file_name: str
+    sha256: str
+    captured: dt.datetime
+    date_source: str
+    name_date: dt.date | None
+    saved_at: dt.datetime | None
+    rows: list[ListRow]
+    problems: list[RowProblem] = field(default_factory=list)
+    anomalies: list[str] = field(default_factory=list)
+    blank_rows: int = 0
+    columns: list[str] = field(default_factory=list)
+    source_format: str = ""
+
+    @property
+    def snapshot_id(self) -> str:
+        return f"{self.kind.value}:{self.captured:%Y-%m-%dT%H%M}:{self.sha256[:8]}"
+
+
+NOT_SNAPSHOTS = re.compile(r"^(combined_result|final_combined|leftover_)", re.IGNORECASE)
+
+
+def list_kind(path: Path) -> ListKind:
+    """Participating or pending, from the file name (or its folder)."""
+    name = path.name.lower()
+    if name.startswith("pending") or path.parent.name.lower() == "pending":
+        return ListKind.PENDING
+    if name.startswith("participating") or path.parent.name.lower() == "participating":
+        return ListKind.PARTICIPATING
+    raise InputError(
+        "cannot tell whether this is a participating or a pending list",
+        file=path,
+        expected="a file name starting with 'participating' or 'pending'",
+    )
+
+
+def is_snapshot_file(path: Path) -> bool:
+    """True for ICE list files; False for the collector's merged files and scripts."""
+    return path.suffix.lower() in {".xlsx", ".csv"} and not NOT_SNAPSHOTS.match(path.name)
+
+
+def date_from_name(name: str) -> tuple[dt.datetime | None, list[str]]:
+    """Capture time from a file name, with anomalies (typos, copies, no date)."""
+    stem = Path(name).stem
+    notes: list[str] = []
+    if m := _STAMP.search(stem):
+        return dt.datetime.strptime(m.group(1), "%Y%m%d%H%M%S"), notes
+    tail = re.sub(r"^[A-Za-z]+", "", stem)
+    m = _DAY.match(tail)
+    if not m:
+        return None, [f"file name {name!r} carries no date"]
+    digits, tod, suffix = m.group("digits"), (m.group("tod") or "").lower(), m.group("suffix").strip()
+    day = _mmddyyyy(digits)
+    if day is None and len(digits) == 9:
+        fixes = {d for i in range(9) if (d := _mmddyyyy(digits[:i] + digits[i + 1 :])) is not None}
+        if len(fixes) == 1:
+            day = fixes.pop()
+            notes.append(f"file name date {digits!r} has a typo; read as {day.isoformat()}")
+    if day is None:
+        return None, [f"file name {name!r} has an unreadable date {digits!r}"]
+    captured = dt.datetime.combine(day, _TIME_OF_DAY[tod])
+    if suffix:
+        # "pm2", "pm_b", "pmB", "pm copy": a later or duplicate save the same day; keep it ordered after.
+        captured += dt.timedelta(minutes=1 + len(suffix))
+        notes.append(f"file name has the extra suffix {suffix!r}")
+    return captured, notes
+
+
+def _mmddyyyy(digits: str) -> dt.date | None:
+    if len(digits) != 8:
+        return None
+    try:
+        return dt.datetime.strptime(digits, "%m%d%Y").date()
+    except ValueError:
+        return None
+
+
+def unwrap_url(url: str | None) -> str | None:
+    """The original address behind web-archive and mail-safety redirects, tidied."""
+    if not url:
+        return None
+    url = url.strip()
+    for _ in range(3):
+        parts = urlsplit(url)
+        host = parts.netloc.lower()
+        if host.endswith("safelinks.protection.outlook.com") or host.startswith("urldefense"):
+            target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("u")
+            if target:
+                url = unquote(target[0])
+                continue
+            if m := re.search(r"__(https?://.+?)__", url):
+                url = m.group(1)
+                continue
+        if host == "web.archive.org" and (m := re.search(r"/web/\d+[a-z_]*/(https?://.+)$", url)):
+            url = m.group(1)
+            continue
+        break
+    url = url.replace(" ", "%20")
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+def model_from_text(text: str | None) -> Model287g | None:
+    """The model a SUPPORT TYPE cell names, tolerating ICE's misspellings ("Warrant Services Officer")."""
+    if not text:
+        return None
+    key = re.sub(r"\s+", " ", text.replace("(", " ").replace(")", " ")).strip().lower()
+    if key in _MODEL_WORDS:
+        return _MODEL_WORDS[key]
+    best = process.extractOne(key, list(_MODEL_WORDS), scorer=fuzz.ratio, score_cutoff=90)
+    return _MODEL_WORDS[best[0]] if best else None
+
+
+_GLUED_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})(\d{4})$")
+
+
+def repair_date(text: str) -> dt.date | None:
+    """Dates with a missing separator ("05/082025", "7/72025") as ICE typed them."""
+    if m := _GLUED_DATE.match(text.strip()):
+        try:
+            return dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+        except ValueError:
+            return None
+    return None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A signed date from a cell: a date, a datetime, or text in the forms ICE has used."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in (
+        "%Y-%m-%d",
+        "%m/%d/%Y",
+        "%m/%d/%y",
+        "%Y-%m-%d %H:%M:%S",
+        "%B %d, %Y",
+        "%b %d, %Y",
+        "%m-%d-%Y",
+    ):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_list(path: str | Path, kind: ListKind | None = None) -> ParsedList:
+    """Parse one ICE list file (.xlsx or .csv). Raises InputError naming the file when it is not one."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    data = path.read_bytes()
+    if not data:
+        raise InputError("file is empty", file=path, expected="an ICE 287(g) list (.xlsx or .csv)")
+    kind = kind or list_kind(path)
+    if path.suffix.lower() == ".csv":
+        table, saved_at = _csv_cells(path, data), None
+    elif zipfile.is_zipfile(io.BytesIO(data)):
+        table, saved_at = _xlsx_cells(path, data)
+    else:
+        raise InputError(
+            "not a readable Excel workbook (not a zip container)",
+            file=path,
+            expected="an .xlsx workbook or a UTF-8 .csv of ICE's 287(g) list",
+        )
+    parsed = _parse_table(path, kind, table)
+    parsed.sha256 = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() == ".csv":
+        parsed.source_format = "csv"
+    elif path.name.startswith("ParticipatingEntities"):
+        # Tables rebuilt from web captures of ICE's page: the workbook's save time is the collector's.
+        parsed.source_format = "web capture table"
+    else:
+        parsed.source_format = "ICE workbook"
+        parsed.saved_at = saved_at
+    _settle_date(parsed)
+    return parsed
+
+
+Cell = tuple[Any, str | None]
+"""A cell's value and its hyperlink target, if any."""
+
+
+def _xlsx_cells(path: Path, data: bytes) -> tuple[list[list[list[Cell]]], dt.datetime | None]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InputError(
+            f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})",
+            file=path,
+            expected="an .xlsx workbook of ICE's 287(g) list",
+        ) from exc
+    sheets = []
+    for ws in wb.worksheets:
+        rows = [
+            [(c.value, c.hyperlink.target if c.hyperlink is not None else None) for c in r]
+            for r in ws.iter_rows()
+        ]
+        sheets.append(rows)
+    modified = wb.properties.modified
+    return sheets, modified if isinstance(modified, dt.datetime) else None
+
+
+def _csv_cells(path: Path, data: bytes) -> list[list[list[Cell]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} cannot be decoded",
+            file=path,
+            row=line,
+            expected="a UTF-8 encoded CSV (re-save it as UTF-8; Latin-1/Windows-1252 is not accepted)",
+        ) from exc
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel()  # type: ignore[assignment]
+    rows = [[(v, None) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
+    return [rows]
+
+
+def _norm_header(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip().upper()
+
+
+def _find_header(sheet: list[list[Cell]]) -> int | None:
+    for i, row in enumerate(sheet[:15]):
+        names = {_norm_header(v) for v, _ in row}
+        if "LAW ENFORCEMENT AGENCY" in names or ("AGENCY" in names and "STATE" in names):
+            return i
+    return None
+
+
+def _parse_table(path: Path, kind: ListKind, sheets: list[list[list[Cell]]]) -> ParsedList:
+    chosen = next(((s, h) for s in sheets if (h := _find_header(s)) is not None), None)
+    if chosen is None:
+        raise InputError(
+            "no sheet has a header row naming the agency column",
+            file=path,
+            field="LAW ENFORCEMENT AGENCY",
+            expected="a header with STATE, LAW ENFORCEMENT AGENCY and SUPPORT TYPE",
+        )
+    sheet, header_at = chosen
+    header = [_norm_header(v) for v, _ in sheet[header_at]]
+    columns = _map_columns(path, kind, header, sheet[header_at + 1 :])
+    if "state" not in columns:
+        raise InputError(
+            "no STATE column in the header",
+            file=path,
+            row=header_at + 1,
+            field="STATE",
+            expected=f"a STATE column beside {', '.join(h for h in header if h)}",
+        )
+    parsed = ParsedList(
+        kind=kind,
+        file_name=path.name,
+        sha256="",
+        captured=dt.datetime.min,
+        date_source="",
+        name_date=None,
+        saved_at=None,
+        rows=[],
+        columns=[h for h in header if h],
+    )
+    for offset, raw in enumerate(sheet[header_at + 1 :]):
+        rownum = header_at + 2 + offset
+        cells = {name: raw[i] if i < len(raw) else (None, None) for name, i in columns.items()}
+        if all(_text(v) is None for v, _ in raw):
+            parsed.blank_rows += 1
+            continue
+        row = _parse_row(parsed, rownum, cells, kind)
+        if row is not None:
+            parsed.rows.append(row)
+    if not parsed.rows and kind is ListKind.PENDING:
+        parsed.anomalies.append("the pending list has a header but no rows (ICE listed no pending agencies)")
+    elif not parsed.rows:
+        raise InputError(
+            "the list has a header but no agency rows",
+            file=path,
+            expected="at least one row naming a law-enforcement agency",
+        )
+    return parsed
+
+
+def _map_columns(path: Path, kind: ListKind, header: list[str], body: list[list[Cell]]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    types: list[int] = []
+    for i, name in enumerate(header):
+        key = _HEADERS.get(name)
+        if key == "type":
+            types.append(i)
+        elif key and key not in columns:
+            columns[key] = i
+    # One pending list has two TYPE columns and no SUPPORT TYPE: the one holding model names is it.
+    for i in types:
+        values = [_text(r[i][0]) for r in body[:50] if i < len(r)]
+        looks_like_model = sum(model_from_text(v) is not None for v in values if v) > len(values) / 2
+        if looks_like_model and "support_type" not in columns:
+            columns["support_type"] = i
+        elif "type" not in columns:
+            columns["type"] = i
+    if "agency" not in columns:
+        raise InputError("no agency column", file=path, field="LAW ENFORCEMENT AGENCY")
+    if "support_type" not in columns:
+        raise InputError(
+            "no SUPPORT TYPE column in the header",
+            file=path,
+            field="SUPPORT TYPE",
+            expected="a column naming the 287(g) model of each agreement",
+        )
+    return columns
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text or None
+
+
+def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: ListKind) -> ListRow | None:
+    def problem(fieldname: str, value: Any, why: str) -> None:
+        parsed.problems.append(RowProblem(rownum, fieldname, "" if value is None else str(value), why))
+
+    agency = _text(cells["agency"][0])
+    state_raw = _text(cells["state"][0])
+    if agency is None:
+        problem("LAW ENFORCEMENT AGENCY", None, "row has values but no agency name; row skipped")
+        return None
+    if state_raw is None:
+        problem("STATE", None, "no state; row skipped")
+        return None
+    try:
+        state = state_code(state_raw)
+    except InputError:
+        guess = process.extractOne(state_raw.upper(), _STATE_NAMES, scorer=fuzz.ratio, score_cutoff=90)
+        if guess is None:
+            problem("STATE", state_raw, "not a US state or territory; row skipped")
+            return None
+        state = state_code(guess[0])
+        problem("STATE", state_raw, f"misspelt state; read as {state}")
+    support = _text(cells["support_type"][0])
+    model = model_from_text(support)
+    if model is None and kind is ListKind.PARTICIPATING:
+        problem("SUPPORT TYPE", support, "not a 287(g) model name; row skipped")
+        return None
+    if model is None and support is not None:
+        problem("SUPPORT TYPE", support, "not a 287(g) model name; kept without a model")
+    signed = None
+    if "signed" in cells:
+        raw_signed = cells["signed"][0]
+        try:
+            signed = parse_date(raw_signed)
+        except ValueError:
+            signed = repair_date(str(raw_signed))
+            if signed is None:
+                problem("SIGNED", raw_signed, "not a date; kept without a signed date")
+            else:
+                problem("SIGNED", raw_signed, f"date typed without a separator; read as {signed}")
+        if signed is not None and signed.year > 2100:
+            fixed = signed.replace(year=2000 + signed.year % 100)
+            problem("SIGNED", raw_signed, f"year {signed.year} is a typo; read as {fixed}")
+            signed = fixed
+    moa_value, moa_link = cells.get("moa", (None, None))
+    moa_text = _text(moa_value)
+    moa_url = unwrap_url(moa_link) or unwrap_url(moa_text)
+    add_value, add_link = cells.get("addendum", (None, None))
+    addendum = unwrap_url(add_link) or unwrap_url(_text(add_value))
+    return ListRow(
+        row=rownum,
+        state=state,
+        state_raw=state_raw,
+        agency=agency,
+        ice_type=_text(cells["type"][0]) if "type" in cells else None,
+        county=_text(cells["county"][0]) if "county" in cells else None,
+        model=model,
+        signed=signed,
+        moa_url=moa_url,
+        moa_text=None if moa_url else moa_text,
+        addendum_url=addendum,
+    )
+
+
+def _settle_date(parsed: ParsedList) -> None:
+    """Set `captured` from the file name, checked against the latest signed date and save time."""
+    captured, notes = date_from_name(parsed.file_name)
+    parsed.anomalies.extend(notes)
+    parsed.name_date = captured.date() if captured else None
+    latest_signed = max((r.signed for r in parsed.rows if r.signed), default=None)
+    saved = parsed.saved_at
+    if captured is None:
+        if saved is None:
+            raise InputError(
+                "no date in the file name and no save time in the workbook",
+                file=parsed.file_name,
+                expected="a file name like participatingAgencies05182026am.xlsx",
+            )
+        parsed.captured, parsed.date_source = saved, "workbook save time (no date in file name)"
+        return
+    parsed.captured, parsed.date_source = captured, "file name"
+    evidence = []
+    if latest_signed and latest_signed > captured.date():
+        evidence.append(f"agreements signed up to {latest_signed}")
+    if saved is not None and (saved.date() - captured.date()).days > 1:
+        evidence.append(f"workbook saved {saved:%Y-%m-%d}")
+    if not evidence:
+        return
+    said = f"file name says {captured.date()} but the content is later ({', '.join(evidence)})"
+    fixed = _year_fix(captured, latest_signed, saved)
+    if fixed is None:
+        parsed.anomalies.append(f"{said}; the file name's date is kept")
+        return
+    parsed.anomalies.append(f"{said}; dated {fixed.date()} instead")
+    parsed.captured, parsed.date_source = fixed, "file name, year corrected from content"
+
+
+def _year_fix(
+    captured: dt.datetime, latest_signed: dt.date | None, saved: dt.datetime | None
+) -> dt.datetime | None:
+    """A name dated a year early (January lists named for the previous year) is moved a year on."""
+    later = captured.replace(year=captured.year + 1)
+    signed_fits = latest_signed is None or latest_signed <= later.date()
+    if signed_fits and (saved is None or abs((saved - later).days) <= 3):
+        return later
+    return None

@@ -1,0 +1,184 @@
+"""Parse many ICE list files at once: in parallel, cached by content hash, as Arrow tables.
+
+The parsed rows of every snapshot are the base data of the ledger: the package ships them as
+Parquet, and the history is always recomputed from them, so a build is reproducible from the files
+in the repository alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from sharemap.errors import InputError
+from sharemap.kb.model import ListKind, Model287g
+from sharemap.ledger.lists import PARSER_VERSION, ListRow, ParsedList, is_snapshot_file, read_list
+from sharemap.runner import run_tasks
+
+SNAPSHOT_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("kind", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("captured", pa.timestamp("s")),
+        ("date_source", pa.string()),
+        ("name_date", pa.date32()),
+        ("saved_at", pa.timestamp("s")),
+        ("source_format", pa.string()),
+        ("rows", pa.int32()),
+        ("blank_rows", pa.int32()),
+        ("columns", pa.list_(pa.string())),
+        ("anomalies", pa.list_(pa.string())),
+    ]
+)
+
+ROW_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("row", pa.int32()),
+        ("state", pa.string()),
+        ("state_raw", pa.string()),
+        ("agency", pa.string()),
+        ("ice_type", pa.string()),
+        ("county", pa.string()),
+        ("model", pa.string()),
+        ("signed", pa.date32()),
+        ("moa_url", pa.string()),
+        ("moa_text", pa.string()),
+        ("addendum_url", pa.string()),
+    ]
+)
+
+PROBLEM_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("file_name", pa.string()),
+        ("row", pa.int32()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+        ("problem", pa.string()),
+    ]
+)
+
+
+@dataclasses.dataclass
+class Skipped:
+    """A file in a snapshot folder that is not an ICE list, or could not be read."""
+
+    file_name: str
+    reason: str
+
+
+def snapshot_files(folder: Path) -> tuple[list[Path], list[Skipped]]:
+    """ICE list files under `folder` (recursively), and the other files with why they are skipped."""
+    if not folder.exists():
+        raise InputError("folder not found", file=folder, expected="a folder of ICE 287(g) list files")
+    files, skipped = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if is_snapshot_file(path):
+            files.append(path)
+        else:
+            skipped.append(
+                Skipped(path.name, "not an ICE list snapshot (a merged file, script or other type)")
+            )
+    return files, skipped
+
+
+def _cache_key(data: bytes, kind: ListKind) -> str:
+    return f"v{PARSER_VERSION}-{kind.value}-{hashlib.sha256(data).hexdigest()}"
+
+
+def parse_cached(path: Path, cache: Path | None) -> ParsedList:
+    """read_list, memoised on disk by the file's content hash and the parser version."""
+    from sharemap.ledger.lists import list_kind
+
+    kind = list_kind(path)
+    if cache is None:
+        return read_list(path, kind)
+    entry = cache / f"{_cache_key(path.read_bytes(), kind)}-{path.name}.pkl"
+    if entry.exists():
+        parsed: ParsedList = pickle.loads(entry.read_bytes())
+        return parsed
+    parsed = read_list(path, kind)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(parsed))
+    tmp.replace(entry)
+    return parsed
+
+
+def _parse_task(task: tuple[str, str | None]) -> ParsedList | Skipped:
+    path, cache = Path(task[0]), Path(task[1]) if task[1] else None
+    try:
+        return parse_cached(path, cache)
+    except InputError as exc:
+        return Skipped(path.name, exc.describe())
+
+
+def parse_many(
+    paths: Sequence[Path],
+    cache: Path | None,
+    workers: int | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> tuple[list[ParsedList], list[Skipped]]:
+    """Parse files in parallel; unreadable files are returned as Skipped, never dropped silently."""
+    tasks = [(str(p), str(cache) if cache else None) for p in paths]
+    results = run_tasks(_parse_task, tasks, engine="local", workers=workers, on_done=on_done)
+    parsed = [r for r in results if isinstance(r, ParsedList)]
+    skipped = [r for r in results if isinstance(r, Skipped)]
+    return parsed, skipped
+
+
+def to_tables(parsed: Sequence[ParsedList]) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Snapshots, rows and row problems as Arrow tables (the shipped base data)."""
+    snaps, rows, problems = [], [], []
+    for p in sorted(parsed, key=lambda p: (p.kind.value, p.captured, p.file_name)):
+        sid = p.snapshot_id
+        snaps.append(
+            {
+                "snapshot_id": sid,
+                "kind": p.kind.value,
+                "file_name": p.file_name,
+                "sha256": p.sha256,
+                "captured": p.captured,
+                "date_source": p.date_source,
+                "name_date": p.name_date,
+                "saved_at": p.saved_at,
+                "source_format": p.source_format,
+                "rows": len(p.rows),
+                "blank_rows": p.blank_rows,
+                "columns": p.columns,
+                "anomalies": p.anomalies,
+            }
+        )
+        for r in p.rows:
+            row = dataclasses.asdict(r)
+            row["model"] = r.model.value if r.model else None
+            rows.append({"snapshot_id": sid, **row})
+        for q in p.problems:
+            problems.append({"snapshot_id": sid, "file_name": p.file_name, **dataclasses.asdict(q)})
+    return (
+        pa.Table.from_pylist(snaps, SNAPSHOT_SCHEMA),
+        pa.Table.from_pylist(rows, ROW_SCHEMA),
+        pa.Table.from_pylist(problems, PROBLEM_SCHEMA),
+    )
+
+
+def rows_from_table(table: pa.Table) -> dict[str, list[ListRow]]:
+    """Arrow rows back to ListRow, grouped by snapshot id (for the history)."""
+    fields = [f.name for f in dataclasses.fields(ListRow)]
+    columns = [table.column(name).to_pylist() for name in fields]
+    models = {m.value: m for m in Model287g}
+    model_at = fields.index("model")
+    out: dict[str, list[ListRow]] = {}
+    for sid, values in zip(table.column("snapshot_id").to_pylist(), zip(*columns, strict=True), strict=True):
+        row = list(values)
+        row[model_at] = models.get(row[model_at]) if row[model_at] else None
+        out.setdefault(sid, []).append(ListRow(*row))
+    return out

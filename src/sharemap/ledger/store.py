@@ -1,0 +1,359 @@
+"""The ledger database: built from parsed snapshots into DuckDB, atomically, and exported.
+
+A build writes a new database file beside the target and renames it into place only when every
+table is written, so a failed build leaves the previous database untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sharemap import settings
+from sharemap.errors import InputError, StoreError
+from sharemap.kb.model import ListKind
+from sharemap.ledger import geo
+from sharemap.ledger.history import (
+    AgreementHistory,
+    History,
+    PendingHistory,
+    SnapshotMeta,
+    build_history,
+)
+from sharemap.ledger.snapshots import PROBLEM_SCHEMA, ROW_SCHEMA, SNAPSHOT_SCHEMA, rows_from_table
+
+SHIPPED_DIR = settings.DATA_DIR / "ledger"
+SHIPPED_FILES = {
+    "snapshots": "snapshots.parquet",
+    "snapshot_rows": "snapshot_rows.parquet",
+    "snapshot_problems": "snapshot_problems.parquet",
+}
+
+TABLES = (
+    "snapshots",
+    "snapshot_rows",
+    "snapshot_problems",
+    "agencies",
+    "agreements",
+    "agreement_snapshots",
+    "pending",
+    "moa_terms",
+    "counties",
+    "sources",
+    "build_info",
+)
+
+ICE_LIST_SOURCE = {
+    "source_id": "ice-287g-lists",
+    "title": "ICE, Delegation of Immigration Authority Section 287(g): participating and pending agencies",
+    "url": "https://www.ice.gov/identify-and-arrest/287g",
+    "date": None,
+    "publisher": "U.S. Immigration and Customs Enforcement",
+    "note": "Snapshots 2021-01-13 to 2026-05-18 collected by GitHub RelevantResearch/287g-DetentionData "
+    "(commit 4f9d1c35b402db277e61c03bc85f8230713c4f3b); see data/ledger/PROVENANCE.md",
+}
+
+
+@dataclass
+class BaseData:
+    """The parsed snapshots a build starts from."""
+
+    snapshots: pa.Table
+    rows: pa.Table
+    problems: pa.Table
+
+
+@dataclass
+class BuildReport:
+    db: Path
+    snapshots: int
+    rows: int
+    agreements: int
+    active: int
+    agencies: int
+    unmapped: int
+    pending: int
+    partial: list[str]
+    duplicates: int
+    problems: int
+    moa_terms: int
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def load_shipped() -> BaseData:
+    """The parsed snapshots shipped in the package."""
+    try:
+        tables = {name: pq.read_table(SHIPPED_DIR / fname) for name, fname in SHIPPED_FILES.items()}
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise StoreError(f"shipped ledger data missing or unreadable: {exc}", file=SHIPPED_DIR) from exc
+    return BaseData(tables["snapshots"], tables["snapshot_rows"], tables["snapshot_problems"])
+
+
+def write_shipped(base: BaseData, folder: Path = SHIPPED_DIR) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in (("snapshots", base.snapshots), ("snapshot_rows", base.rows)):
+        _atomic_parquet(table, folder / SHIPPED_FILES[name])
+    _atomic_parquet(base.problems, folder / SHIPPED_FILES["snapshot_problems"])
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)
+
+
+def history_of(base: BaseData) -> History:
+    metas = [
+        SnapshotMeta(r["snapshot_id"], ListKind(r["kind"]), r["captured"], r["rows"], r["sha256"])
+        for r in base.snapshots.select(["snapshot_id", "kind", "captured", "rows", "sha256"]).to_pylist()
+    ]
+    return build_history(metas, rows_from_table(base.rows))
+
+
+def _agencies(history: History) -> list[dict[str, Any]]:
+    """One row per agency, placed on the map from its latest signed row (else its latest pending row)."""
+    records: dict[str, list[AgreementHistory | PendingHistory]] = defaultdict(list)
+    for rec in [*history.agreements, *history.pending]:
+        records[rec.agency_key].append(rec)
+    rows = []
+    for key, recs in sorted(records.items()):
+        signed = [r for r in recs if isinstance(r, AgreementHistory)]
+        row = max(signed or recs, key=lambda r: r.last_seen).latest
+        variants = list(dict.fromkeys(n for r in recs for n in r.agency_names))
+        place = geo.locate(row.agency, row.state, row.ice_type, row.county)
+        rows.append(
+            {
+                "agency_id": key,
+                "name": row.agency,
+                "kind": place.kind.value,
+                "state": row.state,
+                "county_fips": place.county_fips,
+                "county_name": place.county_name,
+                "statewide": place.statewide,
+                "ice_type": row.ice_type,
+                "ice_county": row.county,
+                "geo_method": place.method,
+                "unmapped_reason": None if place.mapped else place.reason,
+                "geo_note": place.note,
+                "spans_counties": list(place.spans_counties),
+                "name_variants": variants,
+            }
+        )
+    return rows
+
+
+def _agreement_rows(history: History, agencies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for a in history.agreements:
+        ag = agencies[a.agency_key]
+        out.append(
+            {
+                "agreement_id": a.agreement_id,
+                "agency_id": a.agency_key,
+                "agency_name": ag["name"],
+                "state": a.state,
+                "county_fips": ag["county_fips"],
+                "program": "287(g)",
+                "model": a.model.value,
+                "model_short": a.model.short,
+                "signed": a.signed,
+                "moa_url": a.moa_url,
+                "addendum_url": a.addendum_url,
+                "status": a.status.value,
+                "first_seen": a.first_seen,
+                "last_seen": a.last_seen,
+                "ended_on": a.ended_on,
+                "superseded_by": a.superseded_by,
+                "snapshot_count": len(a.snapshot_ids),
+            }
+        )
+    return out
+
+
+def _pending_rows(history: History, agencies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "pending_id": p.pending_id,
+            "agency_id": p.agency_key,
+            "agency_name": agencies[p.agency_key]["name"],
+            "state": p.state,
+            "county_fips": agencies[p.agency_key]["county_fips"],
+            "model": p.model.value if p.model else None,
+            "model_short": p.model.short if p.model else None,
+            "status": p.status,
+            "first_seen": p.first_seen,
+            "last_seen": p.last_seen,
+            "snapshot_count": len(p.snapshot_ids),
+            "signed_agreement_id": p.signed_agreement_id,
+            "signed_first_seen": p.signed_first_seen,
+        }
+        for p in history.pending
+    ]
+
+
+def _moa_rows() -> list[dict[str, Any]]:
+    """MOA terms shipped with the package (read from the agreement PDFs), one row per term."""
+    try:
+        from sharemap.ledger import moa
+    except ImportError:  # pragma: no cover - the MOA reader is part of the package
+        return []
+    return moa.terms_to_rows(moa.load_shipped_moa_terms())
+
+
+def _counties() -> list[dict[str, Any]]:
+    return [c.model_dump() for c in geo.counties()]
+
+
+def build_database(base: BaseData, db: Path | None = None, origin: str = "shipped") -> BuildReport:
+    """Compute the history and write every table to a new DuckDB file, then swap it into place."""
+    db = db or settings.db_path()
+    history = history_of(base)
+    agencies = _agencies(history)
+    by_key = {a["agency_id"]: a for a in agencies}
+    partial, duplicates = history.partial, history.duplicates
+    snapshots = base.snapshots.append_column(
+        "partial", pa.array([sid in partial for sid in base.snapshots["snapshot_id"].to_pylist()])
+    ).append_column(
+        "duplicate_of", pa.array([duplicates.get(sid) for sid in base.snapshots["snapshot_id"].to_pylist()])
+    )
+    links = [(a.agreement_id, sid) for a in history.agreements for sid in a.snapshot_ids]
+    agreements = _agreement_rows(history, by_key)
+    moa_rows = _moa_rows()
+    tables: dict[str, pa.Table] = {
+        "snapshots": snapshots,
+        "snapshot_rows": base.rows,
+        "snapshot_problems": base.problems,
+        "agencies": pa.Table.from_pylist(agencies),
+        "agreements": pa.Table.from_pylist(agreements),
+        "agreement_snapshots": pa.table(
+            {"agreement_id": [a for a, _ in links], "snapshot_id": [s for _, s in links]}
+        ),
+        "pending": pa.Table.from_pylist(_pending_rows(history, by_key)),
+        "counties": pa.Table.from_pylist(_counties()),
+        "sources": pa.Table.from_pylist([ICE_LIST_SOURCE]),
+        "build_info": pa.Table.from_pylist(
+            [
+                {"key": "built_at", "value": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+                {"key": "origin", "value": origin},
+                *[
+                    {"key": f"latest_complete_{k.value}", "value": v.isoformat()}
+                    for k, v in history.latest_complete.items()
+                ],
+            ]
+        ),
+    }
+    if moa_rows:
+        tables["moa_terms"] = pa.Table.from_pylist(moa_rows)
+    _write_atomically(db, tables)
+    return BuildReport(
+        db=db,
+        snapshots=base.snapshots.num_rows,
+        rows=base.rows.num_rows,
+        agreements=len(agreements),
+        active=sum(a["status"] == "active" for a in agreements),
+        agencies=len(agencies),
+        unmapped=sum(1 for a in agencies if a["unmapped_reason"]),
+        pending=len(history.pending),
+        partial=sorted(partial),
+        duplicates=len(duplicates),
+        problems=base.problems.num_rows,
+        moa_terms=len(moa_rows),
+    )
+
+
+def _write_atomically(db: Path, tables: dict[str, pa.Table]) -> None:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".building", dir=db.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, table in tables.items():
+                con.register("incoming", table)
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+                con.unregister("incoming")
+            _add_views(con)
+        finally:
+            con.close()
+        tmp.replace(db)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        raise
+
+
+def _add_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Convenience views: the complete participating snapshots, and each agreement with its agency."""
+    con.execute(
+        """
+        CREATE VIEW complete_snapshots AS
+        SELECT * FROM snapshots
+        WHERE kind = 'participating' AND NOT partial AND duplicate_of IS NULL
+        """
+    )
+    con.execute(
+        """
+        CREATE VIEW agreements_full AS
+        SELECT a.*, g.kind AS agency_kind, g.county_name, g.statewide, g.unmapped_reason
+        FROM agreements a JOIN agencies g USING (agency_id)
+        """
+    )
+
+
+@contextmanager
+def connect(path: Path | None = None, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the ledger database; a clear StoreError when it has not been built yet."""
+    db = path or settings.db_path()
+    if not db.exists():
+        raise StoreError("no ledger database yet", file=db, expected="run `sharemap build` first")
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the database: {exc}", file=db) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def read_base(path: Path | None = None) -> BaseData:
+    """The base tables of an existing database (for adding snapshots to it)."""
+    with connect(path) as con:
+        cols = ", ".join(SNAPSHOT_SCHEMA.names)
+        snaps = con.execute(f"SELECT {cols} FROM snapshots").fetch_arrow_table()
+        rows = con.execute("SELECT * FROM snapshot_rows").fetch_arrow_table()
+        problems = con.execute("SELECT * FROM snapshot_problems").fetch_arrow_table()
+    return BaseData(snaps.cast(SNAPSHOT_SCHEMA), rows.cast(ROW_SCHEMA), problems.cast(PROBLEM_SCHEMA))
+
+
+def export(db: Path | None, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+    """Write every table to Parquet and CSV under `out`; returns the files written."""
+    bad = set(formats) - {"parquet", "csv"}
+    if bad:
+        raise InputError(f"unknown export format {sorted(bad)}", field="format", expected="parquet or csv")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with connect(db) as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        for name in names:
+            for fmt in formats:
+                target = out / f"{name}.{fmt}"
+                tmp = out / f".{name}.{fmt}.tmp"
+                opts = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
+                con.execute(f"COPY (SELECT * FROM {name}) TO '{tmp}' {opts}")
+                tmp.replace(target)
+                written.append(target)
+    return written
