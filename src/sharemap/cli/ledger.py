@@ -108,8 +108,6 @@ def update(
     json: bool = JsonOption,
 ) -> None:
     """Add new ICE list snapshots to the ledger and recompute the history."""
-    base = store.read_base(db)
-    known = set(zip(base.snapshots["kind"].to_pylist(), base.snapshots["sha256"].to_pylist(), strict=True))
     with tempfile.TemporaryDirectory() as tmp:
         if source.startswith(("http://", "https://")):
             paths = [_download(source, Path(tmp))]
@@ -118,6 +116,8 @@ def update(
         else:
             paths = [Path(source)]
         parsed = [read_list(p, kind) for p in paths]
+    base = store.read_base(db)
+    known = set(zip(base.snapshots["kind"].to_pylist(), base.snapshots["sha256"].to_pylist(), strict=True))
     fresh = [p for p in parsed if (p.kind.value, p.sha256) not in known]
     added = [{"file": p.file_name, "captured": p.captured, "rows": len(p.rows)} for p in fresh]
     already = [p.file_name for p in parsed if p not in fresh]

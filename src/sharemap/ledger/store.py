@@ -333,9 +333,9 @@ def read_base(path: Path | None = None) -> BaseData:
     """The base tables of an existing database (for adding snapshots to it)."""
     with connect(path) as con:
         cols = ", ".join(SNAPSHOT_SCHEMA.names)
-        snaps = con.execute(f"SELECT {cols} FROM snapshots").fetch_arrow_table()
-        rows = con.execute("SELECT * FROM snapshot_rows").fetch_arrow_table()
-        problems = con.execute("SELECT * FROM snapshot_problems").fetch_arrow_table()
+        snaps = con.sql(f"SELECT {cols} FROM snapshots").to_arrow_table()
+        rows = con.sql("SELECT * FROM snapshot_rows").to_arrow_table()
+        problems = con.sql("SELECT * FROM snapshot_problems").to_arrow_table()
     return BaseData(snaps.cast(SNAPSHOT_SCHEMA), rows.cast(ROW_SCHEMA), problems.cast(PROBLEM_SCHEMA))
 
 

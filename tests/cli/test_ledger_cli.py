@@ -1,0 +1,134 @@
+"""The ledger commands, run as a user would, on the shipped data and real list files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from sharemap.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture()
+def db(ledger_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "ledger.duckdb"
+    shutil.copy(ledger_db, copy)
+    return copy
+
+
+def test_stats_summary(db: Path) -> None:
+    code, out = run("stats", "--db", str(db), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["agreements_in_force"] == 1843 and data["by_model"]["TFM"] == 1162
+
+
+def test_agreements_by_county_and_date(db: Path) -> None:
+    code, out = run("agreements", "--county", "Lee County, FL", "--db", str(db), "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert any(r["model"] == "jail_enforcement_model" for r in rows)
+    code, out = run("agreements", "--state", "MD", "--as-of", "2025-12-31", "--db", str(db), "--json")
+    assert code == 0 and len(json.loads(out)) == 8
+    code, out = run("agreements", "--as-of", "31/12/2025", "--db", str(db))
+    assert code != 0 and "YYYY-MM-DD" in out
+
+
+def test_agency_shows_history_and_moa_terms(db: Path) -> None:
+    code, out = run("agency", "Lee County Sheriffs Office", "--state", "FL", "--db", str(db), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["agency"]["county_fips"] == "12071"
+    assert any(a["model"] == "jail_enforcement_model" for a in data["agreements"])
+    assert data["sources"][0]["url"].startswith("https://www.ice.gov/")
+    code, out = run("agency", "Nowhere Sheriff Office", "--state", "FL", "--db", str(db))
+    assert code == 3 and "no agency named" in out
+
+
+def test_snapshot_inspector_touches_no_database(lists_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHAREMAP_HOME", str(tmp_path))
+    code, out = run("snapshot", str(lists_dir / "participatingAgencies01052025pm.xlsx"), "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["captured"].startswith("2026-01-05") and info["name_date"] == "2025-01-05"
+    assert info["anomalies"] and info["rows"] > 1000
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_update_adds_a_snapshot_and_refuses_bad_files(db: Path, lists_dir: Path, tmp_path: Path) -> None:
+    before = db.read_bytes()
+    corrupt = tmp_path / "participatingAgencies05192026am.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 this is not a workbook")
+    code, out = run("update", "--from", str(corrupt), "--db", str(db))
+    assert code == 2 and corrupt.name in out and "workbook" in out
+    assert db.read_bytes() == before  # unchanged
+
+    code, out = run("update", "--from", str(lists_dir / "participatingAgencies05182026am.xlsx"), "--db", str(db), "--json")
+    assert code == 0 and json.loads(out)["already_present"] == ["participatingAgencies05182026am.xlsx"]
+
+    # A constructed next-day list: the newest real list without Autauga County's three agreements.
+    wb = openpyxl.load_workbook(lists_dir / "participatingAgencies05182026am.xlsx")
+    ws = wb.active
+    autauga = [c.row for c in ws["B"] if str(c.value).startswith("Autauga County")]
+    for row in reversed(autauga):
+        ws.delete_rows(row)
+    newer = tmp_path / "participatingAgencies05202026am.xlsx"
+    wb.save(newer)
+    code, out = run("update", "--from", str(newer), "--db", str(db), "--json")
+    assert code == 0, out
+    assert json.loads(out)["added"][0]["file"] == newer.name
+    code, out = run("stats", "--db", str(db), "--json")
+    assert json.loads(out)["list_date"] == "2026-05-20" and json.loads(out)["agreements_in_force"] == 1840
+    code, out = run("agency", "Autauga County Sheriff's Office", "--state", "AL", "--db", str(db), "--json")
+    ended = [a for a in json.loads(out)["agreements"] if a["last_seen"] == "2026-05-18"]
+    assert len(ended) == 3 and {a["status"] for a in ended} == {"ended"}
+    assert {a["ended_on"] for a in ended} == {"2026-05-20"}
+
+
+def test_update_from_unreachable_url_times_out_cleanly(db: Path) -> None:
+    code, out = run("update", "--from", "http://127.0.0.1:9/participatingAgencies.xlsx", "--db", str(db))
+    assert code == 2 and "download failed" in out
+
+
+def test_update_from_url_on_loopback(db: Path, lists_dir: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # keep stderr clean for --json
+            pass
+
+    handler = functools.partial(Quiet, directory=str(lists_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/participatingAgencies09222025pm.xlsx"
+        code, out = run("update", "--from", url, "--db", str(db), "--json")
+    finally:
+        server.shutdown()
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["already_present"] == ["participatingAgencies09222025pm.xlsx"]
+
+
+def test_build_json_and_export(tmp_path: Path) -> None:
+    db = tmp_path / "built.duckdb"
+    code, out = run("build", "--db", str(db), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["agreements"] == 2151 and report["active"] == 1843
+    code, out = run("export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "csv")
+    assert code == 0 and (tmp_path / "x" / "agreements.csv").exists()
