@@ -56,7 +56,9 @@ def test_agency_shows_history_and_moa_terms(db: Path) -> None:
     assert code == 3 and "no agency named" in out
 
 
-def test_snapshot_inspector_touches_no_database(lists_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_inspector_touches_no_database(
+    lists_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SHAREMAP_HOME", str(tmp_path))
     code, out = run("snapshot", str(lists_dir / "participatingAgencies01052025pm.xlsx"), "--json")
     assert code == 0
@@ -74,7 +76,9 @@ def test_update_adds_a_snapshot_and_refuses_bad_files(db: Path, lists_dir: Path,
     assert code == 2 and corrupt.name in out and "workbook" in out
     assert db.read_bytes() == before  # unchanged
 
-    code, out = run("update", "--from", str(lists_dir / "participatingAgencies05182026am.xlsx"), "--db", str(db), "--json")
+    code, out = run(
+        "update", "--from", str(lists_dir / "participatingAgencies05182026am.xlsx"), "--db", str(db), "--json"
+    )
     assert code == 0 and json.loads(out)["already_present"] == ["participatingAgencies05182026am.xlsx"]
 
     # A constructed next-day list: the newest real list without Autauga County's three agreements.

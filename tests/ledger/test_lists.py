@@ -110,7 +110,9 @@ def test_text_repairs() -> None:
     assert repair_date("7/72025") == dt.date(2025, 7, 7)
     assert unwrap_url("link pending") is None
     assert (
-        unwrap_url("https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov%2Fa.pdf&data=x")
+        unwrap_url(
+            "https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov%2Fa.pdf&data=x"
+        )
         == "https://www.ice.gov/a.pdf"
     )
 
@@ -127,13 +129,19 @@ def test_bad_inputs_name_the_file(tmp_path: Path, lists_dir: Path) -> None:
         read_list(corrupt)
 
     latin1 = tmp_path / "participatingAgencies01032026am.csv"
-    latin1.write_bytes("STATE,LAW ENFORCEMENT AGENCY,SUPPORT TYPE\nPUERTO RICO,Polic\xeda de PR,Task Force Model\n".encode("latin-1"))
+    latin1.write_bytes(
+        "STATE,LAW ENFORCEMENT AGENCY,SUPPORT TYPE\nPUERTO RICO,Polic\xeda de PR,Task Force Model\n".encode(
+            "latin-1"
+        )
+    )
     with pytest.raises(InputError, match=r"not UTF-8.*line 2") as err:
         read_list(latin1)
     assert err.value.file == str(latin1)
 
     no_state = tmp_path / "participatingAgencies01042026am.csv"
-    no_state.write_text("LAW ENFORCEMENT AGENCY,SUPPORT TYPE,SIGNED\nKodiak Police Department,Task Force Model,2025-01-01\n")
+    no_state.write_text(
+        "LAW ENFORCEMENT AGENCY,SUPPORT TYPE,SIGNED\nKodiak Police Department,Task Force Model,2025-01-01\n"
+    )
     with pytest.raises(InputError, match="no STATE column") as err:
         read_list(no_state)
     assert err.value.field == "STATE"
@@ -143,7 +151,8 @@ def test_utf8_csv_export_reads_like_the_workbook(tmp_path: Path) -> None:
     csv_file = tmp_path / "participatingAgencies02012026am.csv"
     csv_file.write_text(
         "STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA\n"
-        "TEXAS,Harrison County Sheriff’s Office ,County,Harrison County,Warrant Service Officer,3/4/2025,link pending\n"
+        "TEXAS,Harrison County Sheriff’s Office ,County,Harrison County,"
+        "Warrant Service Officer,3/4/2025,link pending\n"
         ",,,,,,\n",
         encoding="utf-8",
     )

@@ -75,7 +75,7 @@ def test_failed_build_leaves_database_unchanged(ledger_db: Path, tmp_path: Path)
     before = db.read_bytes()
     base = store.load_shipped()
     broken = store.BaseData(base.snapshots, base.rows.drop_columns(["agency"]), base.problems)
-    with pytest.raises((KeyError, pa.ArrowInvalid, ValueError)):
+    with pytest.raises((KeyError, pa.ArrowInvalid, duckdb.Error)):
         store.build_database(broken, db)
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["copy.duckdb"]  # no half-written file left

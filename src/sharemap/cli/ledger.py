@@ -22,7 +22,9 @@ from sharemap.ledger.history import agency_key
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
 
-DbOption = typer.Option(None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb).")
+DbOption = typer.Option(
+    None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)."
+)
 DOWNLOAD_TIMEOUT_S = 30
 
 
@@ -128,7 +130,7 @@ def update(
             pa.concat_tables([base.rows, rows]),
             pa.concat_tables([base.problems, problems]),
         )
-        report = store.build_database(base, db, origin="update")
+        report = store.build_database(base, db, origin="update", placements=store.read_placements(db))
     result = {"added": added, "already_present": already}
     if json:
         print_json(result)
@@ -283,7 +285,11 @@ def stats(
         "placed in a county (listed in `sharemap export` table agencies)."
     )
     console.print(
-        table(None, ["Model", "Agreements", "Agencies"], [[r["model"], r["total"], r["agencies"]] for r in by_model])
+        table(
+            None,
+            ["Model", "Agreements", "Agencies"],
+            [[r["model"], r["total"], r["agencies"]] for r in by_model],
+        )
     )
 
 
@@ -384,4 +390,3 @@ def _print_moa(terms: Any) -> None:
 
 def file_label(terms: Any) -> str:
     return str(getattr(terms, "file", getattr(terms, "file_name", "agreement")))
-

@@ -15,7 +15,11 @@ import statistics
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
 
 from sharemap.kb.model import AgreementStatus, ListKind, Model287g
 from sharemap.ledger.lists import ListRow
@@ -47,7 +51,7 @@ class AgreementHistory:
     addendum_url: str | None
     first_seen: dt.date
     last_seen: dt.date
-    snapshot_ids: list[str] = field(default_factory=list)
+    snapshot_count: int = 0
     status: AgreementStatus = AgreementStatus.ACTIVE
     ended_on: dt.date | None = None
     superseded_by: str | None = None
@@ -63,7 +67,7 @@ class PendingHistory:
     latest: ListRow
     first_seen: dt.date
     last_seen: dt.date
-    snapshot_ids: list[str] = field(default_factory=list)
+    snapshot_count: int = 0
     status: str = "pending"
     signed_agreement_id: str | None = None
     signed_first_seen: dt.date | None = None
@@ -73,6 +77,8 @@ class PendingHistory:
 class History:
     agreements: list[AgreementHistory]
     pending: list[PendingHistory]
+    links: pa.Table
+    """(agreement_id, snapshot_id): which snapshots list which agreement."""
     partial: set[str]
     duplicates: dict[str, str]
     latest_complete: dict[ListKind, dt.date]
@@ -101,11 +107,6 @@ def agency_key(state: str, name: str) -> str:
         text = re.sub(pattern, repl, text)
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
     return f"{state.lower()}-{text.replace(' ', '-')}"
-
-
-@functools.lru_cache(maxsize=65536)
-def agreement_id(key: str, model: Model287g, signed: dt.date | None) -> str:
-    return f"{key}:{model.short.lower()}:{signed.isoformat() if signed else 'unsigned'}"
 
 
 def find_partial(metas: Sequence[SnapshotMeta]) -> set[str]:
@@ -140,57 +141,129 @@ def find_duplicates(metas: Sequence[SnapshotMeta]) -> dict[str, str]:
     return dupes
 
 
-def build_history(metas: Sequence[SnapshotMeta], rows: dict[str, Sequence[ListRow]]) -> History:
-    """Fold every snapshot's rows (keyed by snapshot id) into agreement and pending histories."""
+def build_history(metas: Sequence[SnapshotMeta], rows: pa.Table) -> History:
+    """Fold every snapshot's rows (a table with ROW_SCHEMA) into agreement and pending histories.
+
+    The per-row work is one DuckDB aggregation; Python only settles the status of each agreement.
+    """
     partial = find_partial(metas)
     duplicates = find_duplicates(metas)
-    ordered = sorted((m for m in metas if m.snapshot_id not in duplicates), key=lambda m: m.captured)
+    usable = sorted((m for m in metas if m.snapshot_id not in duplicates), key=lambda m: m.captured)
     complete = {
-        kind: [m for m in ordered if m.kind is kind and m.snapshot_id not in partial] for kind in ListKind
+        kind: [m for m in usable if m.kind is kind and m.snapshot_id not in partial] for kind in ListKind
     }
     latest_complete = {kind: series[-1].captured.date() for kind, series in complete.items() if series}
 
-    agreements: dict[str, AgreementHistory] = {}
-    pending: dict[str, PendingHistory] = {}
-    for meta in ordered:
-        day = meta.captured.date()
-        for row in rows.get(meta.snapshot_id, ()):
-            key = agency_key(row.state, row.agency)
-            if meta.kind is ListKind.PARTICIPATING and row.model is not None:
-                aid = agreement_id(key, row.model, row.signed)
-                rec = agreements.get(aid)
-                if rec is None:
-                    rec = agreements[aid] = AgreementHistory(
-                        aid, key, row.state, row.model, row.signed, [], row, None, None, day, day
-                    )
-                _sight(rec, meta.snapshot_id, day, row)
-                rec.moa_url = row.moa_url or rec.moa_url
-                rec.addendum_url = row.addendum_url or rec.addendum_url
-            elif meta.kind is ListKind.PENDING:
-                pid = f"{key}:{row.model.short.lower() if row.model else 'unknown'}"
-                prec = pending.get(pid)
-                if prec is None:
-                    prec = pending[pid] = PendingHistory(pid, key, row.state, row.model, [], row, day, day)
-                _sight(prec, meta.snapshot_id, day, row)
-
-    _settle_agreements(list(agreements.values()), complete[ListKind.PARTICIPATING])
-    _settle_pending(list(pending.values()), complete[ListKind.PENDING], list(agreements.values()))
+    con = duckdb.connect()
+    try:
+        con.register("list_rows", rows)
+        con.register(
+            "metas",
+            pa.table(
+                {
+                    "snapshot_id": [m.snapshot_id for m in usable],
+                    "kind": [m.kind.value for m in usable],
+                    "captured": [m.captured for m in usable],
+                }
+            ),
+        )
+        pairs = con.sql("SELECT DISTINCT state, agency FROM list_rows").fetchall()
+        keys = {"state": [p[0] for p in pairs], "agency": [p[1] for p in pairs]}
+        keys["agency_key"] = [agency_key(s, a) for s, a in pairs]
+        con.register("agency_keys", pa.table(keys))
+        con.execute(_SIGHTINGS_SQL)
+        agreements = [_agreement(r) for r in con.sql(_AGREEMENTS_SQL).fetchall()]
+        pending = [_pending(r) for r in con.sql(_PENDING_SQL).fetchall()]
+        links = con.sql(
+            "SELECT DISTINCT agreement_id, snapshot_id FROM sightings "
+            "WHERE kind = 'participating' AND model IS NOT NULL ORDER BY agreement_id, snapshot_id"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    _settle_agreements(agreements, complete[ListKind.PARTICIPATING])
+    _settle_pending(pending, complete[ListKind.PENDING], agreements)
     return History(
-        agreements=sorted(agreements.values(), key=lambda a: (a.state, a.agency_key, a.model, str(a.signed))),
-        pending=sorted(pending.values(), key=lambda p: (p.state, p.agency_key)),
+        agreements=agreements,
+        pending=pending,
+        links=links,
         partial=partial,
         duplicates=duplicates,
         latest_complete=latest_complete,
     )
 
 
-def _sight(rec: AgreementHistory | PendingHistory, snapshot_id: str, day: dt.date, row: ListRow) -> None:
-    if not rec.snapshot_ids or rec.snapshot_ids[-1] != snapshot_id:
-        rec.snapshot_ids.append(snapshot_id)
-    rec.last_seen = max(rec.last_seen, day)
-    rec.latest = row
-    if row.agency not in rec.agency_names:
-        rec.agency_names.append(row.agency)
+_MODEL_SHORT = "CASE model " + " ".join(f"WHEN '{m.value}' THEN '{m.short.lower()}'" for m in Model287g)
+
+_SIGHTINGS_SQL = f"""
+CREATE TEMP TABLE sightings AS
+SELECT r.*, m.kind, m.captured, k.agency_key,
+       k.agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) AS model_key,
+       k.agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) || ':'
+           || coalesce(strftime(r.signed, '%Y-%m-%d'), 'unsigned') AS agreement_id
+FROM list_rows r JOIN metas m USING (snapshot_id) JOIN agency_keys k USING (state, agency)
+"""
+
+_GROUP_COLUMNS = """
+       min(captured)::DATE AS first_seen, max(captured)::DATE AS last_seen,
+       count(DISTINCT snapshot_id) AS snapshot_count,
+       list(DISTINCT agency ORDER BY agency) AS names,
+       arg_max({'row': "row", 'state': state, 'state_raw': state_raw, 'agency': agency,
+                'ice_type': ice_type, 'county': county, 'model': model, 'signed': signed,
+                'moa_url': moa_url, 'moa_text': moa_text, 'addendum_url': addendum_url}, captured) AS latest
+"""
+
+_AGREEMENTS_SQL = f"""
+SELECT agreement_id, agency_key, any_value(state), any_value(model), any_value(signed), {_GROUP_COLUMNS},
+       arg_max(moa_url, captured) FILTER (WHERE moa_url IS NOT NULL) AS moa_url,
+       arg_max(addendum_url, captured) FILTER (WHERE addendum_url IS NOT NULL) AS addendum_url
+FROM sightings WHERE kind = 'participating' AND model IS NOT NULL
+GROUP BY agreement_id, agency_key ORDER BY agreement_id
+"""
+
+_PENDING_SQL = f"""
+SELECT model_key, agency_key, any_value(state), any_value(model), {_GROUP_COLUMNS}
+FROM sightings WHERE kind = 'pending'
+GROUP BY model_key, agency_key ORDER BY model_key
+"""
+
+
+def _list_row(latest: dict[str, Any]) -> ListRow:
+    values = dict(latest)
+    values["model"] = Model287g(values["model"]) if values["model"] else None
+    return ListRow(**values)
+
+
+def _agreement(r: tuple[Any, ...]) -> AgreementHistory:
+    aid, key, state, model, signed, first, last, count, names, latest, moa_url, addendum_url = r
+    return AgreementHistory(
+        agreement_id=aid,
+        agency_key=key,
+        state=state,
+        model=Model287g(model),
+        signed=signed,
+        agency_names=names,
+        latest=_list_row(latest),
+        moa_url=moa_url,
+        addendum_url=addendum_url,
+        first_seen=first,
+        last_seen=last,
+        snapshot_count=count,
+    )
+
+
+def _pending(r: tuple[Any, ...]) -> PendingHistory:
+    pid, key, state, model, first, last, count, names, latest = r
+    return PendingHistory(
+        pending_id=pid,
+        agency_key=key,
+        state=state,
+        model=Model287g(model) if model else None,
+        agency_names=names,
+        latest=_list_row(latest),
+        first_seen=first,
+        last_seen=last,
+        snapshot_count=count,
+    )
 
 
 def _first_complete_after(series: Sequence[SnapshotMeta], day: dt.date) -> dt.date | None:

@@ -338,7 +338,7 @@ def _csv_cells(path: Path, data: bytes) -> list[list[list[Cell]]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel()  # type: ignore[assignment]
-    rows = [[(v, None) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
+    rows: list[list[Cell]] = [[(v, None) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
     return [rows]
 
 

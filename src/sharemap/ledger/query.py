@@ -59,7 +59,8 @@ def agreements(
     agencies of the county's state are included too (they may act anywhere in the state).
     `include_inactive` (without `as_of`) returns every agreement ever listed.
     """
-    where, params = [], []  # type: ignore[var-annotated]
+    where: list[str] = []
+    params: list[Any] = []
     if as_of is not None:
         snap = snapshot_as_of(con, as_of)
         if snap is None:
@@ -182,7 +183,8 @@ def moa_terms_for(con: duckdb.DuckDBPyConnection, urls: list[str]) -> list[dict[
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+    row = con.execute(sql, [name]).fetchone()
     return bool(row and row[0])
 
 
@@ -205,10 +207,14 @@ def quarter_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def stats(con: duckdb.DuckDBPyConnection, by: str = "model", as_of: dt.date | None = None) -> list[dict[str, Any]]:
+def stats(
+    con: duckdb.DuckDBPyConnection, by: str = "model", as_of: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Counts of agreements in force, grouped by model, state or quarter (quarter-end totals)."""
     if by == "quarter":
-        span = con.execute("SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots").fetchone()
+        span = con.execute(
+            "SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots"
+        ).fetchone()
         if not span or span[0] is None:
             return []
         rows = []
@@ -218,16 +224,14 @@ def stats(con: duckdb.DuckDBPyConnection, by: str = "model", as_of: dt.date | No
                 continue
             counts = dict(
                 con.execute(
-                    "SELECT model_short, count(*) FROM agreements JOIN agreement_snapshots USING (agreement_id) "
-                    "WHERE snapshot_id = ? GROUP BY 1",
+                    "SELECT model_short, count(*) FROM agreements "
+                    "JOIN agreement_snapshots USING (agreement_id) WHERE snapshot_id = ? GROUP BY 1",
                     [snap[0]],
                 ).fetchall()
             )
             label = f"{end.year}Q{(end.month - 1) // 3 + 1}"
-            rows.append(
-                {"quarter": label, "list_date": snap[1], **{m.short: counts.get(m.short, 0) for m in Model287g}}
-                | {"total": sum(counts.values())}
-            )
+            by_model = {m.short: counts.get(m.short, 0) for m in Model287g}
+            rows.append({"quarter": label, "list_date": snap[1], **by_model, "total": sum(counts.values())})
         return rows
     group = {"model": "model_short", "state": "state"}.get(by)
     if group is None:
@@ -240,8 +244,9 @@ def stats(con: duckdb.DuckDBPyConnection, by: str = "model", as_of: dt.date | No
     try:
         if group == "state":
             sql = (
-                "SELECT state, count(*) FILTER (model_short='JEM') AS JEM, count(*) FILTER (model_short='TFM') "
-                "AS TFM, count(*) FILTER (model_short='WSO') AS WSO, count(*) AS total, "
+                "SELECT state, count(*) FILTER (model_short='JEM') AS JEM, "
+                "count(*) FILTER (model_short='TFM') AS TFM, "
+                "count(*) FILTER (model_short='WSO') AS WSO, count(*) AS total, "
                 "count(DISTINCT agency_id) AS agencies FROM agreements JOIN chosen USING (agreement_id) "
                 "GROUP BY state ORDER BY total DESC, state"
             )

@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
 from sharemap.errors import InputError
-from sharemap.kb.model import ListKind, Model287g
+from sharemap.kb.model import ListKind
 from sharemap.ledger.lists import PARSER_VERSION, ListRow, ParsedList, is_snapshot_file, read_list
 from sharemap.runner import run_tasks
 
@@ -137,8 +137,9 @@ def parse_many(
 
 def to_tables(parsed: Sequence[ParsedList]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Snapshots, rows and row problems as Arrow tables (the shipped base data)."""
-    snaps, rows, problems = [], [], []
-    for p in sorted(parsed, key=lambda p: (p.kind.value, p.captured, p.file_name)):
+    snaps, problems = [], []
+    ordered = sorted(parsed, key=lambda p: (p.kind.value, p.captured, p.file_name))
+    for p in ordered:
         sid = p.snapshot_id
         snaps.append(
             {
@@ -157,28 +158,21 @@ def to_tables(parsed: Sequence[ParsedList]) -> tuple[pa.Table, pa.Table, pa.Tabl
                 "anomalies": p.anomalies,
             }
         )
-        for r in p.rows:
-            row = dataclasses.asdict(r)
-            row["model"] = r.model.value if r.model else None
-            rows.append({"snapshot_id": sid, **row})
         for q in p.problems:
             problems.append({"snapshot_id": sid, "file_name": p.file_name, **dataclasses.asdict(q)})
     return (
         pa.Table.from_pylist(snaps, SNAPSHOT_SCHEMA),
-        pa.Table.from_pylist(rows, ROW_SCHEMA),
+        rows_table({p.snapshot_id: p.rows for p in ordered}),
         pa.Table.from_pylist(problems, PROBLEM_SCHEMA),
     )
 
 
-def rows_from_table(table: pa.Table) -> dict[str, list[ListRow]]:
-    """Arrow rows back to ListRow, grouped by snapshot id (for the history)."""
-    fields = [f.name for f in dataclasses.fields(ListRow)]
-    columns = [table.column(name).to_pylist() for name in fields]
-    models = {m.value: m for m in Model287g}
-    model_at = fields.index("model")
-    out: dict[str, list[ListRow]] = {}
-    for sid, values in zip(table.column("snapshot_id").to_pylist(), zip(*columns, strict=True), strict=True):
-        row = list(values)
-        row[model_at] = models.get(row[model_at]) if row[model_at] else None
-        out.setdefault(sid, []).append(ListRow(*row))
-    return out
+def rows_table(rows: Mapping[str, Sequence[ListRow]]) -> pa.Table:
+    """Rows of many snapshots (keyed by snapshot id) as one Arrow table with ROW_SCHEMA."""
+    records = []
+    for sid, snapshot_rows in rows.items():
+        for r in snapshot_rows:
+            row = dataclasses.asdict(r)
+            row["model"] = r.model.value if r.model else None
+            records.append({"snapshot_id": sid, **row})
+    return pa.Table.from_pylist(records, ROW_SCHEMA)

@@ -31,7 +31,7 @@ from sharemap.ledger.history import (
     SnapshotMeta,
     build_history,
 )
-from sharemap.ledger.snapshots import PROBLEM_SCHEMA, ROW_SCHEMA, SNAPSHOT_SCHEMA, rows_from_table
+from sharemap.ledger.snapshots import PROBLEM_SCHEMA, ROW_SCHEMA, SNAPSHOT_SCHEMA
 
 SHIPPED_DIR = settings.DATA_DIR / "ledger"
 SHIPPED_FILES = {
@@ -118,35 +118,71 @@ def history_of(base: BaseData) -> History:
         SnapshotMeta(r["snapshot_id"], ListKind(r["kind"]), r["captured"], r["rows"], r["sha256"])
         for r in base.snapshots.select(["snapshot_id", "kind", "captured", "rows", "sha256"]).to_pylist()
     ]
-    return build_history(metas, rows_from_table(base.rows))
+    return build_history(metas, base.rows)
 
 
-def _agencies(history: History) -> list[dict[str, Any]]:
+Placements = dict[tuple[str, str, str | None, str | None], dict[str, Any]]
+"""Agency placements by (name, state, ICE type, ICE county): reused so an update skips the geocoder."""
+
+_PLACEMENT_COLUMNS = (
+    "kind",
+    "county_fips",
+    "county_name",
+    "statewide",
+    "geo_method",
+    "unmapped_reason",
+    "geo_note",
+    "spans_counties",
+)
+
+
+def _place(row: Any, known: Placements) -> dict[str, Any]:
+    key = (row.agency, row.state, row.ice_type, row.county)
+    if key not in known:
+        place = geo.locate(row.agency, row.state, row.ice_type, row.county)
+        known[key] = {
+            "kind": place.kind.value,
+            "county_fips": place.county_fips,
+            "county_name": place.county_name,
+            "statewide": place.statewide,
+            "geo_method": place.method,
+            "unmapped_reason": None if place.mapped else place.reason,
+            "geo_note": place.note,
+            "spans_counties": list(place.spans_counties),
+        }
+    return known[key]
+
+
+def read_placements(db: Path | None = None) -> Placements:
+    """The placements stored in an existing database."""
+    with connect(db) as con:
+        cols = ", ".join(_PLACEMENT_COLUMNS)
+        cur = con.execute(f"SELECT name, state, ice_type, ice_county, {cols} FROM agencies")
+        return {
+            (r[0], r[1], r[2], r[3]): dict(zip(_PLACEMENT_COLUMNS, r[4:], strict=True))
+            for r in cur.fetchall()
+        }
+
+
+def _agencies(history: History, known: Placements) -> list[dict[str, Any]]:
     """One row per agency, placed on the map from its latest signed row (else its latest pending row)."""
     records: dict[str, list[AgreementHistory | PendingHistory]] = defaultdict(list)
-    for rec in [*history.agreements, *history.pending]:
+    every: list[AgreementHistory | PendingHistory] = [*history.agreements, *history.pending]
+    for rec in every:
         records[rec.agency_key].append(rec)
     rows = []
     for key, recs in sorted(records.items()):
         signed = [r for r in recs if isinstance(r, AgreementHistory)]
         row = max(signed or recs, key=lambda r: r.last_seen).latest
         variants = list(dict.fromkeys(n for r in recs for n in r.agency_names))
-        place = geo.locate(row.agency, row.state, row.ice_type, row.county)
         rows.append(
             {
                 "agency_id": key,
                 "name": row.agency,
-                "kind": place.kind.value,
                 "state": row.state,
-                "county_fips": place.county_fips,
-                "county_name": place.county_name,
-                "statewide": place.statewide,
                 "ice_type": row.ice_type,
                 "ice_county": row.county,
-                "geo_method": place.method,
-                "unmapped_reason": None if place.mapped else place.reason,
-                "geo_note": place.note,
-                "spans_counties": list(place.spans_counties),
+                **_place(row, known),
                 "name_variants": variants,
             }
         )
@@ -175,7 +211,7 @@ def _agreement_rows(history: History, agencies: dict[str, dict[str, Any]]) -> li
                 "last_seen": a.last_seen,
                 "ended_on": a.ended_on,
                 "superseded_by": a.superseded_by,
-                "snapshot_count": len(a.snapshot_ids),
+                "snapshot_count": a.snapshot_count,
             }
         )
     return out
@@ -194,7 +230,7 @@ def _pending_rows(history: History, agencies: dict[str, dict[str, Any]]) -> list
             "status": p.status,
             "first_seen": p.first_seen,
             "last_seen": p.last_seen,
-            "snapshot_count": len(p.snapshot_ids),
+            "snapshot_count": p.snapshot_count,
             "signed_agreement_id": p.signed_agreement_id,
             "signed_first_seen": p.signed_first_seen,
         }
@@ -215,11 +251,16 @@ def _counties() -> list[dict[str, Any]]:
     return [c.model_dump() for c in geo.counties()]
 
 
-def build_database(base: BaseData, db: Path | None = None, origin: str = "shipped") -> BuildReport:
-    """Compute the history and write every table to a new DuckDB file, then swap it into place."""
+def build_database(
+    base: BaseData, db: Path | None = None, origin: str = "shipped", placements: Placements | None = None
+) -> BuildReport:
+    """Compute the history and write every table to a new DuckDB file, then swap it into place.
+
+    `placements` from a previous build (see read_placements) spare the geocoder for known agencies.
+    """
     db = db or settings.db_path()
     history = history_of(base)
-    agencies = _agencies(history)
+    agencies = _agencies(history, dict(placements or {}))
     by_key = {a["agency_id"]: a for a in agencies}
     partial, duplicates = history.partial, history.duplicates
     snapshots = base.snapshots.append_column(
@@ -227,7 +268,6 @@ def build_database(base: BaseData, db: Path | None = None, origin: str = "shippe
     ).append_column(
         "duplicate_of", pa.array([duplicates.get(sid) for sid in base.snapshots["snapshot_id"].to_pylist()])
     )
-    links = [(a.agreement_id, sid) for a in history.agreements for sid in a.snapshot_ids]
     agreements = _agreement_rows(history, by_key)
     moa_rows = _moa_rows()
     tables: dict[str, pa.Table] = {
@@ -236,9 +276,7 @@ def build_database(base: BaseData, db: Path | None = None, origin: str = "shippe
         "snapshot_problems": base.problems,
         "agencies": pa.Table.from_pylist(agencies),
         "agreements": pa.Table.from_pylist(agreements),
-        "agreement_snapshots": pa.table(
-            {"agreement_id": [a for a, _ in links], "snapshot_id": [s for _, s in links]}
-        ),
+        "agreement_snapshots": history.links,
         "pending": pa.Table.from_pylist(_pending_rows(history, by_key)),
         "counties": pa.Table.from_pylist(_counties()),
         "sources": pa.Table.from_pylist([ICE_LIST_SOURCE]),
