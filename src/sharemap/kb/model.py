@@ -138,3 +138,87 @@ class Snapshot(Frozen):
     rows: int
     partial: bool = False
     anomalies: tuple[str, ...] = ()
+
+
+# --- MOA terms ---
+
+
+class MoaStatus(StrEnum):
+    """How much of a 287(g) MOA PDF could be read as text."""
+
+    OK = "ok"
+    PARTIAL_TEXT_LAYER = "partial_text_layer"
+    NO_TEXT_LAYER = "no_text_layer"
+
+
+class MoaCategory(StrEnum):
+    """Groups of terms read from a 287(g) Memorandum of Agreement."""
+
+    MODEL = "model"
+    PARTY = "party"
+    SIGNATURE = "signature"
+    FUNCTION = "function"
+    CUSTODY = "custody"
+    PERSONNEL_TRAINING = "personnel_training"
+    SUPERVISION = "supervision"
+    REPORTING = "reporting"
+    RECORDS_DATA = "records_data"
+    DURATION_TERMINATION = "duration_termination"
+    COSTS = "costs"
+    OVERSIGHT = "oversight"
+    DOCUMENT = "document"
+
+
+class MoaTerm(Frozen):
+    """One term read from an MOA, with the PDF page numbers (1-based) and a short quote as evidence."""
+
+    category: MoaCategory
+    term: str
+    label: str
+    value: str
+    pages: tuple[int, ...] = Field(min_length=1)
+    snippet: str = Field(min_length=1)
+    party: str | None = None
+    date: dt.date | None = None
+
+
+class MoaTerms(Frozen):
+    """Everything read from one 287(g) MOA PDF.
+
+    `terms` holds only what was found in the document. `not_found` lists the vocabulary's term keys
+    that were looked for and not found ("not found in document"). Authorised functions are the
+    `function` terms; `functions_listed` says whether the list of authorised functions itself was
+    found (only then does a missing function mean "not authorised").
+    """
+
+    file_name: str
+    sha256: str
+    page_count: int
+    status: MoaStatus
+    text_pages: tuple[int, ...] = ()
+    model: Model287g | None = None
+    lea_name: str | None = None
+    functions_listed: bool = False
+    terms: tuple[MoaTerm, ...] = ()
+    not_found: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    pdf_title: str | None = None
+    source_repo: str | None = None
+    source_path: str | None = None
+    source_commit: str | None = None
+    original_url: str | None = None
+
+    def get(self, term: str) -> tuple[MoaTerm, ...]:
+        return tuple(t for t in self.terms if t.term == term)
+
+    def by_category(self, category: MoaCategory | str) -> tuple[MoaTerm, ...]:
+        return tuple(t for t in self.terms if t.category == category)
+
+    def authorises(self, function: str) -> bool | None:
+        """True/False when the authorised-functions list was read; None when it could not be read."""
+        if any(t.category == MoaCategory.FUNCTION and t.term == function for t in self.terms):
+            return True
+        return False if self.functions_listed else None
+
+    def signature_dates(self) -> dict[str, dt.date]:
+        return {t.party: t.date for t in self.terms if t.term == "signature_date" and t.party and t.date}
