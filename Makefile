@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/sharemap build
 	$(BIN)/sharemap stats
-	$(BIN)/sharemap agency "Harris County Sheriff's Office" --state TX
+	$(BIN)/sharemap agency "Canadian County Sheriff's Office" --state OK
 
 ## make test: install test dependencies, then ruff, mypy and pytest.
 test: install-dev lint typecheck pytest

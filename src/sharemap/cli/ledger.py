@@ -175,7 +175,7 @@ def agreements(
     console.print(
         table(
             f"{len(rows)} agreements" + (f" in force on {as_of}" if as_of else ""),
-            ["State", "Agency", "Model", "Signed", "First seen", "Last seen", "Status"],
+            ["State", "Agency", "Model", "Signed", "First seen", "Last seen", "Status now"],
             [
                 [a.state, a.agency_name, a.model.short, a.signed, a.first_seen, a.last_seen, a.status.value]
                 for a in rows

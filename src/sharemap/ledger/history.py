@@ -59,6 +59,8 @@ class AgreementHistory:
 
 @dataclass
 class PendingHistory:
+    """An agency's request for one model: pending, signed, already signed, or removed unsigned."""
+
     pending_id: str
     agency_key: str
     state: str
@@ -303,12 +305,13 @@ def _settle_pending(
         signed_by_key[(agr.agency_key, agr.model)].append(agr)
     latest = complete[-1].captured.date() if complete else None
     for rec in records:
-        later = [
-            a for a in signed_by_key.get((rec.agency_key, rec.model), []) if a.first_seen >= rec.first_seen
-        ]
+        same = signed_by_key.get((rec.agency_key, rec.model), [])
+        later = [a for a in same if a.first_seen >= rec.first_seen]
         if later:
             first = min(later, key=lambda a: a.first_seen)
             rec.status = "signed"
             rec.signed_agreement_id, rec.signed_first_seen = first.agreement_id, first.first_seen
+        elif any(a.first_seen < rec.first_seen <= a.last_seen for a in same):
+            rec.status = "already signed"  # ICE listed as pending a model the agency already held
         elif latest is not None and rec.last_seen < latest:
             rec.status = "removed"
