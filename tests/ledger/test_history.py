@@ -36,7 +36,7 @@ def test_partial_snapshot_never_ends_an_agreement() -> None:
     metas = [_meta(f"s{d}", d, 21 if d != 4 else 3) for d in range(1, 9)]
     rows = {m.snapshot_id: [*filler, kept] for m in metas}
     rows["s4"] = filler[:3]  # a partial file: the JEM agreement is missing from it only
-    history = build_history(metas, rows_table(rows))
+    history = build_history(metas, rows_table(rows.items()))
     assert history.partial == {"s4"}
     (jem,) = [a for a in history.agreements if a.model is Model287g.JEM]
     assert jem.status is AgreementStatus.ACTIVE and jem.last_seen == dt.date(2026, 1, 8)
@@ -59,7 +59,7 @@ def test_ended_and_superseded() -> None:
         "s5": [*filler, new],
         "s6": [*filler, new],
     }
-    history = build_history(metas, rows_table(rows))
+    history = build_history(metas, rows_table(rows.items()))
     by_signed = {(a.model, a.signed): a for a in history.agreements}
     superseded = by_signed[(Model287g.JEM, dt.date(2020, 6, 9))]
     assert superseded.status is AgreementStatus.SUPERSEDED
@@ -78,7 +78,7 @@ def test_pending_to_signed() -> None:
     pend = SnapshotMeta("p1", ListKind.PENDING, dt.datetime(2025, 3, 1), 1, "p1")
     sign = SnapshotMeta("a1", ListKind.PARTICIPATING, dt.datetime(2025, 4, 1), 1, "a1")
     row = _row("Garrett County Sheriff's Office", Model287g.WSO)
-    history = build_history([pend, sign], rows_table({"p1": [row], "a1": [row]}))
+    history = build_history([pend, sign], rows_table([("p1", [row]), ("a1", [row])]))
     (p,) = history.pending
     assert p.status == "signed" and p.signed_first_seen == dt.date(2025, 4, 1)
     assert p.signed_agreement_id == history.agreements[0].agreement_id

@@ -30,7 +30,7 @@ from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
 
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 """Bump when parsing changes, so cached parses are not reused."""
 
 _MODEL_WORDS: dict[str, Model287g] = {
@@ -126,7 +126,7 @@ class ParsedList:
 
     @property
     def snapshot_id(self) -> str:
-        return f"{self.kind.value}:{self.captured:%Y-%m-%dT%H%M}:{self.sha256[:8]}"
+        return f"{self.kind.value}:{self.captured:%Y-%m-%dT%H%M%S}:{self.sha256[:8]}"
 
 
 NOT_SNAPSHOTS = re.compile(r"^(combined_result|final_combined|leftover_)", re.IGNORECASE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -162,15 +162,15 @@ def to_tables(parsed: Sequence[ParsedList]) -> tuple[pa.Table, pa.Table, pa.Tabl
             problems.append({"snapshot_id": sid, "file_name": p.file_name, **dataclasses.asdict(q)})
     return (
         pa.Table.from_pylist(snaps, SNAPSHOT_SCHEMA),
-        rows_table({p.snapshot_id: p.rows for p in ordered}),
+        rows_table((p.snapshot_id, p.rows) for p in ordered),
         pa.Table.from_pylist(problems, PROBLEM_SCHEMA),
     )
 
 
-def rows_table(rows: Mapping[str, Sequence[ListRow]]) -> pa.Table:
-    """Rows of many snapshots (keyed by snapshot id) as one Arrow table with ROW_SCHEMA."""
+def rows_table(rows: Iterable[tuple[str, Sequence[ListRow]]]) -> pa.Table:
+    """Rows of many snapshots, as (snapshot id, rows) pairs, in one Arrow table with ROW_SCHEMA."""
     records = []
-    for sid, snapshot_rows in rows.items():
+    for sid, snapshot_rows in rows:
         for r in snapshot_rows:
             row = dataclasses.asdict(r)
             row["model"] = r.model.value if r.model else None

@@ -97,7 +97,11 @@ def load_shipped() -> BaseData:
         tables = {name: pq.read_table(SHIPPED_DIR / fname) for name, fname in SHIPPED_FILES.items()}
     except (OSError, pa.ArrowInvalid) as exc:
         raise StoreError(f"shipped ledger data missing or unreadable: {exc}", file=SHIPPED_DIR) from exc
-    return BaseData(tables["snapshots"], tables["snapshot_rows"], tables["snapshot_problems"])
+    return BaseData(
+        tables["snapshots"].cast(SNAPSHOT_SCHEMA),
+        tables["snapshot_rows"].cast(ROW_SCHEMA),
+        tables["snapshot_problems"].cast(PROBLEM_SCHEMA),
+    )
 
 
 def write_shipped(base: BaseData, folder: Path = SHIPPED_DIR) -> None:
