@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.etree import ElementTree
 
 import us
 from rapidfuzz import fuzz, process
@@ -30,7 +31,7 @@ from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 """Bump when parsing changes, so cached parses are not reused."""
 
 _MODEL_WORDS: dict[str, Model287g] = {
@@ -302,25 +303,62 @@ Cell = tuple[Any, str | None]
 
 
 def _xlsx_cells(path: Path, data: bytes) -> tuple[list[list[list[Cell]]], dt.datetime | None]:
+    """Cell values (openpyxl's fast read-only mode) joined with the sheet's hyperlink targets."""
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = []
+            for ws in wb.worksheets:
+                links = _hyperlinks(archive, ws._worksheet_path)
+                rows = [
+                    [(value, links.get((r, c))) for c, value in enumerate(values, start=1)]
+                    for r, values in enumerate(ws.iter_rows(values_only=True), start=1)
+                ]
+                sheets.append(rows)
+        modified = wb.properties.modified
+        wb.close()
+    except Exception as exc:  # openpyxl and zipfile raise many types for damaged files
         raise InputError(
             f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})",
             file=path,
             expected="an .xlsx workbook of ICE's 287(g) list",
         ) from exc
-    sheets = []
-    for ws in wb.worksheets:
-        rows = [
-            [(c.value, c.hyperlink.target if c.hyperlink is not None else None) for c in r]
-            for r in ws.iter_rows()
-        ]
-        sheets.append(rows)
-    modified = wb.properties.modified
     return sheets, modified if isinstance(modified, dt.datetime) else None
+
+
+_HYPERLINK = re.compile(r"<(?:\w+:)?hyperlink\b([^>]*)/?>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+def _hyperlinks(archive: zipfile.ZipFile, sheet_path: str) -> dict[tuple[int, int], str]:
+    """(row, column) -> target for every external hyperlink on one sheet (read-only mode skips them)."""
+    from openpyxl.utils import range_boundaries
+
+    folder, name = sheet_path.rsplit("/", 1)
+    try:
+        rels_xml = archive.read(f"{folder}/_rels/{name}.rels")
+    except KeyError:
+        return {}
+    rels = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(rels_xml)
+        if rel.get("TargetMode") == "External"
+    }
+    text = archive.read(sheet_path).decode("utf-8", "replace")
+    start = text.find("hyperlinks>")
+    links: dict[tuple[int, int], str] = {}
+    for match in _HYPERLINK.finditer(text, max(start, 0)):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id") or k == "id"), None)
+        if rid not in rels or "ref" not in attrs:
+            continue
+        min_col, min_row, max_col, max_row = range_boundaries(attrs["ref"])
+        for r in range(min_row or 1, (max_row or min_row or 1) + 1):
+            for c in range(min_col or 1, (max_col or min_col or 1) + 1):
+                links[(r, c)] = rels[rid]
+    return links
 
 
 def _csv_cells(path: Path, data: bytes) -> list[list[list[Cell]]]:
