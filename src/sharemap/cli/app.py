@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sharemap.cli import ledger
+from sharemap.cli import kb, law, ledger, trace
 
 app = typer.Typer(
     name="sharemap",
@@ -15,6 +15,9 @@ app = typer.Typer(
 )
 
 ledger.register(app)
+kb.register(app)
+trace.register(app)
+law.register(app)
 
 
 def main() -> None:

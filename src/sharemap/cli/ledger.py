@@ -383,7 +383,10 @@ def _print_moa(terms: Any) -> None:
             table(
                 None,
                 ["Category", "Term", "Value", "Pages", "Evidence"],
-                [[r["category"], r.get("label") or r["term"], r["value"], r["pages"], r.get("snippet", "")] for r in rows],
+                [
+                    [r["category"], r.get("label") or r["term"], r["value"], r["pages"], r.get("snippet", "")]
+                    for r in rows
+                ],
             )
         )
 

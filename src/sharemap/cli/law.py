@@ -1,0 +1,233 @@
+"""Law commands: rule, state, matrix, check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sharemap.cli.common import JsonOption, command, console, print_json, table
+from sharemap.errors import InputError
+
+law_app = typer.Typer(
+    help="Law as dated rules: rule on a question, a state's stance, the state x action matrix.",
+    no_args_is_help=True,
+)
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"not a date: {value!r}", field="--date", expected="YYYY-MM-DD") from None
+
+
+def _enum(enum: Any, value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InputError(f"unknown {name} {value!r}", field=name, expected=f"one of: {allowed}") from None
+
+
+@law_app.command("rule")
+@command
+def rule_cmd(
+    state: str = typer.Option(..., "--state", help="US (federal only), DC or a two-letter state code."),
+    actor: str = typer.Option(..., "--actor", help="sheriff, local_police, dmv, plate_reader_operator, ..."),
+    action: str = typer.Option(
+        ..., "--action", help="hold_on_detainer, notify_release, share_alpr_federal, ..."
+    ),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
+    process: str = typer.Option(
+        "none", "--process", help="judicial_warrant, detainer, administrative_warrant, ..."
+    ),
+    purpose: str = typer.Option("civil_immigration_enforcement", "--purpose"),
+    recipient: str | None = typer.Option(None, "--recipient", help="federal, out_of_state, in_state."),
+    data: str | None = typer.Option(None, "--data", help="immigration_status, release_date, address, ..."),
+    listed_conviction: bool = typer.Option(
+        False, "--listed-conviction", help="Person has a listed conviction."
+    ),
+    consent: bool = typer.Option(False, "--consent", help="Person consented in writing."),
+    written_assurance: bool = typer.Option(
+        False, "--written-assurance", help="Recipient gave the declaration."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rule whether an act of cooperation or disclosure is prohibited, required or permitted, and why."""
+    from sharemap.law import Context, DataKind, LegalProcess, Purpose, Recipient, rule
+
+    ctx = Context(
+        legal_process=_enum(LegalProcess, process, "--process"),
+        purpose=_enum(Purpose, purpose, "--purpose"),
+        recipient=_enum(Recipient, recipient, "--recipient"),
+        data=_enum(DataKind, data, "--data"),
+        listed_conviction=listed_conviction,
+        consent=consent,
+        written_assurance=written_assurance,
+    )
+    ruling = rule(state.upper(), actor, action, _date(date), ctx)
+    if as_json:
+        print_json(ruling.to_dict())
+        return
+    console.print(f"[bold]{ruling.effect.value.upper()}[/]", highlight=False)
+    console.print(ruling.explain(), highlight=False, soft_wrap=True)
+    if ruling.provisions:
+        console.print("Sources:", highlight=False)
+        for p in ruling.provisions:
+            for src in p.sources:
+                when = src.date.isoformat() if src.date else "date not recorded"
+                console.print(f"- {p.id}: {src.title} <{src.url}> ({when})", highlight=False, soft_wrap=True)
+
+
+@law_app.command("state")
+@command
+def state_cmd(
+    state: str = typer.Argument(..., help="Two-letter state code or DC."),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """A state's stance and its rulings per action, derived from its provisions."""
+    from sharemap.law.engine import default_law
+    from sharemap.law.overview import STATES, overview
+
+    code = state.upper()
+    if code not in STATES:
+        raise InputError(f"unknown state {state!r}", field="state", expected="a two-letter state code or DC")
+    ov = overview(code, _date(date))
+    provs = default_law().for_jurisdiction(code)
+    if as_json:
+        out = ov.to_dict()
+        out["provisions"] = [
+            {
+                "id": p.id,
+                "citation": p.citation,
+                "title": p.title,
+                "effective_from": p.effective_from.isoformat(),
+                "effective_to": p.effective_to.isoformat() if p.effective_to else None,
+                "status": p.status.value,
+                "effect": p.effect.value,
+                "verification": p.verification.value,
+            }
+            for p in provs
+        ]
+        print_json(out)
+        return
+    console.print(ov.line, highlight=False, soft_wrap=True)
+    rows = [
+        [c.action.value, c.actor.value, c.ruling.effect.value, ", ".join(c.ruling.provision_ids) or "-"]
+        for c in ov.cells
+    ]
+    console.print(
+        table(f"{code} rulings on {ov.date.isoformat()}", ["action", "actor", "effect", "deciding"], rows)
+    )
+    prow = [
+        [
+            p.id,
+            p.citation,
+            f"{p.effective_from.isoformat()}..{p.effective_to.isoformat() if p.effective_to else ''}",
+            p.status.value,
+            p.verification.value,
+        ]
+        for p in provs
+    ]
+    console.print(table(f"{code} provisions", ["id", "citation", "in force", "status", "verification"], prow))
+
+
+@law_app.command("matrix")
+@command
+def matrix_cmd(
+    action: list[str] = typer.Option(None, "--action", help="Repeatable; default: every action."),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
+    actor: str | None = typer.Option(None, "--actor", help="Default: the action's usual actor."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The state x action matrix of effects on a date (P prohibited, R required, C conditional,
+    A permitted, . no provision)."""
+    from sharemap.law import Action, Actor
+    from sharemap.law.overview import matrix
+
+    actions = [_enum(Action, a, "--action") for a in action] if action else list(Action)
+    who = _enum(Actor, actor, "--actor")
+    day = _date(date)
+    cells = matrix(actions, day, actor=who)
+    if as_json:
+        print_json(
+            [
+                {
+                    "jurisdiction": c.jurisdiction,
+                    "action": c.action.value,
+                    "actor": c.actor.value,
+                    "effect": c.ruling.effect.value,
+                    "provisions": list(c.ruling.provision_ids),
+                    "verification": c.ruling.verification.value if c.ruling.verification else None,
+                }
+                for c in cells
+            ]
+        )
+        return
+    short = {
+        "prohibited": "P",
+        "required": "R",
+        "permitted_with_conditions": "C",
+        "permitted": "A",
+        "no_provision": ".",
+    }
+    by_state: dict[str, dict[Any, str]] = {}
+    for c in cells:
+        by_state.setdefault(c.jurisdiction, {})[c.action] = short[c.ruling.effect.value]
+    cols = ["state", *[a.value for a in actions]]
+    rows = [[j, *[v[a] for a in actions]] for j, v in by_state.items()]
+    console.print(table(f"Effects on {day.isoformat()}", cols, rows))
+    console.print("P prohibited  R required  C permitted with conditions  A permitted  . no provision")
+
+
+@law_app.command("check")
+@command
+def check_cmd(
+    directory: Path | None = typer.Option(None, "--dir", help="Provision files to check (default: shipped)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Validate provision files: schema, vocabularies, dates, sources, unique ids."""
+    from sharemap.law.load import load_provisions, provision_files
+
+    files = provision_files(directory)
+    if not files:
+        raise InputError("no provision files (*.yaml) found", file=directory, expected="at least one file")
+    provs = load_provisions(files)
+    sources = [s for p in provs for s in p.sources]
+    summary: dict[str, Any] = {
+        "files": len(files),
+        "provisions": len(provs),
+        "jurisdictions": len({p.jurisdiction for p in provs}),
+        "by_verification": dict(Counter(p.verification.value for p in provs)),
+        "by_status": dict(Counter(p.status.value for p in provs)),
+        "sources": len(sources),
+        "sources_without_date": sum(1 for s in sources if s.date is None),
+        "ok": True,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"OK: {summary['provisions']} provisions in {summary['files']} files, "
+        f"{summary['jurisdictions']} jurisdictions, {summary['sources']} sources "
+        f"({summary['sources_without_date']} without a date)",
+        highlight=False,
+    )
+    rows = [[k, v] for k, v in sorted(summary["by_verification"].items())]
+    console.print(table("Verification", ["level", "provisions"], rows))
+    rows = [[k, v] for k, v in sorted(summary["by_status"].items())]
+    console.print(table("Status", ["status", "provisions"], rows))
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the law command group to the top-level app."""
+    app.add_typer(law_app, name="law")

@@ -1,0 +1,574 @@
+"""The channel graph, instantiated for a place and a date.
+
+`instantiate(place, date, agreements, rule_fn)` is pure: it takes the knowledge base, the 287(g)
+agreements of the place (from the ledger, or built by hand in tests) and a law-engine function, and
+marks every channel:
+
+  open           the hop exists here on that date and nothing in the law closes it
+  conditional    it exists, but only under conditions (law conditions, a vendor sharing setting,
+                 a court ruling limiting what may be shared)
+  closed_by_law  a provision in force (or a court order recorded in the KB) prohibits it
+  unknown        the law could not be asked, or a court order's later fate is not in the KB
+  inactive       it does not exist here on that date (needs a 287(g) model the place does not
+                 have, or a programme not yet started or ended)
+
+Every status comes with its reason, the agreements that enable it and the law engine's rulings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import networkx as nx
+
+from sharemap.kb.facts import Carry, Channel, Direction, Encounter, KnowledgeBase, Mode, SystemSide
+from sharemap.kb.load import Problem, load_kb
+from sharemap.kb.model import Agreement, AgreementStatus, Model287g
+from sharemap.law.engine import Context, Ruling
+from sharemap.law.engine import rule as law_rule
+from sharemap.law.vocab import (
+    Action,
+    Actor,
+    DataKind,
+    Effect,
+    LegalProcess,
+    Purpose,
+    Recipient,
+    action_for_287g,
+)
+
+RuleFn = Callable[[str, Any, Any, dt.date, Any], Ruling]
+
+
+class EdgeStatus(StrEnum):
+    OPEN = "open"
+    CONDITIONAL = "conditional"
+    CLOSED_BY_LAW = "closed_by_law"
+    UNKNOWN = "unknown"
+    INACTIVE = "inactive"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+# Worst first: a path takes the status of its worst hop.
+STATUS_RANK = {
+    EdgeStatus.INACTIVE: 0,
+    EdgeStatus.CLOSED_BY_LAW: 1,
+    EdgeStatus.UNKNOWN: 2,
+    EdgeStatus.CONDITIONAL: 3,
+    EdgeStatus.OPEN: 4,
+}
+REACHES = frozenset({EdgeStatus.OPEN, EdgeStatus.CONDITIONAL})
+
+# Most restrictive first, for channels that ask about several actions.
+_EFFECT_RANK = {
+    Effect.PROHIBITED: 0,
+    Effect.REQUIRED: 1,
+    Effect.PERMITTED_WITH_CONDITIONS: 2,
+    Effect.PERMITTED: 3,
+    Effect.NO_PROVISION: 4,
+}
+
+_CONTEXT_FIELDS: dict[str, type[StrEnum]] = {
+    "legal_process": LegalProcess,
+    "purpose": Purpose,
+    "recipient": Recipient,
+    "data": DataKind,
+}
+
+
+# --- places --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a trace is asked about: a state, and optionally a county (FIPS) or one agency."""
+
+    state: str
+    county_fips: str | None = None
+    name: str | None = None
+    agency: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.agency:
+            return f"{self.agency} ({self.state})"
+        return self.name or self.state
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "county_fips": self.county_fips,
+            "name": self.name,
+            "agency": self.agency,
+        }
+
+
+def agreement_active(a: Agreement, day: dt.date) -> bool:
+    """True if the agreement is in force on `day`: signed (or first listed) on or before it, and not
+    ended before it. An agreement that dropped off ICE's list without an end date counts as ended the
+    day after it was last seen."""
+    start = a.signed or a.first_seen
+    if day < start:
+        return False
+    end = a.ended_on
+    if end is None and a.status is not AgreementStatus.ACTIVE:
+        end = a.last_seen + dt.timedelta(days=1)
+    return end is None or day < end
+
+
+JAIL_MODELS = frozenset({Model287g.JEM, Model287g.WSO})
+
+
+def agreements_for_county(
+    county: Iterable[Agreement], statewide: Iterable[Agreement]
+) -> tuple[Agreement, ...]:
+    """The agreements that shape a county's channels: those of agencies placed in the county, plus the
+    Task Force agreements of statewide agencies (which may act anywhere in the state). Statewide Jail
+    Enforcement and Warrant Service agreements are left out: those models work inside the signing
+    agency's own facilities (a state prison, say), not in the county jail."""
+    return (*county, *(a for a in statewide if a.model not in JAIL_MODELS))
+
+
+def _actor_for_agency(name: str) -> Actor:
+    return Actor.SHERIFF if "sheriff" in name.lower() or "jail" in name.lower() else Actor.LOCAL_POLICE
+
+
+# --- law -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HopRuling:
+    """What the law engine said about one action of a channel."""
+
+    action: str
+    actor: str
+    effect: Effect
+    provisions: tuple[str, ...]
+    citations: tuple[str, ...]
+    conditions: tuple[str, ...]
+    verification: str | None
+
+    @classmethod
+    def of(cls, r: Ruling) -> HopRuling:
+        return cls(
+            action=r.action.value,
+            actor=r.actor.value,
+            effect=r.effect,
+            provisions=r.provision_ids,
+            citations=tuple(p.citation for p in r.provisions),
+            conditions=tuple(f"{c.role}: {c.text}" for c in r.conditions if c.role != "obligation"),
+            verification=r.verification.value if r.verification else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "actor": self.actor,
+            "effect": self.effect.value,
+            "provisions": list(self.provisions),
+            "citations": list(self.citations),
+            "conditions": list(self.conditions),
+            "verification": self.verification,
+        }
+
+
+class CachedRules:
+    """A law-engine function with a memo: rulings depend only on (state, actor, action, date, context),
+    so one instance shared across counties asks each question once per state."""
+
+    def __init__(self, rule_fn: RuleFn = law_rule) -> None:
+        self.rule_fn = rule_fn
+        self._memo: dict[tuple[Any, ...], HopRuling] = {}
+
+    def __call__(self, state: str, actor: str, action: str, day: dt.date, ctx: Context) -> HopRuling:
+        key = (state, actor, action, day, ctx)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = HopRuling.of(self.rule_fn(state, actor, action, day, ctx))
+            self._memo[key] = hit
+        return hit
+
+
+@functools.lru_cache(maxsize=256)
+def _context(items: tuple[tuple[str, str], ...]) -> Context:
+    kwargs: dict[str, Any] = {}
+    for k, v in items:
+        if k in _CONTEXT_FIELDS:
+            kwargs[k] = _CONTEXT_FIELDS[k](v)
+        else:
+            kwargs[k] = v in ("true", "yes", "1")
+    return Context(**kwargs)
+
+
+def check_law_hooks(kb: KnowledgeBase) -> list[Problem]:
+    """Channels must name actors, actions and context values the law engine knows."""
+    out: list[Problem] = []
+    for cid, ch in kb.channels.items():
+        if ch.law is None:
+            continue
+        try:
+            Actor(ch.law.actor)
+        except ValueError:
+            out.append(Problem("channels.yaml", cid, "law.actor", f"unknown law actor {ch.law.actor!r}"))
+        for a in ch.law.actions:
+            try:
+                Action(a)
+            except ValueError:
+                out.append(Problem("channels.yaml", cid, "law.actions", f"unknown law action {a!r}"))
+        try:
+            _context(tuple(sorted(ch.law.context.items())))
+        except (ValueError, TypeError) as exc:
+            out.append(Problem("channels.yaml", cid, "law.context", f"bad context: {exc}"))
+    return out
+
+
+# --- instantiated graph --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeState:
+    """One channel as it stands at a place on a date."""
+
+    channel: Channel
+    status: EdgeStatus
+    reason: str
+    rulings: tuple[HopRuling, ...] = ()
+    agreements: tuple[str, ...] = ()
+    required: bool = False
+    carries: tuple[Carry, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.channel.id
+
+    @property
+    def forward(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.element for c in self.carries if c.direction is Direction.FORWARD))
+
+    @property
+    def back(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.element for c in self.carries if c.direction is Direction.BACK))
+
+    @property
+    def local_can_decline(self) -> bool | None:
+        if self.required:
+            return False
+        return self.channel.local_can_decline
+
+    def to_dict(self) -> dict[str, Any]:
+        ch = self.channel
+        return {
+            "channel": ch.id,
+            "name": ch.name,
+            "from": ch.from_system,
+            "to": ch.to_system,
+            "mode": ch.mode.value,
+            "status": self.status.value,
+            "reason": self.reason,
+            "required_by_law": self.required,
+            "local_can_decline": self.local_can_decline,
+            "agreements": list(self.agreements),
+            "rulings": [r.to_dict() for r in self.rulings],
+            "carries_to": list(self.forward),
+            "carries_back": list(self.back),
+        }
+
+
+@dataclass(frozen=True)
+class PlaceGraph:
+    """The KB's channels marked for one place and date."""
+
+    kb: KnowledgeBase
+    place: Place
+    date: dt.date
+    edges: Mapping[str, EdgeState]
+    agreements: tuple[Agreement, ...]
+    models: frozenset[Model287g]
+    _nx: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def graph(self) -> Any:
+        """The networkx MultiDiGraph: nodes are systems, edges (key = channel id) carry `state`."""
+        if not self._nx:
+            g = nx.MultiDiGraph(place=self.place.label, date=self.date.isoformat())
+            for sid, s in self.kb.systems.items():
+                g.add_node(sid, name=s.name, side=s.side.value)
+            for cid, st in self.edges.items():
+                g.add_edge(
+                    st.channel.from_system, st.channel.to_system, key=cid, state=st, status=st.status.value
+                )
+            self._nx.append(g)
+        return self._nx[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "place": self.place.to_dict(),
+            "date": self.date.isoformat(),
+            "agreements": [agreement_text(a) for a in self.agreements],
+            "models": sorted(m.value for m in self.models),
+            "channels": [e.to_dict() for e in self.edges.values()],
+        }
+
+
+def agreement_text(a: Agreement) -> str:
+    signed = a.signed.isoformat() if a.signed else f"first listed {a.first_seen.isoformat()}"
+    return f"{a.agency_name}: 287(g) {a.model.label} (signed {signed})"
+
+
+def _period_at(ch: Channel, day: dt.date) -> tuple[str | None, str]:
+    """(state, note) of the channel's last dated change on or before `day`; ('before', ...) if none yet."""
+    current = None
+    for p in ch.periods:
+        if p.start <= day:
+            current = p
+    if current is None:
+        if ch.periods:
+            first = ch.periods[0]
+            return "before", f"not in place before {first.start.isoformat()} ({first.note})"
+        return None, ""
+    return current.state, f"{current.state} since {current.start.isoformat()}: {current.note}"
+
+
+def _carries_at(ch: Channel, day: dt.date) -> tuple[Carry, ...]:
+    return tuple(
+        c
+        for c in ch.carries
+        if (c.valid_from is None or c.valid_from <= day) and (c.valid_to is None or day < c.valid_to)
+    )
+
+
+def _rule_text(r: HopRuling) -> str:
+    cites = "; ".join(r.provisions) if r.provisions else "no coded provision"
+    return f"{r.action}: {r.effect.value} ({cites})"
+
+
+def _edge_state(
+    ch: Channel,
+    place: Place,
+    day: dt.date,
+    active: Sequence[Agreement],
+    rules: CachedRules | None,
+) -> EdgeState:
+    carries = _carries_at(ch, day)
+    period, period_note = _period_at(ch, day)
+    if period in ("before", "ended"):
+        return EdgeState(ch, EdgeStatus.INACTIVE, period_note, carries=carries)
+
+    rulings: list[HopRuling] = []
+    enabling: tuple[str, ...] = ()
+    if ch.requires_287g:
+        need = set(ch.requires_287g)
+        holders = [a for a in active if a.model in need]
+        if not holders:
+            models = " or ".join(m.label for m in ch.requires_287g)
+            return EdgeState(
+                ch,
+                EdgeStatus.INACTIVE,
+                f"needs a 287(g) {models} agreement; none in force here on {day.isoformat()}",
+                carries=carries,
+            )
+        enabling = tuple(agreement_text(a) for a in holders)
+        if rules is not None:
+            allowed = []
+            for a in holders:
+                r = _ask(
+                    rules, place.state, _actor_for_agency(a.agency_name), action_for_287g(a.model), day, ()
+                )
+                if isinstance(r, str):
+                    return EdgeState(ch, EdgeStatus.UNKNOWN, r, agreements=enabling, carries=carries)
+                rulings.append(r)
+                if r.effect is not Effect.PROHIBITED:
+                    allowed.append(a)
+            if not allowed:
+                return EdgeState(
+                    ch,
+                    EdgeStatus.CLOSED_BY_LAW,
+                    "an agreement is listed but state law prohibits it: "
+                    + "; ".join(map(_rule_text, rulings)),
+                    rulings=tuple(rulings),
+                    agreements=enabling,
+                    carries=carries,
+                )
+
+    effect: Effect | None = None
+    if ch.law is not None:
+        if rules is None:
+            return EdgeState(
+                ch,
+                EdgeStatus.UNKNOWN,
+                "law engine not consulted",
+                agreements=enabling,
+                carries=carries,
+            )
+        ctx_items = tuple(sorted(ch.law.context.items()))
+        hook_rulings: list[HopRuling] = []
+        for action in ch.law.actions:
+            r = _ask(rules, place.state, ch.law.actor, action, day, ctx_items)
+            if isinstance(r, str):
+                return EdgeState(
+                    ch, EdgeStatus.UNKNOWN, r, rulings=tuple(rulings), agreements=enabling, carries=carries
+                )
+            hook_rulings.append(r)
+        rulings.extend(hook_rulings)
+        effect = min((r.effect for r in hook_rulings), key=_EFFECT_RANK.__getitem__)
+        if effect is Effect.PROHIBITED:
+            closing = [r for r in hook_rulings if r.effect is Effect.PROHIBITED]
+            return EdgeState(
+                ch,
+                EdgeStatus.CLOSED_BY_LAW,
+                "closed by law: " + "; ".join(map(_rule_text, closing)),
+                rulings=tuple(rulings),
+                agreements=enabling,
+                carries=carries,
+            )
+
+    required = effect is Effect.REQUIRED
+    reasons: list[str] = []
+    status = EdgeStatus.OPEN
+    if period == "enjoined":
+        return EdgeState(
+            ch,
+            EdgeStatus.UNKNOWN,
+            f"{period_note}; the law engine does not close it"
+            + (f" ({'; '.join(map(_rule_text, rulings))})" if rulings else ""),
+            rulings=tuple(rulings),
+            agreements=enabling,
+            carries=carries,
+        )
+    if period == "limited":
+        status = EdgeStatus.CONDITIONAL
+        reasons.append(period_note)
+    if effect is Effect.PERMITTED_WITH_CONDITIONS:
+        status = EdgeStatus.CONDITIONAL
+        conds = sorted({c for r in rulings if r.effect is effect for c in r.conditions})
+        reasons.append(
+            "permitted with conditions: "
+            + "; ".join(_rule_text(r) for r in rulings if r.effect is effect)
+            + (f" [{' | '.join(conds)}]" if conds else "")
+        )
+    if ch.vendor_setting:
+        status = EdgeStatus.CONDITIONAL
+        reasons.append(f"depends on a vendor or sharing setting: {ch.vendor_setting}")
+    if required:
+        reasons.insert(
+            0, "required by law: " + "; ".join(_rule_text(r) for r in rulings if r.effect is effect)
+        )
+    elif effect is Effect.PERMITTED:
+        reasons.append("permitted: " + "; ".join(_rule_text(r) for r in rulings if r.effect is effect))
+    elif effect is Effect.NO_PROVISION and status is EdgeStatus.OPEN:
+        reasons.append("no state or federal provision coded for it; local policy decides")
+    if enabling:
+        reasons.append("enabled by " + "; ".join(enabling))
+    if not reasons:
+        reasons.append(
+            "automatic once the systems are connected"
+            if ch.mode is Mode.AUTOMATIC
+            else "no legal bar recorded"
+        )
+    return EdgeState(
+        ch,
+        status,
+        "; ".join(reasons),
+        rulings=tuple(rulings),
+        agreements=enabling,
+        required=required,
+        carries=carries,
+    )
+
+
+def _ask(
+    rules: CachedRules,
+    state: str,
+    actor: str,
+    action: str,
+    day: dt.date,
+    ctx_items: tuple[tuple[str, str], ...],
+) -> HopRuling | str:
+    try:
+        return rules(state, actor, action, day, _context(ctx_items))
+    except Exception as exc:  # the engine's own errors become an 'unknown' status with the reason
+        return f"law engine could not rule on {action} for {actor} in {state}: {exc}"
+
+
+def as_place(place: Place | str) -> Place:
+    if isinstance(place, Place):
+        return place
+    return Place(state=place.upper(), name=place.upper())
+
+
+def instantiate(
+    place: Place | str,
+    date: dt.date,
+    agreements: Iterable[Agreement] = (),
+    rule_fn: RuleFn | CachedRules | None = law_rule,
+    kb: KnowledgeBase | None = None,
+) -> PlaceGraph:
+    """Mark every channel of the KB for `place` on `date`.
+
+    `agreements` are the place's 287(g) agreements (any date; only those in force on `date` count).
+    `rule_fn` is the law engine's `rule` (default), a `CachedRules` shared across calls, or None to
+    leave every law-dependent channel `unknown`.
+    """
+    kb = kb or load_kb()
+    p = as_place(place)
+    active = tuple(a for a in agreements if agreement_active(a, date))
+    rules = rule_fn if isinstance(rule_fn, CachedRules) or rule_fn is None else CachedRules(rule_fn)
+    edges = {cid: _edge_state(ch, p, date, active, rules) for cid, ch in kb.channels.items()}
+    return PlaceGraph(
+        kb=kb,
+        place=p,
+        date=date,
+        edges=edges,
+        agreements=active,
+        models=frozenset(a.model for a in active),
+    )
+
+
+# --- static structure: paths per encounter --------------------------------------------------------
+
+
+def base_graph(kb: KnowledgeBase) -> Any:
+    """The KB as a networkx MultiDiGraph (systems and channels), not yet instantiated."""
+    g = nx.MultiDiGraph()
+    for sid, s in kb.systems.items():
+        g.add_node(sid, name=s.name, side=s.side.value)
+    for cid, ch in kb.channels.items():
+        g.add_edge(ch.from_system, ch.to_system, key=cid, encounters=tuple(e.value for e in ch.encounters))
+    return g
+
+
+_PATHS: dict[tuple[int, Encounter], tuple[KnowledgeBase, tuple[tuple[str, ...], ...]]] = {}
+
+
+def encounter_paths(kb: KnowledgeBase, encounter: Encounter) -> tuple[tuple[str, ...], ...]:
+    """Every simple path (as channel ids) from where the encounter starts to the first ICE system,
+    using only channels that this encounter can set off. Computed once per KB and encounter."""
+    key = (id(kb), encounter)
+    hit = _PATHS.get(key)
+    if hit is not None and hit[0] is kb:
+        return hit[1]
+    ice = {sid for sid, s in kb.systems.items() if s.side is SystemSide.ICE}
+    g = nx.MultiDiGraph()
+    for cid, ch in kb.channels.items():
+        if encounter in ch.encounters and ch.from_system not in ice:
+            g.add_edge(ch.from_system, ch.to_system, key=cid)
+    spec = kb.encounters.get(encounter)
+    starts = spec.starts_at if spec else ()
+    out: list[tuple[str, ...]] = []
+    targets = [t for t in ice if t in g]
+    for s in starts:
+        if s not in g or not targets:
+            continue
+        for edge_path in nx.all_simple_edge_paths(g, s, targets):
+            out.append(tuple(k for _, _, k in edge_path))
+    paths = tuple(sorted(set(out), key=lambda p: (len(p), p)))
+    _PATHS[key] = (kb, paths)
+    return paths

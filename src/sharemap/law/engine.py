@@ -1,0 +1,488 @@
+"""The ruling engine: is an act of cooperation with ICE prohibited, required or permitted, and why.
+
+`rule(jurisdiction, actor, action, date, context)` is a pure function of its arguments and of the
+provision set (the shipped one unless a `Law` is built from other provisions). How a ruling is decided:
+
+1. Candidates are the provisions of the federal layer ("US") and of the jurisdiction that bind the
+   actor for the action.
+2. A candidate applies if it is in force on the date (effective dates, injunctions, superseding) and
+   the request is in its scope (purpose, recipient, data kind). Provisions whose enactment is
+   unconfirmed are shown in the trace but never applied.
+3. Savings clauses (8 U.S.C. 1373/1644, `saves: true`) that apply set aside state and local
+   prohibitions within their scope: only citizenship or immigration status information.
+4. A prohibition or requirement whose exception is met does not bind; an excepted prohibition makes
+   the act permitted with conditions (the exception is the condition). A conditional permission applies
+   only if all its conditions are met.
+5. The effect is the first class that has an applying provision: prohibited, required, permitted with
+   conditions, permitted; otherwise no provision found (kept apart from permitted). The deciding
+   provisions are the ones of that class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from sharemap.errors import InputError
+from sharemap.law.model import Condition, Provision
+from sharemap.law.vocab import (
+    JURISDICTIONS,
+    VERIFICATION_RANK,
+    Action,
+    Actor,
+    ConditionKind,
+    DataKind,
+    Effect,
+    LegalProcess,
+    Purpose,
+    Recipient,
+    Status,
+    Verification,
+)
+
+# The data an action discloses when the context does not say.
+ACTION_DATA: dict[Action, DataKind] = {
+    Action.NOTIFY_RELEASE: DataKind.RELEASE_DATE,
+    Action.SHARE_STATUS: DataKind.IMMIGRATION_STATUS,
+    Action.SHARE_ALPR_FEDERAL: DataKind.PLATE_READS,
+    Action.SHARE_ALPR_OUT_OF_STATE: DataKind.PLATE_READS,
+    Action.SHARE_ALPR_IMMIGRATION: DataKind.PLATE_READS,
+    Action.DISCLOSE_DMV_RECORD: DataKind.DMV_RECORD,
+    Action.DISCLOSE_DMV_PHOTO: DataKind.PHOTO,
+    Action.SHARE_PERSONAL_INFO: DataKind.PERSONAL_INFO,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The facts of the request. The defaults describe the question sharemap is about: ICE asks,
+    for civil immigration enforcement, with no legal document beyond what `legal_process` says.
+
+    recipient None means the action's own recipient (out_of_state for share_alpr_out_of_state,
+    otherwise federal); data None means the action's own data kind (release date for notify_release,
+    plate reads for plate-reader sharing, ...). share_alpr_immigration always has the civil immigration
+    enforcement purpose.
+    """
+
+    legal_process: LegalProcess = LegalProcess.NONE
+    purpose: Purpose = Purpose.CIVIL_IMMIGRATION
+    recipient: Recipient | None = None
+    data: DataKind | None = None
+    listed_conviction: bool = False
+    consent: bool = False
+    written_assurance: bool = False
+
+    def __post_init__(self) -> None:
+        # accept plain strings (YAML, CLI, JSON) and turn them into the vocabularies
+        for name, enum in _CONTEXT_ENUMS.items():
+            value = getattr(self, name)
+            if value is not None and type(value) is not enum:
+                object.__setattr__(self, name, _coerce(enum, value, name))
+
+    def resolved(self, action: Action) -> Context:
+        """The context with the action's implied recipient, data kind and purpose filled in."""
+        recipient = self.recipient
+        purpose = self.purpose
+        if action is Action.SHARE_ALPR_FEDERAL:
+            recipient = Recipient.FEDERAL
+        elif action is Action.SHARE_ALPR_OUT_OF_STATE:
+            recipient = Recipient.OUT_OF_STATE
+        elif action is Action.SHARE_ALPR_IMMIGRATION:
+            purpose = Purpose.CIVIL_IMMIGRATION
+        if recipient is None:
+            recipient = Recipient.FEDERAL
+        data = self.data if self.data is not None else ACTION_DATA.get(action)
+        if recipient is self.recipient and data is self.data and purpose is self.purpose:
+            return self
+        return replace(self, recipient=recipient, data=data, purpose=purpose)
+
+    def fact(self, kind: ConditionKind) -> Any:
+        return getattr(self, kind.value)
+
+
+_CONTEXT_ENUMS: dict[str, Any] = {
+    "legal_process": LegalProcess,
+    "purpose": Purpose,
+    "recipient": Recipient,
+    "data": DataKind,
+}
+DEFAULT_CONTEXT = Context()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    """One exception or condition of a deciding provision, and whether the facts meet it.
+
+    role is "exception", "condition" or "obligation" (an obligation is attached by the law and
+    not tested against the facts: met is None).
+    """
+
+    provision_id: str
+    role: str
+    text: str
+    met: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """What the engine did with one candidate provision."""
+
+    provision_id: str
+    citation: str
+    verdict: str  # applies | excepted | saved | conditions_unmet | out_of_scope | not_in_force | unconfirmed
+    note: str
+
+
+VERDICT_TEXT = {
+    "applies": "applies",
+    "excepted": "an exception is met, so it does not bind",
+    "saved": "set aside by a federal savings clause (immigration status information only)",
+    "conditions_unmet": "a condition of the permission is not met",
+    "out_of_scope": "does not reach this purpose, recipient or data kind",
+    "not_in_force": "not in force on this date",
+    "unconfirmed": "enactment not confirmed: recorded, not applied",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ruling:
+    """The answer: effect, the provisions that decided it, the conditions, and how it was reached."""
+
+    jurisdiction: str
+    actor: Actor
+    action: Action
+    date: dt.date
+    context: Context
+    effect: Effect
+    provisions: tuple[Provision, ...]
+    conditions: tuple[ConditionCheck, ...]
+    verification: Verification | None
+    steps: tuple[TraceStep, ...] = field(default=())
+
+    @property
+    def provision_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.provisions)
+
+    def explain(self) -> str:
+        """A plain trace of how the ruling was decided."""
+        ctx = self.context
+        lines = [
+            f"Question: may a {self.actor.value} in {self.jurisdiction} {self.action.value} on "
+            f"{self.date.isoformat()}?",
+            f"Facts: legal process {ctx.legal_process.value}; purpose {ctx.purpose.value}; recipient "
+            f"{ctx.recipient.value if ctx.recipient else '-'}; data {ctx.data.value if ctx.data else '-'}; "
+            f"listed conviction {'yes' if ctx.listed_conviction else 'no'}; consent "
+            f"{'yes' if ctx.consent else 'no'}; written assurance {'yes' if ctx.written_assurance else 'no'}",
+        ]
+        if not self.steps:
+            lines.append("No federal or state provision in the rule base binds this actor for this action.")
+        for i, step in enumerate(self.steps, 1):
+            note = f" ({step.note})" if step.note else ""
+            lines.append(f"{i}. {step.provision_id} [{step.citation}]: {VERDICT_TEXT[step.verdict]}{note}")
+        for c in self.conditions:
+            mark = {True: "met", False: "not met", None: "attached"}[c.met]
+            lines.append(f"   - {c.role} of {c.provision_id}: {c.text} -> {mark}")
+        decided = ", ".join(self.provision_ids) or "none"
+        lines.append(f"Result: {self.effect.value} (deciding: {decided})")
+        if self.verification is not None:
+            lines.append(f"Weakest verification among deciding provisions: {self.verification.value}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        ctx = self.context
+        return {
+            "jurisdiction": self.jurisdiction,
+            "actor": self.actor.value,
+            "action": self.action.value,
+            "date": self.date.isoformat(),
+            "context": {
+                "legal_process": ctx.legal_process.value,
+                "purpose": ctx.purpose.value,
+                "recipient": ctx.recipient.value if ctx.recipient else None,
+                "data": ctx.data.value if ctx.data else None,
+                "listed_conviction": ctx.listed_conviction,
+                "consent": ctx.consent,
+                "written_assurance": ctx.written_assurance,
+            },
+            "effect": self.effect.value,
+            "verification": self.verification.value if self.verification else None,
+            "provisions": [
+                {
+                    "id": p.id,
+                    "jurisdiction": p.jurisdiction,
+                    "citation": p.citation,
+                    "title": p.title,
+                    "effect": p.effect.value,
+                    "verification": p.verification.value,
+                    "sources": [s.model_dump(mode="json", exclude_none=True) for s in p.sources],
+                }
+                for p in self.provisions
+            ],
+            "conditions": [
+                {"provision": c.provision_id, "role": c.role, "text": c.text, "met": c.met}
+                for c in self.conditions
+            ],
+            "trace": [
+                {"provision": s.provision_id, "citation": s.citation, "verdict": s.verdict, "note": s.note}
+                for s in self.steps
+            ],
+            "explanation": self.explain(),
+        }
+
+
+# --- compiled form of a provision, for fast evaluation -------------------------------------------
+
+_VALUE_KINDS = frozenset(
+    {ConditionKind.LEGAL_PROCESS, ConditionKind.PURPOSE, ConditionKind.RECIPIENT, ConditionKind.DATA}
+)
+
+
+def condition_met(cond: Condition, ctx: Context) -> bool:
+    value = ctx.fact(cond.kind)
+    if cond.kind in _VALUE_KINDS:
+        return value is not None and value.value in cond.values
+    return bool(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    p: Provision
+    federal: bool
+    start: dt.date
+    end: dt.date | None  # first day it no longer applies (effective_to or injunction date)
+    unconfirmed: bool
+    purposes: frozenset[Purpose] | None
+    recipients: frozenset[Recipient] | None
+    data: frozenset[DataKind] | None
+
+    @classmethod
+    def of(cls, p: Provision) -> _Rule:
+        end = p.effective_to
+        if p.status is Status.ENJOINED and p.status_since is not None:
+            end = p.status_since if end is None else min(end, p.status_since)
+        s = p.scope
+        return cls(
+            p=p,
+            federal=p.jurisdiction == "US",
+            start=p.effective_from,
+            end=end,
+            unconfirmed=p.status is Status.UNCONFIRMED,
+            purposes=frozenset(s.purpose) or None,
+            recipients=frozenset(s.recipient) or None,
+            data=frozenset(s.data) or None,
+        )
+
+    def in_scope(self, ctx: Context) -> bool:
+        if self.purposes is not None and ctx.purpose not in self.purposes:
+            return False
+        if self.recipients is not None and ctx.recipient not in self.recipients:
+            return False
+        return self.data is None or ctx.data in self.data
+
+
+def _in_force(r: _Rule, day: dt.date) -> bool:
+    return day >= r.start and (r.end is None or day < r.end)
+
+
+class Law:
+    """A set of provisions and the index the engine uses to rule on them."""
+
+    def __init__(self, provisions: Iterable[Provision]) -> None:
+        self.provisions: tuple[Provision, ...] = tuple(provisions)
+        self._by_id = {p.id: p for p in self.provisions}
+        index: dict[tuple[str, Actor, Action], list[_Rule]] = {}
+        for p in self.provisions:
+            r = _Rule.of(p)
+            for actor in p.actors:
+                for action in p.actions:
+                    index.setdefault((p.jurisdiction, actor, action), []).append(r)
+        self._index = {k: tuple(v) for k, v in index.items()}
+        self._candidates: dict[tuple[str, Actor, Action], tuple[_Rule, ...]] = {}
+
+    def get(self, provision_id: str) -> Provision | None:
+        return self._by_id.get(provision_id)
+
+    def for_jurisdiction(self, jurisdiction: str) -> tuple[Provision, ...]:
+        return tuple(p for p in self.provisions if p.jurisdiction == jurisdiction)
+
+    def with_provisions(self, extra: Iterable[Provision]) -> Law:
+        return Law((*self.provisions, *extra))
+
+    def candidates(self, jurisdiction: str, actor: Actor, action: Action) -> tuple[_Rule, ...]:
+        key = (jurisdiction, actor, action)
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._index.get(("US", actor, action), ())
+            if jurisdiction != "US":
+                found = found + self._index.get(key, ())
+            self._candidates[key] = found
+        return found
+
+    def rule(
+        self,
+        jurisdiction: str,
+        actor: Actor | str,
+        action: Action | str,
+        date: dt.date,
+        context: Context | None = None,
+    ) -> Ruling:
+        """Rule on one question. See the module docstring for how the effect is decided."""
+        if jurisdiction not in _JURISDICTION_SET:
+            raise InputError(
+                f"unknown jurisdiction {jurisdiction!r}",
+                field="jurisdiction",
+                expected="US, DC or a two-letter state code",
+            )
+        actor = actor if type(actor) is Actor else _coerce(Actor, actor, "actor")
+        action = action if type(action) is Action else _coerce(Action, action, "action")
+        if type(date) is not dt.date:
+            date = _coerce_date(date)
+        ctx = (context or DEFAULT_CONTEXT).resolved(action)
+        rules = self.candidates(jurisdiction, actor, action)
+
+        live: list[_Rule] = []
+        skipped: dict[str, TraceStep] = {}
+        saving = False
+        for r in rules:
+            if r.unconfirmed:
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "unconfirmed", "")
+            elif not _in_force(r, date):
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "not_in_force", _dates_note(r))
+            elif not r.in_scope(ctx):
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "out_of_scope", "")
+            else:
+                live.append(r)
+                if r.p.saves:
+                    saving = True
+        steps: list[TraceStep] = []
+
+        prohibited: list[Provision] = []
+        required: list[Provision] = []
+        conditional: list[Provision] = []
+        permitted: list[Provision] = []
+        for r in live:
+            p = r.p
+            effect = p.effect
+            if effect is Effect.PROHIBITED or effect is Effect.REQUIRED:
+                if saving and effect is Effect.PROHIBITED and not r.federal:
+                    steps.append(TraceStep(p.id, p.citation, "saved", ""))
+                    continue
+                met = [c for c in p.exceptions if condition_met(c, ctx)]
+                if met:
+                    steps.append(TraceStep(p.id, p.citation, "excepted", met[0].text))
+                    if effect is Effect.PROHIBITED:
+                        conditional.append(p)
+                    continue
+                steps.append(TraceStep(p.id, p.citation, "applies", effect.value))
+                (prohibited if effect is Effect.PROHIBITED else required).append(p)
+            elif effect is Effect.PERMITTED_WITH_CONDITIONS:
+                if all(condition_met(c, ctx) for c in p.conditions):
+                    steps.append(TraceStep(p.id, p.citation, "applies", effect.value))
+                    conditional.append(p)
+                else:
+                    steps.append(TraceStep(p.id, p.citation, "conditions_unmet", ""))
+            else:
+                steps.append(TraceStep(p.id, p.citation, "applies", effect.value))
+                permitted.append(p)
+
+        if prohibited:
+            result, deciding = Effect.PROHIBITED, prohibited
+        elif required:
+            result, deciding = Effect.REQUIRED, required
+        elif conditional:
+            result, deciding = Effect.PERMITTED_WITH_CONDITIONS, conditional
+        elif permitted:
+            result, deciding = Effect.PERMITTED, permitted
+        else:
+            result, deciding = Effect.NO_PROVISION, []
+
+        checks: list[ConditionCheck] = []
+        weakest: Verification | None = None
+        for p in deciding:
+            for c in p.exceptions:
+                checks.append(ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)))
+            for c in p.conditions:
+                checks.append(ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)))
+            for text in p.obligations:
+                checks.append(ConditionCheck(p.id, "obligation", text, None))
+            if weakest is None or VERIFICATION_RANK[p.verification] > VERIFICATION_RANK[weakest]:
+                weakest = p.verification
+        return Ruling(
+            jurisdiction=jurisdiction,
+            actor=actor,
+            action=action,
+            date=date,
+            context=ctx,
+            effect=result,
+            provisions=tuple(deciding),
+            conditions=tuple(checks),
+            verification=weakest,
+            steps=_in_candidate_order(rules, skipped, steps),
+        )
+
+
+_JURISDICTION_SET = frozenset(JURISDICTIONS)
+
+
+def _in_candidate_order(
+    rules: tuple[_Rule, ...], skipped: dict[str, TraceStep], applied: list[TraceStep]
+) -> tuple[TraceStep, ...]:
+    """Trace steps in the order the candidates were considered (federal first, then the state)."""
+    if not skipped:
+        return tuple(applied)
+    if not applied:
+        return tuple(skipped[r.p.id] for r in rules)
+    by_id = {s.provision_id: s for s in applied} | skipped
+    return tuple(by_id[r.p.id] for r in rules)
+
+
+def _dates_note(r: _Rule) -> str:
+    end = f" until {r.end.isoformat()}" if r.end else ""
+    return f"applies from {r.start.isoformat()}{end}"
+
+
+def _coerce(enum: Any, value: Any, name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InputError(f"unknown {name} {value!r}", field=name, expected=f"one of: {allowed}") from None
+
+
+def _coerce_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"not a date: {value!r}", field="date", expected="YYYY-MM-DD")
+
+
+@lru_cache(maxsize=1)
+def default_law() -> Law:
+    """The shipped provisions (src/sharemap/law/provisions/*.yaml), loaded and validated once."""
+    from sharemap.law.load import load_provisions
+
+    return Law(load_provisions())
+
+
+def rule(
+    jurisdiction: str,
+    actor: Actor | str,
+    action: Action | str,
+    date: dt.date,
+    context: Context | None = None,
+) -> Ruling:
+    """Rule on whether `actor` in `jurisdiction` may take `action` on `date`, given `context`.
+
+    Jurisdiction: "US" (federal layer only), "DC" or a two-letter state code (the federal layer
+    always applies too). Uses the shipped provisions; build a `Law` to rule on other provisions.
+    """
+    return default_law().rule(jurisdiction, actor, action, date, context)

@@ -1,0 +1,106 @@
+"""The `sharemap law` commands, run through the real CLI app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sharemap.cli.app import app
+
+runner = CliRunner()
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_rule_json_names_the_deciding_provision() -> None:
+    res = runner.invoke(
+        app,
+        [
+            "law",
+            "rule",
+            "--state",
+            "IL",
+            "--actor",
+            "sheriff",
+            "--action",
+            "hold_on_detainer",
+            "--process",
+            "detainer",
+            "--date",
+            "2025-06-01",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["effect"] == "prohibited"
+    assert [p["id"] for p in out["provisions"]] == ["IL-5ILCS805-15a-detainer"]
+
+
+def test_rule_text_prints_the_trace() -> None:
+    res = runner.invoke(
+        app,
+        [
+            "law",
+            "rule",
+            "--state",
+            "TX",
+            "--actor",
+            "sheriff",
+            "--action",
+            "hold_on_detainer",
+            "--process",
+            "detainer",
+            "--date",
+            "2024-06-01",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "REQUIRED" in res.stdout and "TX-CCP2.251-detainers" in res.stdout
+
+
+def test_rule_refuses_unknown_action_with_nonzero_exit() -> None:
+    res = runner.invoke(app, ["law", "rule", "--state", "IL", "--actor", "sheriff", "--action", "nope"])
+    assert res.exit_code != 0
+
+
+def test_state_overview_is_derived_from_provisions() -> None:
+    res = runner.invoke(app, ["law", "state", "CA", "--date", "2024-06-01", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["stance"] == "limits"
+    assert "hold_on_detainer" in out["prohibited"]
+    assert any(p["id"] == "CA-CIV1798.90.55-ALPR" for p in out["provisions"])
+    res = runner.invoke(app, ["law", "state", "TX", "--date", "2026-06-01", "--json"])
+    out = json.loads(res.stdout)
+    assert out["stance"] == "requires" and "enter_287g_jem" in out["required"]
+    res = runner.invoke(app, ["law", "state", "KY", "--date", "2026-06-01"])
+    assert res.exit_code == 0 and "no state provision" in res.stdout
+
+
+def test_matrix_json_and_table() -> None:
+    res = runner.invoke(
+        app, ["law", "matrix", "--action", "enter_287g_jem", "--date", "2026-03-01", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    cells = {c["jurisdiction"]: c["effect"] for c in json.loads(res.stdout)}
+    assert (
+        cells["MD"] == "prohibited"
+        and cells["FL"] == "required"
+        and cells["KY"] == "permitted_with_conditions"
+    )
+    assert len(cells) == 51
+    res = runner.invoke(app, ["law", "matrix", "--action", "hold_on_detainer", "--date", "2024-06-01"])
+    assert res.exit_code == 0 and "IL" in res.stdout
+
+
+def test_check_shipped_and_fixture_dirs() -> None:
+    res = runner.invoke(app, ["law", "check", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["ok"] and out["provisions"] >= 80
+    res = runner.invoke(app, ["law", "check", "--dir", str(FIXTURES / "good")])
+    assert res.exit_code == 0 and "OK: 1 provisions" in res.stdout
+    res = runner.invoke(app, ["law", "check", "--dir", str(FIXTURES / "bad")])
+    assert res.exit_code != 0
