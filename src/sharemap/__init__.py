@@ -1,20 +1,76 @@
 """sharemap: how local law enforcement and ICE coordinate identity checks, and what is shared.
 
-This module is the public Python API; it re-exports and defines nothing else.
+This module is the public Python API; it re-exports and defines nothing else. Ledger queries take a
+DuckDB connection from `connect()` (the database `sharemap build` writes).
 """
 
 from sharemap.errors import DataError, InputError, NotFoundError, SharemapError, StoreError
-from sharemap.kb.model import Agency, Agreement, Model287g, Snapshot, Source
+from sharemap.flows import compare, dot, instantiate, matrix, mermaid, trace
+from sharemap.kb.load import check_kb, load_kb
+from sharemap.kb.model import Agency, AgencyKind, Agreement, AgreementStatus, Model287g, Snapshot, Source
+from sharemap.law import Action, Actor, Context, Effect, LegalProcess, Purpose, Ruling, rule
+from sharemap.law.compile import rule_table
+from sharemap.law.overview import matrix as law_matrix
+from sharemap.law.overview import overview as law_overview
+from sharemap.ledger.geo import counties, county_by_name, locate, state_code
+from sharemap.ledger.lists import read_list
+from sharemap.ledger.moa import read_moa
+from sharemap.ledger.query import (
+    agency_history,
+    agreements,
+    find_agency,
+    national_summary,
+    snapshot_as_of,
+    stats,
+)
+from sharemap.ledger.store import build_database, connect, export, load_shipped
 
 __all__ = [
+    "Action",
+    "Actor",
     "Agency",
+    "AgencyKind",
     "Agreement",
+    "AgreementStatus",
+    "Context",
     "DataError",
+    "Effect",
     "InputError",
+    "LegalProcess",
     "Model287g",
     "NotFoundError",
+    "Purpose",
+    "Ruling",
     "SharemapError",
     "Snapshot",
     "Source",
     "StoreError",
+    "agency_history",
+    "agreements",
+    "build_database",
+    "check_kb",
+    "compare",
+    "connect",
+    "counties",
+    "county_by_name",
+    "dot",
+    "export",
+    "find_agency",
+    "instantiate",
+    "law_matrix",
+    "law_overview",
+    "load_kb",
+    "load_shipped",
+    "locate",
+    "matrix",
+    "mermaid",
+    "national_summary",
+    "read_list",
+    "read_moa",
+    "rule",
+    "rule_table",
+    "snapshot_as_of",
+    "state_code",
+    "stats",
+    "trace",
 ]
