@@ -245,15 +245,7 @@ def parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    for fmt in (
-        "%Y-%m-%d",
-        "%m/%d/%Y",
-        "%m/%d/%y",
-        "%Y-%m-%d %H:%M:%S",
-        "%B %d, %Y",
-        "%b %d, %Y",
-        "%m-%d-%Y",
-    ):
+    for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
