@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sharemap.cli import kb, law, ledger, trace
+from sharemap.cli import kb, law, ledger, sim, trace
 
 app = typer.Typer(
     name="sharemap",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 
 ledger.register(app)
+sim.register(app)
 kb.register(app)
 trace.register(app)
 law.register(app)
