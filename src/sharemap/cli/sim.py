@@ -1,0 +1,420 @@
+"""`sharemap sim ...`: run, compare, calibrate, fit-errors, des (one county at event level), params.
+
+Every run simulates SYNTHETIC people; every output says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+
+from sharemap.cli.common import JsonOption, command, console, print_json, table
+from sharemap.errors import InputError
+
+sim_app = typer.Typer(
+    help="Digital twin of the identity-check pipeline (SYNTHETIC people).", no_args_is_help=True
+)
+
+CountyOpt = typer.Option(None, "--county", help="County FIPS code or 'Name County, ST'.")
+StateOpt = typer.Option(None, "--state", help="Two-letter state code.")
+NationOpt = typer.Option(False, "--nation", help="Every county.")
+ScenarioOpt = typer.Option(
+    None, "--scenario", help="Scenario YAML file or a shipped scenario name (default: baseline)."
+)
+YearsOpt = typer.Option(1.0, "--years", help="Simulated years per replicate.")
+RepsOpt = typer.Option(10, "--replicates", help="Replicates (for confidence intervals).")
+SeedOpt = typer.Option(0, "--seed", help="Seed of the SeedSequence all task streams come from.")
+EngineOpt = typer.Option("local", "--engine", help="local (processes), serial or ray.")
+AddressOpt = typer.Option(None, "--address", help="Ray cluster address (with --engine ray).")
+WorkersOpt = typer.Option(None, "--workers", help="Processes or Ray CPUs (default: all cores).")
+BookingsOpt = typer.Option(None, "--bookings", help="Your own county bookings CSV (fips, bookings_per_year).")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the `sim` command group to the top-level app."""
+    app.add_typer(sim_app, name="sim")
+
+
+def _where(county: str | None, state: str | None, nation: bool) -> tuple[str | None, str | None]:
+    if sum(bool(x) for x in (county, state, nation)) != 1:
+        raise InputError("choose exactly one of --county, --state or --nation", field="selection")
+    return county, state
+
+
+def _scenario(path: str | None) -> Any:
+    from sharemap.sim.counties import counties
+    from sharemap.sim.scenarios import Scenario, load_scenario
+
+    if not path:
+        return Scenario()
+    return load_scenario(path, known_fips=set(map(str, counties().fips)))
+
+
+def _simulate(
+    scenario: Any,
+    county: str | None,
+    state: str | None,
+    years: float,
+    replicates: int,
+    seed: int,
+    engine: str,
+    address: str | None,
+    workers: int | None,
+    bookings: Path | None,
+    quiet: bool,
+) -> Any:
+    from sharemap.sim.counties import counties, select
+    from sharemap.sim.run import COUNTY_BATCH, read_bookings_file, simulate
+
+    n_counties = len(select(counties(), county=county, state=state))
+    n_tasks = -(-n_counties // COUNTY_BATCH) * -(-replicates // 10)
+    book = read_bookings_file(bookings, set(map(str, counties().fips))) if bookings else None
+    if engine not in ("local", "serial", "ray"):
+        raise InputError(f"unknown engine {engine!r}", field="engine", expected="local, serial or ray")
+    with Progress(console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task(
+            f"Simulating {scenario.name}: {n_counties} counties x {replicates} replicates", total=n_tasks
+        )
+        return simulate(
+            scenario,
+            county=county,
+            state=state,
+            years=years,
+            replicates=replicates,
+            seed=seed,
+            engine=engine,  # type: ignore[arg-type]
+            address=address,
+            workers=workers,
+            bookings=book,
+            on_done=lambda n: progress.advance(task, n),
+        )
+
+
+@sim_app.command("run")
+@command
+def run_cmd(
+    county: str | None = CountyOpt,
+    state: str | None = StateOpt,
+    nation: bool = NationOpt,
+    scenario: str | None = ScenarioOpt,
+    years: float = YearsOpt,
+    replicates: int = RepsOpt,
+    seed: int = SeedOpt,
+    engine: str = EngineOpt,
+    address: str | None = AddressOpt,
+    workers: int | None = WorkersOpt,
+    bookings: Path | None = BookingsOpt,
+    out: Path | None = typer.Option(None, "--out", help="Write Parquet tables, charts and a README here."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Simulate a county, a state or the nation under a scenario; counts with 95% intervals."""
+    from sharemap.sim.outputs import write_outputs
+    from sharemap.sim.run import summarise
+
+    county, state = _where(county, state, nation)
+    sc = _scenario(scenario)
+    res = _simulate(sc, county, state, years, replicates, seed, engine, address, workers, bookings, json_out)
+    summary = summarise(res)
+    if out:
+        summary["files"] = [str(p) for p in write_outputs(res, summary, out)]
+    if json_out:
+        print_json(summary)
+        return
+    rows = [
+        [r["stage"], f"{r['mean']:,.1f}", f"{r['ci_low']:,.0f} - {r['ci_high']:,.0f}"]
+        for r in summary["stages"]
+    ]
+    console.print(
+        table(
+            f"SYNTHETIC run: {summary['selection']} / {sc.name} ({replicates} replicates, seed {seed})",
+            ["stage", "mean", "95% interval"],
+            rows,
+        )
+    )
+    if out:
+        console.print(f"Outputs written to {out}")
+
+
+@sim_app.command("compare")
+@command
+def compare_cmd(
+    a: str = typer.Argument(..., help="Scenario A (file or shipped name; 'baseline' for the default)."),
+    b: str = typer.Argument(..., help="Scenario B."),
+    county: str | None = CountyOpt,
+    state: str | None = StateOpt,
+    nation: bool = NationOpt,
+    years: float = YearsOpt,
+    replicates: int = RepsOpt,
+    seed: int = SeedOpt,
+    engine: str = EngineOpt,
+    address: str | None = AddressOpt,
+    workers: int | None = WorkersOpt,
+    json_out: bool = JsonOption,
+) -> None:
+    """Differences B - A at every stage, with intervals over paired replicates (same seeds)."""
+    from sharemap.sim.run import compare
+
+    if not (county or state or nation):
+        nation = True
+    county, state = _where(county, state, nation)
+    sa = _scenario(None if a == "baseline" else a)
+    sb = _scenario(None if b == "baseline" else b)
+    ra = _simulate(sa, county, state, years, replicates, seed, engine, address, workers, None, json_out)
+    rb = _simulate(sb, county, state, years, replicates, seed, engine, address, workers, None, json_out)
+    rows = compare(ra, rb)
+    if json_out:
+        print_json(
+            {
+                "label": "SYNTHETIC simulation output",
+                "a": sa.name,
+                "b": sb.name,
+                "replicates": replicates,
+                "seed": seed,
+                "stages": rows,
+            }
+        )
+        return
+    out = [
+        [
+            r["stage"],
+            f"{r['a']:,.1f}",
+            f"{r['b']:,.1f}",
+            f"{r['difference']:+,.1f}",
+            f"{r['mean_diff_ci_low']:+,.1f} .. {r['mean_diff_ci_high']:+,.1f}",
+        ]
+        for r in rows
+    ]
+    console.print(
+        table(
+            f"SYNTHETIC comparison: {sb.name} - {sa.name}",
+            ["stage", "A", "B", "B - A", "95% CI of mean difference"],
+            out,
+        )
+    )
+
+
+@sim_app.command("calibrate")
+@command
+def calibrate_cmd(
+    write: bool = typer.Option(False, "--write", help="Write the fitted values to sim/params/fitted.yaml."),
+    markdown: Path | None = typer.Option(
+        None, "--markdown", help="Also write the table as Markdown to this file."
+    ),
+    json_out: bool = JsonOption,
+) -> None:
+    """Fit the free parameters to the published targets; print target, model value and error for each."""
+    from sharemap.sim.calibrate import calibrate, markdown_table, write_fitted
+
+    with (
+        console.status("Calibrating (expectation-mode kernel, nation + Pierce County)", spinner="dots")
+        if not json_out
+        else _null()
+    ):
+        cal = calibrate()
+    path = write_fitted(cal) if write else None
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(markdown_table(cal.rows) + "\n", encoding="utf-8")
+    if json_out:
+        print_json(
+            {
+                "converged": cal.converged,
+                "iterations": cal.iterations,
+                "rows": [r.__dict__ for r in cal.rows],
+                "written": path,
+            }
+        )
+        return
+    rows = [
+        [
+            r.target,
+            f"{r.value:.4g}",
+            f"{r.model:.4g}",
+            f"{r.rel_error:+.1%}",
+            "fitted" if r.fitted else "validation",
+            f"{r.parameter or '-'}",
+        ]
+        for r in cal.rows
+    ]
+    console.print(table("Calibration", ["target", "published", "model", "error", "use", "parameter"], rows))
+    console.print(
+        f"converged: {cal.converged} after {cal.iterations} iterations"
+        + (f"; written to {path}" if path else "")
+    )
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+@sim_app.command("fit-errors")
+@command
+def fit_errors_cmd(
+    gallery: int = typer.Option(20_000, "--gallery", help="SYNTHETIC gallery size for both engines."),
+    probes: int = typer.Option(4_000, "--probes", help="Mated and non-mated probes (biometric)."),
+    queries: int = typer.Option(2_000, "--queries", help="Mated and non-mated name checks (biographic)."),
+    seed: int = SeedOpt,
+    write: bool = typer.Option(False, "--write", help="Write sim/params/identity.yaml."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Run the identity engines on SYNTHETIC data and fit the error models the national run uses."""
+    from sharemap.identity.errors import fit_biographic, fit_biometric
+    from sharemap.sim.identity_params import write_identity_params
+
+    bio = fit_biometric(gallery, probes, seed=seed)
+    bg = fit_biographic(gallery, queries, seed=seed)
+    path = write_identity_params(bio, bg) if write else None
+    if json_out:
+        print_json({"biometric": bio.as_dict(), "biographic": bg.as_dict(), "written": path})
+        return
+    console.print(
+        table(
+            "Biometric (faiss IVF)",
+            ["threshold", "FNIR", "FPIR", "gallery"],
+            [[bio.threshold, f"{bio.fnir:.4f}", f"{bio.fpir:.4f}", bio.gallery_size]],
+        )
+    )
+    console.print(
+        table(
+            "Biographic (name + DOB)",
+            ["origin", "FNR", "FPR", "queries"],
+            [[o, f"{bg.fnr[o]:.4f}", f"{bg.fpr[o]:.4f}", bg.n_queries[o]] for o in bg.fpr],
+        )
+    )
+    if path:
+        console.print(f"written to {path}")
+
+
+@sim_app.command("des")
+@command
+def des_cmd(
+    county: str = typer.Option(..., "--county", help="County FIPS code or 'Name County, ST'."),
+    scenario: str | None = ScenarioOpt,
+    years: float = YearsOpt,
+    seed: int = SeedOpt,
+    ledger: Path | None = typer.Option(
+        None, "--ledger", help="Write the event-level disclosure ledger (Parquet)."
+    ),
+    no_capacity: bool = typer.Option(
+        False, "--no-capacity", help="Ignore the pickup and officer-hour queues."
+    ),
+    json_out: bool = JsonOption,
+) -> None:
+    """Run the SimPy reference model of one county at event level."""
+    import time
+
+    from sharemap.sim.counties import counties, select
+    from sharemap.sim.des import run_des
+    from sharemap.sim.ledger import event_table, write
+    from sharemap.sim.params import load_params
+    from sharemap.sim.scenarios import compile_model
+
+    sc = _scenario(scenario)
+    table_ = select(counties(), county=county)
+    model = compile_model(load_params(), table_, sc)
+    t0 = time.perf_counter()
+    with console.status("Running the SimPy model", spinner="dots") if not json_out else _null():
+        res = run_des(model, years, seed, write_ledger=ledger is not None, capacity=not no_capacity)
+    secs = time.perf_counter() - t0
+    if ledger:
+        write(event_table(res.ledger, res.fips), ledger)
+    out = {
+        "label": "SYNTHETIC simulation output",
+        "county": res.fips,
+        "scenario": sc.name,
+        "years": years,
+        "seed": seed,
+        "counts": dict(res.counts),
+        "events": res.events,
+        "seconds": secs,
+        "events_per_second": res.events / secs if secs else None,
+        "pickups_missed_for_capacity": res.pickups_missed_capacity,
+        "ledger": str(ledger) if ledger else None,
+    }
+    if json_out:
+        print_json(out)
+        return
+    console.print(
+        table(
+            f"SYNTHETIC event-level run: {res.fips} / {sc.name}",
+            ["stage", "count"],
+            [[k, v] for k, v in sorted(res.counts.items())],
+        )
+    )
+    console.print(f"{res.events:,} events in {secs:.2f} s ({out['events_per_second']:,.0f} events/s)")
+
+
+@sim_app.command("params")
+@command
+def params_cmd(json_out: bool = JsonOption) -> None:
+    """Every parameter with its value, date and source (or the assumption it rests on)."""
+    from sharemap.sim.params import load_params
+
+    rows = load_params().table()
+    if json_out:
+        print_json(rows)
+        return
+    console.print(
+        table(
+            f"Simulation parameters ({dt.date.today().isoformat()})",
+            ["key", "value", "unit", "date", "source or assumption", "free"],
+            [
+                [
+                    r["key"],
+                    f"{r['value']:.4g}",
+                    r["unit"],
+                    r["date"],
+                    (r["source"] or f"ASSUMPTION: {r['assumption']}")[:90],
+                    "yes" if r["free"] else "",
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@sim_app.command("population")
+@command
+def population_cmd(
+    county: str = typer.Option(..., "--county", help="County FIPS code or 'Name County, ST'."),
+    n: int = typer.Option(1000, "--n", help="Number of SYNTHETIC booked people."),
+    seed: int = SeedOpt,
+    out: Path | None = typer.Option(None, "--out", help="Write the SYNTHETIC people as Parquet."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Draw SYNTHETIC booked people for a county (status, ethnicity, enrolment, names with variants)."""
+    import pyarrow.parquet as pq
+
+    from sharemap.sim.counties import counties, select
+    from sharemap.sim.params import load_params
+    from sharemap.sim.population import synthetic_bookings
+    from sharemap.sim.scenarios import compile_model
+
+    if n < 1:
+        raise InputError(f"--n must be at least 1, got {n}", field="n")
+    model = compile_model(load_params(), select(counties(), county=county))
+    people = synthetic_bookings(model, n, seed)
+    if out:
+        pq.write_table(people, out)
+    rows = people.slice(0, 10).to_pylist()
+    if json_out:
+        print_json(
+            {"label": "SYNTHETIC", "county": str(model.fips[0]), "n": n, "written": out, "first_rows": rows}
+        )
+        return
+    cols = ["synthetic_id", "status", "ethnicity", "in_ident", "name_as_booked", "name_in_federal_record"]
+    console.print(
+        table(
+            f"SYNTHETIC booked people, {model.fips[0]} (first 10 of {n})",
+            cols,
+            [[r[c] for c in cols] for r in rows],
+        )
+    )

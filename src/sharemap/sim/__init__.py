@@ -1,0 +1,1 @@
+"""Digital twin of the identity-check pipeline (SYNTHETIC people): kernel, SimPy model, calibration."""

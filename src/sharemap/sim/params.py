@@ -1,0 +1,250 @@
+"""Simulation parameters: dated, sourced values read from YAML (OpenFisca style).
+
+Every parameter has a `value`, a `unit`, a `date` and either a `reference` (title and URL of the
+published source) or an `assumption` that says why the value is a placeholder. A parameter without
+either is refused, naming the file and key. Probabilities must lie in [0, 1]; other values must not be
+negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sharemap.errors import DataError, InputError
+
+PARAMS_DIR = Path(__file__).resolve().parent / "params"
+PARAM_FILES = ("population.yaml", "encounters.yaml", "pipeline.yaml", "identity.yaml")
+UNITS = {"probability", "multiplier", "count", "rate", "hours", "days"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    value: float
+    unit: str
+    date: dt.date
+    description: str
+    file: str
+    references: tuple[Reference, ...] = ()
+    assumption: str | None = None
+    free: bool = False
+    bounds: tuple[float, float] | None = None
+    note: str | None = None
+
+    @property
+    def sourced(self) -> bool:
+        return bool(self.references)
+
+
+def check_value(key: str, value: Any, unit: str, file: str | Path) -> float:
+    """Validate one numeric value for its unit; raise InputError naming file and key."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"value {value!r} is not a number", file=file, field=key, expected="a number")
+    v = float(value)
+    if v != v:
+        raise InputError("value is NaN", file=file, field=key, expected="a number")
+    if unit == "probability" and not 0.0 <= v <= 1.0:
+        raise InputError(f"probability {v} is outside [0, 1]", file=file, field=key, expected="0 <= p <= 1")
+    if v < 0:
+        raise InputError(f"negative value {v}", file=file, field=key, expected="a value >= 0")
+    return v
+
+
+def _parse_param(key: str, raw: Any, file: str) -> Param:
+    if not isinstance(raw, Mapping):
+        raise InputError(
+            "parameter is not a mapping", file=file, field=key, expected="value, unit, date, reference"
+        )
+    unit = raw.get("unit")
+    if unit not in UNITS:
+        raise InputError(
+            f"unknown unit {unit!r}", file=file, field=f"{key}.unit", expected=", ".join(sorted(UNITS))
+        )
+    if "value" not in raw:
+        raise InputError("missing value", file=file, field=f"{key}.value", expected="a number")
+    value = check_value(key, raw["value"], unit, file)
+    date = raw.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise InputError(
+                f"bad date {date!r}", file=file, field=f"{key}.date", expected="YYYY-MM-DD"
+            ) from exc
+    if not isinstance(date, dt.date):
+        raise DataError(
+            "missing date", file=file, field=f"{key}.date", expected="the date the value applies to"
+        )
+    refs = []
+    for i, ref in enumerate(raw.get("reference") or []):
+        if not isinstance(ref, Mapping) or not ref.get("title") or not ref.get("url"):
+            raise DataError(
+                "reference needs a title and a url",
+                file=file,
+                field=f"{key}.reference[{i}]",
+                expected="title, url",
+            )
+        refs.append(Reference(str(ref["title"]), str(ref["url"])))
+    assumption = raw.get("assumption")
+    if not refs and not (isinstance(assumption, str) and assumption.strip()):
+        raise DataError(
+            "parameter has no source",
+            file=file,
+            field=key,
+            expected="a 'reference' (title, url) or an explicit 'assumption'",
+        )
+    bounds = raw.get("bounds")
+    return Param(
+        key=key,
+        value=value,
+        unit=unit,
+        date=date,
+        description=str(raw.get("description", "")),
+        file=file,
+        references=tuple(refs),
+        assumption=assumption,
+        free=bool(raw.get("free", False)),
+        bounds=(float(bounds[0]), float(bounds[1])) if bounds else None,
+        note=raw.get("note"),
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=path) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file=path) from exc
+    if not isinstance(data, dict):
+        raise InputError("top level is not a mapping", file=path)
+    return data
+
+
+def load_param_file(path: Path) -> dict[str, Param]:
+    data = read_yaml(path)
+    raw = data.get("parameters")
+    if not isinstance(raw, Mapping):
+        raise InputError("missing 'parameters' mapping", file=path, field="parameters")
+    return {key: _parse_param(str(key), value, path.name) for key, value in raw.items()}
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """All parameters by key; `overrides` records scenario or calibration changes."""
+
+    params: Mapping[str, Param]
+    overrides: Mapping[str, float] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float:
+        if key in self.overrides:
+            return self.overrides[key]
+        try:
+            return self.params[key].value
+        except KeyError as exc:
+            raise DataError(f"unknown parameter {key!r}", field=key) from exc
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.params
+
+    def with_values(self, values: Mapping[str, float], *, file: str | Path = "<override>") -> ParamSet:
+        """A copy with some values replaced (each validated against its unit)."""
+        new = dict(self.overrides)
+        for key, value in values.items():
+            if key not in self.params:
+                raise InputError(
+                    f"unknown parameter {key!r}", file=file, field=key, expected="a key of params/*.yaml"
+                )
+            new[key] = check_value(key, value, self.params[key].unit, file)
+        return replace(self, overrides=new)
+
+    def free(self) -> list[Param]:
+        return [p for p in self.params.values() if p.free]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per parameter with value and provenance (for docs and `sim params`)."""
+        rows = []
+        for key in sorted(self.params):
+            p = self.params[key]
+            rows.append(
+                {
+                    "key": key,
+                    "value": self[key],
+                    "unit": p.unit,
+                    "date": p.date.isoformat(),
+                    "source": "; ".join(r.title for r in p.references) if p.references else None,
+                    "assumption": p.assumption,
+                    "free": p.free,
+                    "file": p.file,
+                }
+            )
+        return rows
+
+
+def load_params(paths: Iterable[Path] | None = None) -> ParamSet:
+    """Read the shipped parameter files (or the given ones) into one ParamSet."""
+    files = list(paths) if paths is not None else [PARAMS_DIR / name for name in PARAM_FILES]
+    merged: dict[str, Param] = {}
+    for path in files:
+        for key, param in load_param_file(path).items():
+            if key in merged:
+                raise DataError(f"parameter defined twice (also in {merged[key].file})", file=path, field=key)
+            merged[key] = param
+    fitted = PARAMS_DIR / "fitted.yaml"
+    overrides: dict[str, float] = {}
+    if paths is None and fitted.exists():
+        data = read_yaml(fitted)
+        for key, value in (data.get("values") or {}).items():
+            if key not in merged:
+                raise DataError(f"fitted value for unknown parameter {key!r}", file=fitted, field=key)
+            overrides[key] = check_value(key, value, merged[key].unit, fitted)
+    return ParamSet(merged, overrides)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    value: float
+    description: str
+    statistic: str
+    period: str
+    fit: bool
+    parameter: str | None
+    references: tuple[Reference, ...]
+
+
+def load_targets(path: Path | None = None) -> list[Target]:
+    path = path or PARAMS_DIR / "calibration.yaml"
+    data = read_yaml(path)
+    out = []
+    for key, raw in (data.get("targets") or {}).items():
+        refs = tuple(Reference(r["title"], r["url"]) for r in raw.get("reference") or [])
+        if not refs:
+            raise DataError(
+                "target has no source", file=path, field=key, expected="reference with title and url"
+            )
+        out.append(
+            Target(
+                key=key,
+                value=check_value(key, raw.get("value"), "count", path),
+                description=str(raw.get("description", "")),
+                statistic=str(raw.get("statistic", "")),
+                period=str(raw.get("period", "")),
+                fit=bool(raw.get("fit", False)),
+                parameter=raw.get("parameter"),
+                references=refs,
+            )
+        )
+    return out

@@ -1,0 +1,499 @@
+"""Scenario files (policy levers) and compiling them, with the parameters, into a `Model`.
+
+A scenario is YAML:
+
+    name: il-cook-jem
+    description: What if Cook County signed a Jail Enforcement Model agreement?
+    date: 2025-12-31              # date at which state law is ruled
+    levers:
+      agreements:                  # 287(g) models; default: ICE's list (ledger) as shipped
+        source: ledger             # ledger | none
+        states: {TX: [JEM]}        # every county of the state gets these models (added)
+        counties: {"17031": [JEM]} # a county's models replaced
+      state_law: {IL: required}    # detainer-hold rule override: prohibited | required | permitted
+      ero_priorities: all          # all | prior_arrest_only
+      ero_intensity: 1.0           # multiplier on detainer decisions
+      pickup_capacity: 1.0         # multiplier on ICE pickup probability (and DES capacity)
+      checks: biometric_and_name   # biometric_and_name | biometric_only | name_only
+      dmv_access: {WA: false}      # ICE DMV queries allowed per state
+    parameters:                    # parameter overrides: each needs a source or an assumption
+      jail.default_honour: {value: 0.8, assumption: "what-if"}
+
+Bad input (unknown lever, county or state, negative rates, probabilities above 1, an override without
+a source) is refused with the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sharemap.errors import InputError
+from sharemap.sim.counties import MODELS, Counties, model_flags, read_agreement_models
+from sharemap.sim.model import (
+    CELL_ETH,
+    CELL_PRIOR,
+    CELL_STATUS,
+    CHECKS,
+    CITIZEN,
+    N_CELLS,
+    Model,
+    composition,
+    lognormal_sigma,
+)
+from sharemap.sim.params import PARAMS_DIR, ParamSet, check_value, read_yaml
+
+LEVERS = {
+    "agreements",
+    "state_law",
+    "ero_priorities",
+    "ero_intensity",
+    "pickup_capacity",
+    "checks",
+    "dmv_access",
+}
+TOP_KEYS = {"name", "description", "date", "levers", "parameters"}
+EFFECTS = ("prohibited", "required", "permitted")
+STATE_CODES = {
+    *[
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+    ],
+    *["OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR"],
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "baseline"
+    description: str = "ICE's 287(g) list of 2025-12-31, state law on that date, shipped parameters."
+    date: dt.date = dt.date(2025, 12, 31)
+    agreements_source: str = "ledger"
+    agreements_states: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    agreements_counties: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    state_law: Mapping[str, str] = field(default_factory=dict)
+    ero_priorities: str = "all"
+    ero_intensity: float = 1.0
+    pickup_capacity: float = 1.0
+    checks: str = "biometric_and_name"
+    dmv_access: Mapping[str, bool] = field(default_factory=dict)
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    file: str = "<default>"
+
+
+def _models_list(value: Any, file: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(v not in MODELS for v in value):
+        raise InputError(
+            f"bad 287(g) model list {value!r}", file=file, field=key, expected="a list of JEM, TFM, WSO"
+        )
+    return tuple(value)
+
+
+def _state(code: Any, file: str, key: str) -> str:
+    if not isinstance(code, str) or code.upper() not in STATE_CODES:
+        raise InputError(f"unknown state {code!r}", file=file, field=key, expected="a two-letter state code")
+    return code.upper()
+
+
+def parse_scenario(data: Mapping[str, Any], file: str, known_fips: set[str] | None = None) -> Scenario:
+    """Validate a scenario mapping; every problem names the file and key."""
+    for key in data:
+        if key not in TOP_KEYS:
+            raise InputError(
+                f"unknown key {key!r}", file=file, field=str(key), expected=", ".join(sorted(TOP_KEYS))
+            )
+    levers = data.get("levers") or {}
+    if not isinstance(levers, Mapping):
+        raise InputError("levers is not a mapping", file=file, field="levers")
+    for key in levers:
+        if key not in LEVERS:
+            raise InputError(
+                f"unknown lever {key!r}", file=file, field=f"levers.{key}", expected=", ".join(sorted(LEVERS))
+            )
+    kw: dict[str, Any] = {"file": file}
+    if "name" in data:
+        kw["name"] = str(data["name"])
+    if "description" in data:
+        kw["description"] = str(data["description"])
+    if "date" in data:
+        d = data["date"]
+        try:
+            kw["date"] = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+        except ValueError as exc:
+            raise InputError(f"bad date {d!r}", file=file, field="date", expected="YYYY-MM-DD") from exc
+    ag = levers.get("agreements") or {}
+    if ag:
+        for key in ag:
+            if key not in ("source", "states", "counties"):
+                raise InputError(
+                    f"unknown key {key!r}",
+                    file=file,
+                    field=f"levers.agreements.{key}",
+                    expected="source, states, counties",
+                )
+        src = ag.get("source", "ledger")
+        if src not in ("ledger", "none"):
+            raise InputError(
+                f"unknown source {src!r}",
+                file=file,
+                field="levers.agreements.source",
+                expected="ledger or none",
+            )
+        kw["agreements_source"] = src
+        kw["agreements_states"] = {
+            _state(k, file, f"levers.agreements.states.{k}"): _models_list(
+                v, file, f"levers.agreements.states.{k}"
+            )
+            for k, v in (ag.get("states") or {}).items()
+        }
+        counties: dict[str, tuple[str, ...]] = {}
+        for k, v in (ag.get("counties") or {}).items():
+            fips = str(k).zfill(5)
+            if not fips.isdigit() or len(fips) != 5 or (known_fips is not None and fips not in known_fips):
+                raise InputError(
+                    f"unknown county {k!r}",
+                    file=file,
+                    field=f"levers.agreements.counties.{k}",
+                    expected="a county FIPS code",
+                )
+            counties[fips] = _models_list(v, file, f"levers.agreements.counties.{k}")
+        kw["agreements_counties"] = counties
+    law = {}
+    for k, v in (levers.get("state_law") or {}).items():
+        st = _state(k, file, f"levers.state_law.{k}")
+        if v not in EFFECTS:
+            raise InputError(
+                f"unknown effect {v!r}", file=file, field=f"levers.state_law.{k}", expected=", ".join(EFFECTS)
+            )
+        law[st] = v
+    kw["state_law"] = law
+    if "ero_priorities" in levers:
+        v = levers["ero_priorities"]
+        if v not in ("all", "prior_arrest_only"):
+            raise InputError(
+                f"unknown value {v!r}",
+                file=file,
+                field="levers.ero_priorities",
+                expected="all or prior_arrest_only",
+            )
+        kw["ero_priorities"] = v
+    for key in ("ero_intensity", "pickup_capacity"):
+        if key in levers:
+            kw[key] = check_value(f"levers.{key}", levers[key], "multiplier", file)
+    if "checks" in levers:
+        if levers["checks"] not in CHECKS:
+            raise InputError(
+                f"unknown value {levers['checks']!r}",
+                file=file,
+                field="levers.checks",
+                expected=", ".join(CHECKS),
+            )
+        kw["checks"] = levers["checks"]
+    dmv = {}
+    for k, v in (levers.get("dmv_access") or {}).items():
+        if not isinstance(v, bool):
+            raise InputError(
+                f"not true/false: {v!r}", file=file, field=f"levers.dmv_access.{k}", expected="true or false"
+            )
+        dmv[_state(k, file, f"levers.dmv_access.{k}")] = v
+    kw["dmv_access"] = dmv
+    overrides: dict[str, float] = {}
+    for k, v in (data.get("parameters") or {}).items():
+        if not isinstance(v, Mapping) or "value" not in v:
+            raise InputError(
+                "override needs a value and a source",
+                file=file,
+                field=f"parameters.{k}",
+                expected="{value, reference | assumption}",
+            )
+        if not v.get("reference") and not (isinstance(v.get("assumption"), str) and v["assumption"].strip()):
+            raise InputError(
+                "override has no source",
+                file=file,
+                field=f"parameters.{k}",
+                expected="a 'reference' or an explicit 'assumption'",
+            )
+        overrides[str(k)] = v["value"]
+    kw["parameters"] = overrides
+    return Scenario(**kw)
+
+
+def load_scenario(path: str | Path, known_fips: set[str] | None = None) -> Scenario:
+    p = Path(path)
+    if not p.exists():
+        builtin = PARAMS_DIR.parent / "scenarios" / f"{path}.yaml"
+        if builtin.exists():
+            p = builtin
+    return parse_scenario(read_yaml(p), str(p), known_fips)
+
+
+# --- the jail's response to a detainer, decided by the law -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LawRuling:
+    state: str
+    hold: str  # prohibited | required | permitted
+    notify: str
+    provision: str | None
+    citation: str | None
+    source: str  # "law engine", "fallback table", "scenario", "none"
+
+
+@lru_cache(maxsize=1)
+def _fallback_table() -> dict[str, Any]:
+    return read_yaml(PARAMS_DIR / "state_law.yaml").get("states") or {}
+
+
+def _norm_effect(effect: Any) -> str:
+    """prohibited | required | permitted (permitted, permitted with conditions and no provision alike)."""
+    text = str(getattr(effect, "value", effect)).lower()
+    if "prohib" in text or "forbid" in text:
+        return "prohibited"
+    if "requir" in text:
+        return "required"
+    return "permitted"
+
+
+def rule_state(state: str, date: dt.date, scenario: Scenario) -> LawRuling:
+    """Ask the law engine whether a sheriff's jail may hold on a detainer and notify release; a scenario
+    override wins; if the engine cannot rule (not installed, unknown jurisdiction) use the fallback table."""
+    if state in scenario.state_law:
+        eff = scenario.state_law[state]
+        return LawRuling(state, eff, eff, None, None, "scenario")
+    try:
+        from sharemap.law import Action, Actor, Context, rule
+
+        hold = rule(state, Actor.SHERIFF, Action.HOLD_ON_DETAINER, date)
+        notify = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date)
+        notify_effect = _norm_effect(notify.effect)
+        if notify_effect == "prohibited":
+            listed = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date, Context(listed_conviction=True))
+            if _norm_effect(listed.effect) != "prohibited":
+                notify_effect = "permitted_with_conditions"
+        first = hold.provisions[0] if hold.provisions else None
+        return LawRuling(
+            state,
+            _norm_effect(hold.effect),
+            notify_effect,
+            first.id if first is not None else None,
+            str(first.citation) if first is not None else None,
+            "law engine",
+        )
+    except Exception:
+        pass
+    row = _fallback_table().get(state)
+    if row and dt.date.fromisoformat(str(row["since"])) <= date:
+        return LawRuling(
+            state,
+            _norm_effect(row["effect"]),
+            str(row["notify"]),
+            row["provision"],
+            row["citation"],
+            "fallback table",
+        )
+    return LawRuling(state, "permitted", "permitted", None, None, "none")
+
+
+def jail_response(ruling: LawRuling, has_agreement: bool, params: ParamSet) -> tuple[float, float]:
+    """(P(hold), P(notify only)) for a jail given the state ruling and a JEM/WSO agreement."""
+    if ruling.hold == "prohibited":
+        notify = 0.0 if ruling.notify == "prohibited" else params["jail.restricted_notify"]
+        return 0.0, notify
+    if ruling.hold == "required" or has_agreement:
+        return 1.0, 0.0
+    return params["jail.default_honour"], params["jail.default_notify"]
+
+
+# --- compile ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _shipped_agreements() -> dict[str, frozenset[str]]:
+    return {k: frozenset(v) for k, v in read_agreement_models().items()}
+
+
+def county_models(counties: Counties, scenario: Scenario) -> np.ndarray:
+    base = _shipped_agreements() if scenario.agreements_source == "ledger" else {}
+    models = {k: set(v) for k, v in base.items()}
+    for i, f in enumerate(counties.fips):
+        st = str(counties.state[i])
+        if st in scenario.agreements_states:
+            models.setdefault(str(f), set()).update(scenario.agreements_states[st])
+    for f, ms in scenario.agreements_counties.items():
+        models[f] = set(ms)
+    return model_flags(counties, models)
+
+
+def compile_model(
+    params: ParamSet,
+    counties: Counties,
+    scenario: Scenario | None = None,
+    bookings: Mapping[str, float] | None = None,
+) -> Model:
+    """Compile parameters + scenario + counties into the arrays both implementations use."""
+    sc = scenario or Scenario()
+    if sc.parameters:
+        params = params.with_values(sc.parameters, file=sc.file)
+    cell, resident, h_fb = composition(params, counties)
+    pop = counties.population.astype(np.float64)
+    per_capita = params["bookings.national_per_year"] / float(_national_population())
+    bpy = pop * per_capita
+    if bookings:
+        for i, f in enumerate(counties.fips):
+            if str(f) in bookings:
+                bpy[i] = bookings[str(f)]
+    flags = county_models(counties, sc)
+    jem, tfm, wso = flags[:, 0], flags[:, 1], flags[:, 2]
+    honour = np.zeros(len(counties))
+    notify = np.zeros(len(counties))
+    rulings: dict[str, LawRuling] = {}
+    for i, st in enumerate(counties.state):
+        st = str(st)
+        if st not in rulings:
+            rulings[st] = rule_state(st, sc.date, sc)
+        honour[i], notify[i] = jail_response(rulings[st], bool(jem[i] or wso[i]), params)
+    dmv_open = np.array([sc.dmv_access.get(str(st), True) for st in counties.state])
+    enrol = np.array(
+        [
+            params[f"ident.enrolled.{s}"]
+            for s in ("us_born", "naturalised", "derived", "lpr", "visa", "humanitarian", "no_status")
+        ]
+    )
+    stale = params["lesc.stale_citizen_record"]
+    appear = np.where(CITIZEN, stale, 1.0)
+    base = params["ero.detainer.no_status"]
+    p_status = np.array(
+        [
+            base,
+            base,
+            base,
+            params["ero.detainer.lpr"],
+            base * params["ero.detainer.visa_ratio"],
+            base * params["ero.detainer.humanitarian_ratio"],
+            base,
+        ]
+    )
+    no_prior = 0.0 if sc.ero_priorities == "prior_arrest_only" else params["ero.priority.no_prior_ratio"]
+    prio = np.array([1.0, no_prior])
+    p_ero_cell = np.clip(p_status[CELL_STATUS] * prio[CELL_PRIOR] * sc.ero_intensity, 0, 1)
+    p_ero_false = np.clip(np.full(N_CELLS, base) * prio[CELL_PRIOR] * sc.ero_intensity, 0, 1)
+    mean_stay_h = params["jail.mean_stay_days"] * 24
+    med_stay_h = params["jail.median_stay_hours"]
+    s_rel = lognormal_sigma(med_stay_h, mean_stay_h)
+    hisp_fpr = params["identity.name.fpr.hispanic"]
+    other_fpr = params["identity.name.fpr.not_hispanic"]
+    contacts = pop * params["tfm.field_contacts_per_1000_per_year"] / 1000 * tfm
+    share = pop / float(_national_population())
+    _ = CELL_ETH  # cells carry ethnicity; kept for readers of this module
+    return Model(
+        fips=counties.fips,
+        state=counties.state,
+        population=pop,
+        bookings_per_year=bpy,
+        cell_p=cell,
+        resident_status_p=resident,
+        resident_hisp_p=h_fb,
+        jem=jem,
+        wso=wso,
+        tfm=tfm,
+        honour=honour,
+        notify=notify,
+        dmv_open=dmv_open,
+        enrol=enrol,
+        appear_removable=appear,
+        p_ero_cell=p_ero_cell,
+        p_ero_false=p_ero_false,
+        wrong_record_removable=params["lesc.wrong_record_removable"],
+        fnir=params["identity.biometric.fnir"],
+        fpir=params["identity.biometric.fpir"],
+        biometric=sc.checks != "name_only",
+        name_checks=sc.checks != "biometric_only",
+        p_name_check=params["name_check.foreign_born_unmatched"],
+        jem_screen=params["jem.screen_foreign_born"],
+        interview_detect=params["name_check.interview_detect"],
+        name_fnr=np.array([params["identity.name.fnr.hispanic"], params["identity.name.fnr.not_hispanic"]]),
+        name_fpr=np.array([hisp_fpr, other_fpr]),
+        mu_release=math.log(med_stay_h),
+        s_release=s_rel,
+        mu_response=math.log(params["latency.booking_to_response.median_hours"]),
+        s_response=params["latency.booking_to_response.sigma"],
+        mu_det_ero=math.log(params["latency.booking_to_detainer.median_hours"]),
+        s_det_ero=params["latency.booking_to_detainer.sigma"],
+        mu_det_jem=math.log(params["latency.jem_detainer.median_hours"]),
+        mu_pickup=math.log(params["latency.detainer_to_pickup.median_hours"]),
+        s_pickup=params["latency.detainer_to_pickup.sigma"],
+        hold_window=params["jail.hold_window_hours"],
+        pickup_after_hold=min(1.0, params["pickup.after_hold"] * sc.pickup_capacity),
+        pickup_after_notify=min(
+            1.0, params["pickup.after_hold"] * sc.pickup_capacity * params["pickup.after_notify_ratio"]
+        ),
+        tfm_contacts_per_year=contacts,
+        tfm_check_share=params["tfm.check_share_foreign_born"],
+        dmv_queries_per_year=params["dmv.ice_queries_per_year"] * share * dmv_open,
+        alpr_lookups_per_year=params["alpr.immigration_lookups_per_year"] * share,
+        pickup_capacity_per_day=pop
+        / 1e5
+        * params["des.pickup_capacity_per_day_per_100k"]
+        * sc.pickup_capacity,
+        jem_hours_per_day=bpy / 365 / 100 * params["des.jem_officer_hours_per_day"],
+        jem_interview_hours=params["des.jem_interview_hours"],
+    )
+
+
+def rulings_for(counties: Counties, scenario: Scenario) -> list[LawRuling]:
+    """The law's ruling per state in the selection (which provision decided the jail response)."""
+    return [rule_state(st, scenario.date, scenario) for st in sorted(set(map(str, counties.state)))]
+
+
+_NATIONAL_POP: list[int] = []
+
+
+def _national_population() -> int:
+    if not _NATIONAL_POP:
+        from sharemap.sim.counties import counties as all_counties
+
+        _NATIONAL_POP.append(int(all_counties().population.sum()))
+    return _NATIONAL_POP[0]
