@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -188,6 +189,7 @@ def _mmddyyyy(digits: str) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def unwrap_url(url: str | None) -> str | None:
     """The original address behind web-archive and mail-safety redirects, tidied."""
     if not url:
@@ -212,6 +214,7 @@ def unwrap_url(url: str | None) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def model_from_text(text: str | None) -> Model287g | None:
     """The model a SUPPORT TYPE cell names, tolerating ICE's misspellings ("Warrant Services Officer")."""
     if not text:
@@ -467,8 +470,10 @@ def _map_columns(path: Path, kind: ListKind, header: list[str], body: list[list[
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(value)).strip()
-    return text or None
+    return " ".join(str(value).split()) or None
+
+
+_state_code = functools.lru_cache(maxsize=4096)(state_code)
 
 
 def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: ListKind) -> ListRow | None:
@@ -484,7 +489,7 @@ def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: Li
         problem("STATE", None, "no state; row skipped")
         return None
     try:
-        state = state_code(state_raw)
+        state = _state_code(state_raw)
     except InputError:
         guess = process.extractOne(state_raw.upper(), _STATE_NAMES, scorer=fuzz.ratio, score_cutoff=90)
         if guess is None:
