@@ -32,7 +32,7 @@ from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
 
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 """Bump when parsing changes, so cached parses are not reused."""
 
 _MODEL_WORDS: dict[str, Model287g] = {
@@ -298,29 +298,64 @@ Cell = tuple[Any, str | None]
 
 
 def _xlsx_cells(path: Path, data: bytes) -> tuple[list[list[list[Cell]]], dt.datetime | None]:
-    """Cell values (openpyxl's fast read-only mode) joined with the sheet's hyperlink targets."""
-    import openpyxl
+    """Cell values (read with calamine) joined with each sheet's hyperlink targets, and the save time."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sheets = []
-            for ws in wb.worksheets:
-                links = _hyperlinks(archive, ws._worksheet_path)
-                rows = [
-                    [(value, links.get((r, c))) for c, value in enumerate(values, start=1)]
-                    for r, values in enumerate(ws.iter_rows(values_only=True), start=1)
-                ]
-                sheets.append(rows)
-        modified = wb.properties.modified
-        wb.close()
-    except Exception as exc:  # openpyxl and zipfile raise many types for damaged files
+            for name, sheet_path in _sheet_paths(archive):
+                links = _hyperlinks(archive, sheet_path)
+                values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheets.append(
+                    [
+                        [(value, links.get((r, c))) for c, value in enumerate(row, start=1)]
+                        for r, row in enumerate(values, start=1)
+                    ]
+                )
+            saved = _saved_at(archive)
+    except Exception as exc:  # calamine and zipfile raise many types for damaged files
         raise InputError(
             f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})",
             file=path,
             expected="an .xlsx workbook of ICE's 287(g) list",
         ) from exc
-    return sheets, modified if isinstance(modified, dt.datetime) else None
+    return sheets, saved
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, XML part) for every worksheet, in workbook order."""
+    rels = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    }
+    out = []
+    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_NS_MAIN}sheet"):
+        target = rels.get(sheet.get(f"{_NS_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out.append((sheet.get("name", ""), part))
+    return out
+
+
+def _saved_at(archive: zipfile.ZipFile) -> dt.datetime | None:
+    """The workbook's own last-saved time (docProps/core.xml), as naive UTC."""
+    try:
+        core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    m = re.search(r"<dcterms:modified[^>]*>([^<]+)<", core)
+    if not m:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
 _HYPERLINK = re.compile(r"<(?:\w+:)?hyperlink\b([^>]*)/?>")
