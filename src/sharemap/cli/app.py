@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sharemap.cli import kb, law, ledger, sim, trace
+from sharemap.cli import audit, kb, law, ledger, sim, trace
 
 app = typer.Typer(
     name="sharemap",
@@ -19,6 +19,7 @@ sim.register(app)
 kb.register(app)
 trace.register(app)
 law.register(app)
+audit.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,767 @@
+"""Run an audit: one task per file (the same DuckDB queries on every engine), results merged.
+
+Each task makes two streaming passes over its file with bounded memory:
+  1. one aggregate query (GROUPING SETS) gives every summary count, the distinct reasons and
+     organisations, and the reach and look-back histograms;
+  2. only if something can be flagged, one filtered pass collects the rows behind the findings
+     (and the unreadable rows), and writes them to Parquet when `--out` is given.
+Reasons and organisations are classified once per distinct value in Python in between. Tasks return
+small, order-independent partial results; merging sorts by file and row, so the local and Ray
+engines give identical findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sharemap.audit import checks
+from sharemap.audit.classify import Classifier, default_classifier
+from sharemap.audit.formats.spec import FormatSpec, load_mapping
+from sharemap.audit.orgs import classify_org
+from sharemap.audit.pseudo import Pseudonymiser
+from sharemap.audit.schema import (
+    AuditResult,
+    Evidence,
+    FileRead,
+    Histogram,
+    ReadIssue,
+    Summary,
+)
+from sharemap.audit.source import BAD_NUMBER, BAD_TIME, BAD_WINDOW, count_rejects, open_log, read_rejects
+from sharemap.errors import InputError
+from sharemap.runner import Engine, run_tasks
+
+MIXED_DATES = 8  # bit in `bad`: time parsed, but not in the file's main date form
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Settings of one run; every task gets the same copy."""
+
+    state: str | None = None
+    format: str | None = None
+    mapping: str | None = None
+    encoding: str | None = None
+    org: str | None = None
+    retention_days: float | None = None
+    sweep_networks: int = 100
+    sweep_devices: int = 10_000
+    evidence_limit: int = 100
+    issue_limit: int = 200
+    reveal: bool = False
+    terms: str | None = None
+    threads: int | None = None
+    memory_limit: str = "1GB"
+
+
+@dataclass
+class FilePartial:
+    """What one task returns (small; merged by `merge`)."""
+
+    index: int
+    read: FileRead
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    searches: int = 0
+    org_reason_month: list[tuple[str | None, str, str | None, int]] = field(default_factory=list)
+    networks: dict[int, int] = field(default_factory=dict)
+    devices: dict[int, int] = field(default_factory=dict)
+    lookback: dict[int, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)  # pseudonymised unless reveal
+    classes: dict[str, tuple[str, str | None, tuple[str, ...]]] = field(default_factory=dict)
+    orgs: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    hits: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+    issues: list[ReadIssue] = field(default_factory=list)
+    issues_total: int = 0
+    system: str = "other"
+
+
+@dataclass(frozen=True)
+class FileTask:
+    index: int  # position of the task; tasks are in file order, then row order
+    path: str
+    options: AuditOptions
+    key: bytes
+    out_part: str | None = None
+    file_index: int = 0
+    rows: tuple[int, int] | None = None  # Parquet: records [start, end) of the file
+
+
+def _connect(options: AuditOptions, tmp: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{options.memory_limit}'")
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    if options.threads:
+        con.execute(f"SET threads = {int(options.threads)}")
+    return con
+
+
+def audit_file(task: FileTask) -> FilePartial:
+    """The per-file task: read, aggregate, classify, collect flagged rows. Picklable for Ray."""
+    opts = task.options
+    classifier = Classifier.from_file(opts.terms) if opts.terms else default_classifier()
+    pseudo = Pseudonymiser(key=task.key, reveal=opts.reveal)
+    mapping: FormatSpec | None = load_mapping(opts.mapping) if opts.mapping else None
+    tmp = tempfile.mkdtemp(prefix="sharemap-audit-")
+    try:
+        con = _connect(opts, tmp)
+        opened = open_log(
+            con,
+            task.path,
+            forced_format=opts.format,
+            mapping=mapping,
+            encoding=opts.encoding,
+            org_name=opts.org,
+            tag=str(task.index),
+            row_range=task.rows,
+        )
+        try:
+            part = _aggregate(con, opened, task, classifier, pseudo)
+        except duckdb.Error as exc:  # a malformed file the readers could not route around
+            raise InputError(f"cannot read as {opened.spec.name}: {exc}", file=task.path) from exc
+        con.close()
+        return part
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection, opened: Any, task: FileTask, classifier: Classifier, pseudo: Pseudonymiser
+) -> FilePartial:
+    opts = task.options
+    file = opened.file
+    main_fmt = opened.time_formats[0]
+    rows = con.execute(_scan_a_sql(opened, main_fmt)).fetchall()
+    part = FilePartial(
+        index=task.index,
+        read=FileRead(
+            file=file,
+            format=opened.spec.name,
+            format_detected=opened.detected,
+            container=opened.container,
+            rows_read=0,
+            rows_unreadable=0,
+            time_formats=[],
+            notes=list(opened.notes),
+        ),
+    )
+    part.system = opened.spec.system.value
+    bad_counts: dict[int, int] = {}
+    for g_orm, g_n, g_d, g_lb, g_u, g_bad, org, r, m, n, d, lb, user, bad, cnt, cnt_all, t0, t1 in rows:
+        if not g_orm:
+            if cnt:
+                month = f"{int(m) // 100:04d}-{int(m) % 100:02d}" if m is not None else None
+                part.org_reason_month.append((org, r, month, int(cnt)))
+            part.searches += int(cnt)
+            if t0 is not None and (part.first is None or t0 < part.first):
+                part.first = t0
+            if t1 is not None and (part.last is None or t1 > part.last):
+                part.last = t1
+        elif not g_n and n is not None and cnt:
+            part.networks[int(n)] = int(cnt)
+        elif not g_d and d is not None and cnt:
+            part.devices[int(d)] = int(cnt)
+        elif not g_lb and lb is not None and cnt:
+            part.lookback[int(lb)] = int(cnt)
+        elif not g_u and user is not None and cnt:
+            pu = pseudo("user", user) or ""
+            part.users[pu] = part.users.get(pu, 0) + int(cnt)
+        elif not g_bad:
+            bad_counts[int(bad)] = int(cnt_all)
+
+    # classify distinct reasons and organisations once
+    reasons = {r for _, r, _, _ in part.org_reason_month}
+    for r in reasons:
+        c = classifier.classify(r)
+        part.classes[r] = (c.category, c.level, c.terms)
+    fixed_kind = opened.spec.org_kind
+    for org in {o for o, _, _, _ in part.org_reason_month}:
+        info = classify_org(org, opts.state, fixed_kind)
+        part.orgs[org or ""] = (info.state, info.kind.value)
+
+    # what can be flagged
+    flag_reasons = {r: c for r, c in part.classes.items() if c[0] in checks.REASON_RULES}
+    restricted = checks.restricted_org_kinds(opts.state, part.system, part.last)
+    flag_orgs = {o: k for o, (_, k) in part.orgs.items() if k in restricted}
+    lb_limit = opts.retention_days
+    any_lb = lb_limit is not None and any(k + 1 > lb_limit for k in part.lookback)
+    any_sweep = any(k > opts.sweep_networks for k in part.networks) or any(
+        k > opts.sweep_devices for k in part.devices
+    )
+    any_bad = any(k != 0 for k in bad_counts)
+    rejected = count_rejects(con, opened)
+    unreadable = sum(v for k, v in bad_counts.items() if k & BAD_TIME)
+    part.read.rows_read = part.searches
+    part.read.rows_unreadable = unreadable + rejected
+    mixed = sum(v for k, v in bad_counts.items() if k & MIXED_DATES)
+    if mixed:
+        part.read.notes.append(
+            f"mixed date forms: {mixed:,} row(s) not in the main form {main_fmt!r}; "
+            "read with the other forms listed"
+        )
+    part.read.time_formats = opened.time_formats[: 1 + (1 if mixed else 0)]
+
+    # rejected rows (parser level), listed by line
+    rej = read_rejects(con, opened, limit=opts.issue_limit)
+    reject_lines = sorted({x["line"] for x in read_rejects(con, opened)}) if rejected else []
+    enc_bad = [x for x in rej if "encoding" in x["kind"] or "unicode" in x["kind"]]
+    if enc_bad:
+        part.read.notes.append(
+            f"not UTF-8: rows with undecodable bytes (first at line {enc_bad[0]['line']}); re-run with "
+            "--encoding latin-1 (or cp1252) to read them"
+        )
+    for x in rej:
+        part.issues.append(
+            ReadIssue(
+                file=file,
+                row=None,
+                line=x["line"],
+                field=x["column"],
+                kind=x["kind"],
+                message=f"{x['message']} (text: {_short(x['text'])})",
+            )
+        )
+    part.issues_total = rejected
+    if rejected and part.searches == 0 and unreadable == 0:
+        first: dict[str, Any] = rej[0] if rej else {"line": 2, "message": "rejected"}
+        hint = ""
+        if opened.delimiter and first.get("text"):
+            for cand in (";", "\t", "|", ","):
+                if cand != opened.delimiter and cand in str(first["text"]):
+                    hint = f" (rows look {cand!r}-separated but the header is {opened.delimiter!r}-separated)"
+                    break
+        raise InputError(
+            f"no readable rows: {rejected:,} row(s) rejected; first: {first['message']}{hint}",
+            file=file,
+            row=int(first["line"]),
+        )
+
+    if flag_reasons or flag_orgs or any_lb or any_sweep or any_bad:
+        _collect(
+            con,
+            part,
+            opened,
+            opts,
+            flag_reasons,
+            flag_orgs,
+            any_lb,
+            any_sweep,
+            pseudo,
+            task.out_part,
+            reject_lines,
+            task.file_index,
+        )
+    elif task.out_part:
+        checks.write_empty_hits(task.out_part)
+    return part
+
+
+def _scan_a_sql(opened: Any, main_fmt: str) -> str:
+    return f"""
+        SELECT GROUPING(org_name, r, m) AS g_orm, GROUPING(networks) AS g_n, GROUPING(devices) AS g_d,
+               GROUPING(lb) AS g_lb, GROUPING(user) AS g_u, GROUPING(bad) AS g_bad,
+               org_name, r, m, networks, devices, lb, user, bad,
+               count(*) FILTER (WHERE ok) AS n, count(*) AS n_all, min(time) AS t0, max(time) AS t1
+        FROM (
+          SELECT org_name, coalesce(reason, '') AS r,
+                 datepart('year', time) * 100 + datepart('month', time) AS m, networks, devices,
+                 CAST(floor(lookback_days) AS BIGINT) AS lb, user, time, bad & {BAD_TIME} = 0 AS ok,
+                 bad + CASE WHEN bad & {BAD_TIME} = 0 AND NOT main_form THEN {MIXED_DATES} ELSE 0 END AS bad
+          FROM ev
+        )
+        GROUP BY GROUPING SETS ((org_name, r, m), (networks), (devices), (lb), (user), (bad))
+    """
+
+
+def _short(text: Any, n: int = 80) -> str:
+    s = "" if text is None else str(text).replace("\n", "\\n")
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _collect(
+    con: duckdb.DuckDBPyConnection,
+    part: FilePartial,
+    opened: Any,
+    opts: AuditOptions,
+    flag_reasons: dict[str, tuple[str, str | None, tuple[str, ...]]],
+    flag_orgs: dict[str, str],
+    any_lb: bool,
+    any_sweep: bool,
+    pseudo: Pseudonymiser,
+    out_part: str | None,
+    reject_lines: list[int],
+    file_index: int = 0,
+) -> None:
+    import pyarrow as pa
+
+    con.register(
+        "flag_reasons",
+        pa.table(
+            {
+                "r": list(flag_reasons),
+                "category": [c[0] for c in flag_reasons.values()],
+                "level": [c[1] for c in flag_reasons.values()],
+                "terms": [list(c[2]) for c in flag_reasons.values()],
+            }
+        ),
+    )
+    con.register(
+        "flag_orgs",
+        pa.table(
+            {"o": list(flag_orgs), "kind": list(flag_orgs.values())},
+            schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
+        ),
+    )
+    lb = (
+        f"lookback_days > {float(opts.retention_days)}"
+        if any_lb and opts.retention_days is not None
+        else "false"
+    )
+    sw = (
+        f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
+        f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
+        if any_sweep
+        else "false"
+    )
+    hits_sql = f"""
+        SELECT ev_rn.*, fr.category, fr.level, fr.terms, fo.kind AS org_flag, {lb} AS lb_hit,
+               {sw} AS sweep_hit
+        FROM ev_rn
+        LEFT JOIN flag_reasons fr ON coalesce(ev_rn.reason, '') = fr.r
+        LEFT JOIN flag_orgs fo ON coalesce(ev_rn.org_name, '') = fo.o
+        WHERE (fr.r IS NOT NULL OR fo.o IS NOT NULL OR {lb} OR {sw}) AND bad & {BAD_TIME} = 0
+           OR bad <> 0 OR NOT main_form
+    """  # fmt: skip
+    if out_part:  # every flagged row is needed: keep them (DuckDB spills to disk past its memory limit)
+        con.execute(f"CREATE TEMP TABLE hits AS {hits_sql}")
+        source = "hits"
+    else:
+        source = f"({hits_sql})"
+    # one streaming pass: rows grouped by what they break, with the first rows of each group
+    # (full evidence for the first `evidence_limit` rows; row numbers only for unreadable rows)
+    groups = con.execute(f"""
+        SELECT coalesce(org_name, '') AS o, category, org_flag, lb_hit, sweep_hit, bad, main_form,
+               count(*) AS n, max(networks), max(devices), max(lookback_days),
+               min_by({{'rn': rn, 'event_id': event_id, 'time': time, 'org_name': org_name, 'user': user,
+                        'subject': subject, 'reason': reason, 'networks': networks, 'devices': devices,
+                        'lookback_days': lookback_days, 'terms': terms}}, rn, {int(opts.evidence_limit)})
+                   FILTER (WHERE bad & {BAD_TIME} = 0) AS first_rows,
+               min_by(rn, rn, {int(opts.issue_limit)}) FILTER (WHERE bad <> 0 OR NOT main_form) AS odd_rows
+        FROM {source} GROUP BY ALL
+    """).fetchall()  # fmt: skip
+    shift = _row_shifter(reject_lines)
+    rules = checks.rule_matchers(any_lb, any_sweep)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    bad_rows: list[tuple[int, int, bool]] = []
+    for (
+        o,
+        category,
+        org_flag,
+        lb_hit,
+        sweep_hit,
+        bad,
+        main_form,
+        n,
+        max_n,
+        max_d,
+        max_lb,
+        first_rows,
+        odd_rows,
+    ) in groups:
+        if bad or not main_form:
+            part.issues_total += int(n)
+            bad_rows.extend((int(rn), int(bad), bool(main_form)) for rn in odd_rows or [])
+        if bad & BAD_TIME:
+            continue
+        flags = {"category": category, "org_flag": org_flag, "lb_hit": lb_hit, "sweep_hit": sweep_hit}
+        for rule, match in rules.items():
+            if not match(flags):
+                continue
+            f = found.setdefault(
+                (rule, o),
+                {"count": 0, "max_networks": None, "max_devices": None, "max_lookback": None, "rows": []},
+            )
+            f["count"] += int(n)
+            for key, val in (("max_networks", max_n), ("max_devices", max_d), ("max_lookback", max_lb)):
+                if val is not None and (f[key] is None or val > f[key]):
+                    f[key] = val
+            f["rows"].extend(first_rows or [])
+    bad_rows.sort()
+    for rn, bad, main_form in bad_rows[: int(opts.issue_limit)]:
+        row = shift(rn)
+        if bad & BAD_TIME:
+            part.issues.append(
+                ReadIssue(
+                    file=part.read.file,
+                    row=row,
+                    field="time",
+                    kind="unreadable_time",
+                    message="search time missing or in no known date form; row not audited",
+                )
+            )
+        if bad & BAD_NUMBER:
+            part.issues.append(
+                ReadIssue(
+                    file=part.read.file,
+                    row=row,
+                    field="networks/devices",
+                    kind="bad_number",
+                    message="count is not a whole number; read as missing",
+                )
+            )
+        if bad & BAD_WINDOW:
+            part.issues.append(
+                ReadIssue(
+                    file=part.read.file,
+                    row=row,
+                    field="window_start",
+                    kind="bad_window",
+                    message="time-window start in no known date form; look-back not checked",
+                )
+            )
+        if not main_form and not bad & BAD_TIME:
+            part.issues.append(
+                ReadIssue(
+                    file=part.read.file,
+                    row=row,
+                    field="time",
+                    kind="mixed_date_form",
+                    message="search time in a different date form from the rest of the file "
+                    "(read, but check the export)",
+                )
+            )
+    # matched terms and levels per (rule, organisation) from the classified reason groups
+    terms: dict[tuple[str, str], Counter[str]] = {}
+    levels: dict[tuple[str, str], Counter[str]] = {}
+    rule_of = {"immigration": "immigration_purpose", "immigration_ambiguous": "immigration_review"}
+    for org, reason, _, cnt in part.org_reason_month:
+        cat, level, ts = part.classes[reason]
+        rule_id = rule_of.get(cat)
+        if rule_id:
+            k = (rule_id, org or "")
+            terms.setdefault(k, Counter()).update({t: cnt for t in ts})
+            if level:
+                levels.setdefault(k, Counter())[level] += cnt
+    for (rule, o), f in found.items():
+        rows = sorted(f["rows"], key=lambda r: r["rn"])[: int(opts.evidence_limit)]
+        part.hits[(rule, o or None)] = {
+            "count": f["count"],
+            "levels": dict(levels.get((rule, o), {})),
+            "terms": dict(terms.get((rule, o), {})),
+            "max_networks": f["max_networks"],
+            "max_devices": f["max_devices"],
+            "max_lookback": f["max_lookback"],
+            "evidence": [
+                Evidence(
+                    file=part.read.file,
+                    row=shift(int(r["rn"])),
+                    event_id=r["event_id"],
+                    time=r["time"],
+                    org_name=r["org_name"],
+                    user=pseudo("user", r["user"]),
+                    subject=pseudo("plate", r["subject"]),
+                    reason=pseudo.text(r["reason"]),
+                    networks=r["networks"],
+                    devices=r["devices"],
+                    lookback_days=None if r["lookback_days"] is None else round(float(r["lookback_days"]), 2),
+                    matched_terms=list(r["terms"] or []),
+                )
+                for r in rows
+            ],
+        }
+    if out_part:
+        checks.write_hits(con, out_part, pseudo, any_lb, any_sweep, reject_lines, file_index)
+
+
+def _row_shifter(reject_lines: list[int]) -> Callable[[int], int]:
+    """Row numbers of readable records, counting the records the parser rejected before them.
+
+    `rn` numbers readable records only (first = 2). With rejected records at rows r_1 < r_2 < ...,
+    the k-th readable record is at row k + #{j: r_j - j <= k}. Rejected records are located by their
+    line (exact unless a field spans lines before them).
+    """
+    if not reject_lines:
+        return lambda rn: rn
+    adj = [r - j for j, r in enumerate(reject_lines)]  # r_j - j (0-based j)
+
+    def shift(rn: int) -> int:
+        import bisect
+
+        return rn + bisect.bisect_right(adj, rn)
+
+    return shift
+
+
+def merge(
+    parts: Sequence[FilePartial],
+    options: AuditOptions,
+    engine: str,
+    pseudo: Pseudonymiser,
+    notices: list[str],
+) -> AuditResult:
+    """Merge per-file partials (in file order) into one result with findings, summary and issues."""
+    parts = sorted(parts, key=lambda p: p.index)
+    summary = _summary(parts, options)
+    findings = checks.build_findings(parts, options, summary)
+    issues: list[ReadIssue] = []
+    total = 0
+    for p in parts:
+        issues.extend(p.issues)
+        total += p.issues_total
+    return AuditResult(
+        files=_merge_reads([p.read for p in parts]),
+        state=options.state,
+        engine=engine,
+        pseudonymised=not options.reveal,
+        settings={
+            "retention_days": options.retention_days,
+            "sweep_networks": options.sweep_networks,
+            "sweep_devices": options.sweep_devices,
+            "evidence_limit": options.evidence_limit,
+            "terms": options.terms or "shipped (sharemap/audit/terms.yaml)",
+        },
+        summary=summary,
+        findings=findings,
+        issues=issues[: options.issue_limit * max(1, len(parts))],
+        issues_total=total,
+        notices=notices,
+    )
+
+
+def _merge_reads(reads: list[FileRead]) -> list[FileRead]:
+    """One FileRead per file, adding up the row-group tasks of a file."""
+    out: list[FileRead] = []
+    for r in reads:
+        if out and out[-1].file == r.file:
+            last = out[-1]
+            last.rows_read += r.rows_read
+            last.rows_unreadable += r.rows_unreadable
+            last.notes = list(dict.fromkeys(last.notes + r.notes))
+            last.time_formats = list(dict.fromkeys(last.time_formats + r.time_formats))
+        else:
+            out.append(r.model_copy(deep=True))
+    return out
+
+
+def _plan(files: Sequence[Path], split: bool, chunks: int) -> list[tuple[int, Path, tuple[int, int] | None]]:
+    """(file index, file, record range) per task: Parquet files with several row groups are split
+    into up to `chunks` contiguous ranges of row groups when `split`."""
+    plan: list[tuple[int, Path, tuple[int, int] | None]] = []
+    for fi, f in enumerate(files):
+        groups: list[int] = []
+        if split and f.suffix.lower() == ".parquet" and f.exists():
+            try:
+                rows = (
+                    duckdb.connect()
+                    .execute(
+                        "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(?) "
+                        "GROUP BY 1 ORDER BY 1",
+                        [str(f)],
+                    )
+                    .fetchall()
+                )
+                groups = [int(n) for _, n in rows]
+            except duckdb.Error:
+                groups = []
+        if len(groups) < 2:
+            plan.append((fi, f, None))
+            continue
+        k = min(len(groups), max(2, chunks))
+        total = sum(groups)
+        start, acc = 0, 0
+        bounds: list[int] = []
+        for n in groups:
+            acc += n
+            if len(bounds) < k - 1 and (acc + n / 2) * k >= total * (len(bounds) + 1):
+                bounds.append(acc)
+        for end in [*bounds, total]:
+            if end > start:
+                plan.append((fi, f, (start, end)))
+            start = end
+    return plan
+
+
+def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
+    s = Summary()
+    by_org: Counter[str] = Counter()
+    by_cat: Counter[str] = Counter()
+    by_month: Counter[str] = Counter()
+    ocm: Counter[tuple[str, str, str]] = Counter()
+    levels: Counter[str] = Counter()
+    no_purpose: Counter[str] = Counter()
+    placeholder: Counter[str] = Counter()
+    terms: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    users: Counter[str] = Counter()
+    nets, devs, lbs = Histogram(), Histogram(), Histogram()
+    kinds: Counter[str] = Counter()
+    for p in parts:
+        s.searches += p.searches
+        if p.first and (s.first is None or p.first < s.first):
+            s.first = p.first
+        if p.last and (s.last is None or p.last > s.last):
+            s.last = p.last
+        for org, r, m, n in p.org_reason_month:
+            cat, level, ts = p.classes[r]
+            org_label = org or "(not in log)"
+            by_org[org_label] += n
+            kinds[p.orgs.get(org or "", (None, "unknown"))[1]] += n
+            by_cat[cat] += n
+            by_month[m or "unknown"] += n
+            ocm[(org_label, cat, m or "unknown")] += n
+            if level:
+                levels[level] += n
+            if cat == "no_stated_purpose":
+                no_purpose[r if r.strip() else "(blank)"] += n
+            if cat == "placeholder":
+                placeholder[r] += n
+            for t in ts:
+                if cat in ("immigration", "immigration_ambiguous") or (cat == "stated" and t == "ICE"):
+                    terms[t] += n
+            reasons[r] += n
+        users.update(p.users)
+        nets.add(Histogram(counts=p.networks))
+        devs.add(Histogram(counts=p.devices))
+        lbs.add(Histogram(counts=p.lookback))
+    s.users = len(users)
+    s.by_org = dict(by_org.most_common())
+    s.by_org_kind = dict(kinds.most_common())
+    s.by_category = dict(by_cat.most_common())
+    s.by_month = dict(sorted(by_month.items()))
+    s.by_org_category_month = [
+        {"org": o, "category": c, "month": m, "searches": n} for (o, c, m), n in sorted(ocm.items())
+    ]
+    s.immigration_levels = dict(levels)
+    s.networks = _reach(nets)
+    s.devices = _reach(devs)
+    lb_buckets: Counter[str] = Counter()
+    for k, v in lbs.counts.items():
+        lb_buckets[_lb_bucket(k)] += v
+    order = [
+        "<1 day",
+        "1-6 days",
+        "7-29 days",
+        "30-89 days",
+        "90-364 days",
+        "365+ days",
+        "negative (window after search)",
+    ]
+    s.lookback_days = {
+        "searches_with_window": lbs.total,
+        "median": lbs.median(),
+        "max": lbs.maximum(),
+        "distribution": {b: lb_buckets[b] for b in order if lb_buckets.get(b)},
+    }
+    s.no_stated_purpose = dict(no_purpose.most_common())
+    s.placeholder_reasons = dict(placeholder.most_common(25))
+    s.top_terms = dict(terms.most_common(20))
+    s.top_reasons = {_redact_reason(r, options): n for r, n in reasons.most_common(15)}
+    s.top_users = dict(users.most_common(10))
+    return s
+
+
+def _redact_reason(r: str, options: AuditOptions) -> str:
+    return r if options.reveal else (Pseudonymiser(key=b"", reveal=True).text(r) or "")
+
+
+def _reach(h: Histogram) -> dict[str, float | int | None]:
+    return {"searches": h.total, "median": h.median(), "p90": h.quantile(0.9), "max": h.maximum()}
+
+
+def _lb_bucket(days: int) -> str:
+    if days < 0:
+        return "negative (window after search)"
+    for limit, label in (
+        (1, "<1 day"),
+        (7, "1-6 days"),
+        (30, "7-29 days"),
+        (90, "30-89 days"),
+        (365, "90-364 days"),
+    ):
+        if days < limit:
+            return label
+    return "365+ days"
+
+
+def expand_inputs(paths: Sequence[str | Path]) -> list[Path]:
+    """Files given, with directories expanded to the log files inside them (sorted)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith("."))
+            if not found:
+                raise InputError("directory holds no files", file=p)
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def run_audit(
+    paths: Sequence[str | Path],
+    options: AuditOptions | None = None,
+    *,
+    engine: Engine = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    key: bytes | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> AuditResult:
+    """Audit the logs at `paths` and return findings, summary and read issues.
+
+    engine "local" runs files in a process pool, "serial" in this process, "ray" on Ray (see
+    sharemap.runner). `out` writes every flagged row (one row per rule hit) to Parquet.
+    """
+    options = options or AuditOptions()
+    files = expand_inputs(paths)
+    if not files:
+        raise InputError("no input files given", expected="one or more log files")
+    pseudo = Pseudonymiser(key=key, reveal=options.reveal)
+    parts_dir = tempfile.mkdtemp(prefix="sharemap-audit-out-") if out else None
+    cpus = os.cpu_count() or 1
+    plan = _plan(files, split=engine != "serial", chunks=workers or cpus)
+    tasks = [
+        FileTask(
+            index=i,
+            path=str(f),
+            options=options,
+            key=pseudo.key,
+            out_part=os.path.join(parts_dir, f"part-{i:05d}.parquet") if parts_dir else None,
+            file_index=fi,
+            rows=rows,
+        )
+        for i, (fi, f, rows) in enumerate(plan)
+    ]
+    notices: list[str] = []
+    if options.retention_days is None:
+        notices.append(
+            "look-back check not run: no retention limit known for the state; give --retention-days N"
+        )
+    try:
+        if engine in ("local", "ray") and len(tasks) > 1 and options.threads is None and not address:
+            # several tasks at once: share the CPUs between the processes instead of oversubscribing
+            workers = workers or min(len(tasks), cpus)
+            per_task = replace(options, threads=max(1, cpus // workers))
+            tasks = [replace(t, options=per_task) for t in tasks]
+        parts = run_tasks(audit_file, tasks, engine=engine, address=address, workers=workers, on_done=on_done)
+        result = merge(parts, options, engine, pseudo, notices)
+        if out and parts_dir:
+            checks.combine_hits(parts_dir, Path(out))
+        return result
+    finally:
+        if parts_dir:
+            shutil.rmtree(parts_dir, ignore_errors=True)

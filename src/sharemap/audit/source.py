@@ -1,0 +1,420 @@
+"""Open one log file in DuckDB as rows of the access-event schema.
+
+The container (CSV, TSV, XLSX, Parquet, JSON lines; gzip or not) is found from the file name and its
+first bytes; the format from the header. CSV and Parquet are read by DuckDB directly and streamed;
+XLSX is read with openpyxl (spreadsheets are small). Every record gets its row number (header = row 1).
+Rows the CSV parser rejects (wrong number of fields, bytes that are not UTF-8, an unterminated quote)
+are kept in a rejects table and reported by line; rows whose time or counts cannot be parsed are
+flagged by the `bad` bit mask and reported by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sharemap.audit.formats.spec import FormatSpec, check_required, detect_format, key
+from sharemap.errors import InputError
+
+BAD_TIME, BAD_NUMBER, BAD_WINDOW = 1, 2, 4
+_SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass
+class Opened:
+    """A file opened as the DuckDB view `ev` (access-event columns + rn, lookback_days, bad)."""
+
+    file: str
+    container: str
+    spec: FormatSpec
+    detected: bool
+    header: list[str]
+    delimiter: str | None
+    encoding: str
+    time_formats: list[str]
+    notes: list[str] = field(default_factory=list)
+    rejects_table: str | None = None
+
+
+def _container(path: Path, head: bytes) -> str:
+    name = path.name.lower()
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".json", ".json.gz")):
+        return "jsonl"
+    return "csv"
+
+
+def _read_head(path: Path) -> tuple[bytes, bool]:
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+        gz = magic[:2] == b"\x1f\x8b"
+        opener: Any = gzip.open if gz else open
+        with opener(path, "rb") as fh:
+            return fh.read(_SAMPLE_BYTES), gz
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read file: {exc}", file=path) from exc
+
+
+def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str, list[str]]:
+    notes: list[str] = []
+    if encoding:
+        return data.decode(encoding, errors="replace"), encoding, notes
+    try:
+        return data.decode("utf-8"), "utf-8", notes
+    except UnicodeDecodeError as exc:
+        if exc.start > len(data) - 4:  # a multi-byte character cut by the sample boundary
+            return data[: exc.start].decode("utf-8"), "utf-8", notes
+        row = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"file is not UTF-8: byte 0x{data[exc.start]:02x} at line {row} cannot be decoded",
+            file=file,
+            row=row,
+            expected="UTF-8 text, or give the file's encoding with --encoding "
+            "(for example latin-1 or cp1252)",
+        ) from exc
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    best, best_n = ",", -1
+    for cand in (",", ";", "\t", "|"):
+        n = len(next(csv.reader([first_line], delimiter=cand)))
+        if n > best_n:
+            best, best_n = cand, n
+    return best
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def open_log(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    forced_format: str | None = None,
+    mapping: FormatSpec | None = None,
+    encoding: str | None = None,
+    org_name: str | None = None,
+    tag: str = "0",
+    row_range: tuple[int, int] | None = None,
+) -> Opened:
+    """Create the views `ev` and `ev_rn` over `path` in `con` and return how the file was read.
+
+    `row_range` (Parquet only) reads records [start, end) of the file, for fanning one file out over
+    row groups; row numbers stay those of the whole file.
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise InputError("no such file", file=file)
+    if path.stat().st_size == 0:
+        raise InputError("file is empty: no header row and no records", file=file, row=1)
+    head, gz = _read_head(path)
+    if not head.strip():
+        raise InputError("file is empty: no header row and no records", file=file, row=1)
+    container = _container(path, head)
+    notes: list[str] = []
+    delimiter: str | None = None
+    enc = "utf-8"
+    if container == "csv":
+        decoded, enc, notes = _decode(head, file, encoding)
+        if "\x00" in decoded[:4096]:
+            raise InputError(
+                "not a text log: the file holds binary data",
+                file=file,
+                row=1,
+                expected="CSV, TSV, XLSX, Parquet or JSON lines",
+            )
+        first_line = decoded.lstrip("\ufeff").splitlines()[0] if decoded.strip() else ""
+        delimiter = _sniff_delimiter(first_line)
+        header = next(csv.reader([first_line], delimiter=delimiter))
+        if delimiter != ",":
+            notes.append(f"delimiter {delimiter!r} detected from the header")
+        src_cols = [f"c{i}" for i in range(len(header))]
+        colspec = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in src_cols) + "}"
+        rejects = f"rejects_{tag}"
+        opts = [
+            "auto_detect=false", "header=false", "skip=1", f"columns={colspec}", f"delim={_q(delimiter)}",
+            "quote='\"'", "escape='\"'", "ignore_errors=true", "store_rejects=true",
+            f"rejects_table={_q(rejects)}", f"rejects_scan={_q(rejects + '_scan')}", "max_line_size=10000000",
+            f"compression={_q('gzip' if gz else 'none')}",
+        ]  # fmt: skip
+        if enc.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            opts.append(f"encoding={_q(_duck_encoding(enc, file))}")
+        raw_sql = f"SELECT * FROM read_csv({_q(file)}, {', '.join(opts)})"
+        rejects_table: str | None = rejects
+    elif container == "parquet":
+        try:
+            header = [
+                r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(file)})").fetchall()
+            ]
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read Parquet file: {exc}", file=file) from exc
+        src_cols = header
+        raw_sql = f"SELECT * FROM read_parquet({_q(file)})"
+        if row_range is not None:
+            raw_sql = (
+                f"SELECT * EXCLUDE (file_row_number) FROM read_parquet({_q(file)}, file_row_number=true) "
+                f"WHERE file_row_number >= {int(row_range[0])} AND file_row_number < {int(row_range[1])}"
+            )
+        rejects_table = None
+    elif container == "jsonl":
+        decoded, enc, notes = _decode(head, file, encoding)
+        first = next((ln for ln in decoded.splitlines() if ln.strip()), "")
+        try:
+            obj = json.loads(first)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"not JSON lines: {exc.msg}", file=file, row=1, expected="one JSON object per line"
+            ) from exc
+        if not isinstance(obj, dict):
+            raise InputError("not JSON lines: the first line is not an object", file=file, row=1)
+        header = list(obj)
+        src_cols = header
+        cols = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in header) + "}"
+        raw_sql = f"SELECT * FROM read_json({_q(file)}, format='newline_delimited', columns={cols})"
+        rejects_table = None
+    else:
+        header, src_cols = _load_xlsx(con, path, tag)
+        raw_sql = f"SELECT * EXCLUDE (__row) FROM xlsx_{tag} ORDER BY __row"
+        rejects_table = None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if mapping is not None:
+        spec, detected = mapping, False
+        check_required(spec, header, file)
+    else:
+        spec, detected = detect_format(header, file, forced_format), forced_format is None
+    resolved = spec.resolve(header)
+    by_name = dict(zip(header, src_cols, strict=True))
+
+    def col(fld: str) -> str | None:
+        name = resolved.get(fld)
+        return _ident(by_name[name]) if name else None
+
+    time_formats = _detect_time_formats(con, raw_sql, col("time"), spec)
+    ts = lambda c: _ts_expr(c, time_formats)  # noqa: E731
+    t_col, ws_col, we_col = col("time"), col("window_start"), col("window_end")
+    wc = col("window_combined")
+    ws_src: str | None
+    we_src: str | None
+    if wc and not ws_col:
+        ws_src = f"nullif(trim(regexp_extract({wc}, '^(.*?)(?:\\n| - | to )', 1)), '')"
+        we_src = f"nullif(trim(regexp_extract({wc}, '(?:\\n| - | to )(.*)$', 1)), '')"
+    else:
+        ws_src, we_src = ws_col, we_col
+
+    def text_col(fld: str) -> str:
+        c = col(fld)
+        return f"nullif({c}, '')" if c else "NULL::VARCHAR"
+
+    def num_raw(fld: str) -> str:
+        c = col(fld)
+        return f"nullif(trim({c}), '')" if c else "NULL::VARCHAR"
+
+    # each value is parsed once (inner query); flags are computed from the parsed values (outer query)
+    fallback = time_formats[1:]
+    t_main = _ts_one("t_raw", time_formats[0])
+    t_rest = _ts_expr("t_raw", fallback) if fallback else "NULL::TIMESTAMP"
+    org = _q(org_name) if org_name and not col("org_name") else text_col("org_name")
+    sql = f"""
+    CREATE OR REPLACE TEMP VIEW ev AS
+    SELECT event_id, file, time, org_name, user, subject, window_start, window_end, networks, devices,
+           reason, case_number, date_diff('second', window_start, time) / 86400.0 AS lookback_days,
+           (CASE WHEN time IS NULL THEN {BAD_TIME} ELSE 0 END
+            + CASE WHEN (networks IS NULL AND n_raw IS NOT NULL) OR (devices IS NULL AND d_raw IS NOT NULL)
+                   THEN {BAD_NUMBER} ELSE 0 END
+            + CASE WHEN window_start IS NULL AND ws_raw IS NOT NULL THEN {BAD_WINDOW} ELSE 0 END) AS bad,
+           main_form
+    FROM (
+      SELECT event_id, file, org_name, user, subject, reason, case_number, n_raw, d_raw, ws_raw,
+             coalesce(t_main, {t_rest}) AS time, t_main IS NOT NULL AS main_form,
+             {ts("ws_raw") if ws_src else "NULL::TIMESTAMP"} AS window_start,
+             {ts("we_raw") if we_src else "NULL::TIMESTAMP"} AS window_end,
+             try_cast(replace(n_raw, ',', '') AS BIGINT) AS networks,
+             try_cast(replace(d_raw, ',', '') AS BIGINT) AS devices
+      FROM (
+        SELECT *, {t_main} AS t_main FROM (
+          SELECT {text_col("event_id")} AS event_id, {_q(file)} AS file,
+                 {t_col + " AS t_raw" if t_col else "NULL::VARCHAR AS t_raw"},
+                 {org} AS org_name, {text_col("user")} AS user, {text_col("subject")} AS subject,
+                 {f"nullif(trim({ws_src}), '')" if ws_src else "NULL::VARCHAR"} AS ws_raw,
+                 {f"nullif(trim({we_src}), '')" if we_src else "NULL::VARCHAR"} AS we_raw,
+                 {num_raw("networks")} AS n_raw, {num_raw("devices")} AS d_raw,
+                 {col("reason") or "NULL::VARCHAR"} AS reason,
+                 {text_col("case_number")} AS case_number
+          FROM ({raw_sql})
+        )
+      )
+    )
+    """  # fmt: skip
+    try:
+        con.execute(sql)
+        # the same rows numbered in file order (header = row 1); used by the evidence pass only
+        offset = 1 + (int(row_range[0]) if row_range is not None and container == "parquet" else 0)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW ev_rn AS SELECT row_number() OVER () + {offset} AS rn, * FROM ev"
+        )
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read as {spec.name}: {exc}", file=file) from exc
+    return Opened(
+        file,
+        container + (".gz" if gz else ""),
+        spec,
+        detected,
+        header,
+        delimiter,
+        enc,
+        time_formats,
+        notes,
+        rejects_table,
+    )
+
+
+def _duck_encoding(enc: str, file: str) -> str:
+    e = enc.lower().replace("_", "-")
+    if e in ("latin-1", "latin1", "iso-8859-1", "cp1252", "windows-1252"):
+        return "latin-1"
+    if e in ("utf-16", "utf16"):
+        return "utf-16"
+    raise InputError(
+        f"encoding {enc!r} is not supported for CSV",
+        file=file,
+        field="encoding",
+        expected="utf-8, latin-1, cp1252 or utf-16",
+    )
+
+
+def _ts_one(c: str, fmt: str) -> str:
+    if fmt == "ISO":
+        return f"try_cast(regexp_replace(trim({c}), '(Z| UTC)$', '') AS TIMESTAMP)"
+    return f"try_strptime(trim({c}), {_q(fmt)})"
+
+
+def _ts_expr(c: str, formats: list[str]) -> str:
+    parts = [_ts_one(c, f) for f in formats]
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _detect_time_formats(
+    con: duckdb.DuckDBPyConnection, raw_sql: str, tcol: str | None, spec: FormatSpec
+) -> list[str]:
+    """The date forms of this file, most frequent in a sample first; the rest kept as fallbacks."""
+    formats = list(dict.fromkeys(spec.time_formats))
+    if not tcol:
+        return formats
+    try:
+        sample = [r[0] for r in con.execute(f"SELECT {tcol} FROM ({raw_sql}) LIMIT 2000").fetchall() if r[0]]
+    except duckdb.Error:
+        return formats
+    if not sample:
+        return formats
+    counts = {}
+    for f in formats:
+        expr = _ts_one("v", f)
+        n = con.execute(f"SELECT count({expr}) FROM (SELECT unnest(?::VARCHAR[]) v)", [sample]).fetchone()
+        counts[f] = n[0] if n else 0
+    ordered = sorted(formats, key=lambda f: -counts[f])
+    seen = [f for f in ordered if counts[f] > 0]
+    return seen + [f for f in ordered if counts[f] == 0]
+
+
+def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str) -> tuple[list[str], list[str]]:
+    import datetime as dt
+
+    import openpyxl
+    import pyarrow as pa
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(f"cannot open spreadsheet: {exc}", file=path) from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    try:
+        header = ["" if v is None else str(v) for v in next(rows)]
+    except StopIteration as exc:
+        raise InputError("spreadsheet is empty: no header row", file=path, row=1) from exc
+    while header and header[-1] == "":
+        header.pop()
+    cols: list[list[str | None]] = [[] for _ in header]
+    numbers: list[int] = []
+
+    def cell(v: Any) -> str | None:
+        if v is None:
+            return None
+        if isinstance(v, dt.datetime):
+            return v.isoformat(sep=" ")
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    for i, values in enumerate(rows, start=2):
+        if values is None or all(v is None for v in values):
+            continue
+        numbers.append(i)
+        for j in range(len(header)):
+            cols[j].append(cell(values[j]) if j < len(values) else None)
+    wb.close()
+    src_cols = [f"c{i}" for i in range(len(header))]
+    table = pa.table(
+        {
+            **{c: pa.array(v, pa.string()) for c, v in zip(src_cols, cols, strict=True)},
+            "__row": pa.array(numbers, pa.int64()),
+        }
+    )
+    con.register(f"xlsx_{tag}", table)
+    return header, src_cols
+
+
+def read_rejects(
+    con: duckdb.DuckDBPyConnection, opened: Opened, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows the CSV parser could not read: line, column, kind and message (all of them unless limit)."""
+    if not opened.rejects_table:
+        return []
+    try:
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        rows = con.execute(
+            f"SELECT DISTINCT ON (line) line, column_name, error_type, csv_line, error_message "
+            f"FROM {opened.rejects_table} ORDER BY line{lim}"
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    return [
+        {
+            "line": int(r[0]),
+            "column": r[1],
+            "kind": str(r[2]).lower().replace(" ", "_"),
+            "text": r[3],
+            "message": r[4],
+        }
+        for r in rows
+    ]
+
+
+def count_rejects(con: duckdb.DuckDBPyConnection, opened: Opened) -> int:
+    if not opened.rejects_table:
+        return 0
+    try:
+        row = con.execute(f"SELECT count(DISTINCT line) FROM {opened.rejects_table}").fetchone()
+    except duckdb.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def header_keys(header: list[str]) -> set[str]:
+    return {key(h) for h in header}

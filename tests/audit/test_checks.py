@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from audit_paths import AUDIT, KEY
+
+from sharemap.audit.engine import AuditOptions, run_audit
+from sharemap.audit.schema import AuditResult, Severity
+
+SMALL = AUDIT / "network_audit_small.csv"
+
+
+def _rules(r: AuditResult) -> dict[tuple[str, str | None], int]:
+    return {(f.rule_id, f.org_name): f.count for f in r.findings}
+
+
+def test_all_checks_oregon() -> None:
+    r = run_audit([SMALL], AuditOptions(state="OR", retention_days=30), engine="serial", key=KEY)
+    rules = _rules(r)
+    assert rules == {
+        ("immigration_purpose", "Houston TX PD"): 1,
+        ("immigration_purpose", "Homeland Security Investigations"): 1,
+        ("no_stated_purpose", "Springfield OR PD"): 1,
+        ("placeholder_purpose", "Fresno CA PD"): 1,
+        ("lookback_beyond_retention", "Houston TX PD"): 1,
+        ("wide_sweep", "Houston TX PD"): 1,
+    }
+    imm = [f for f in r.findings if f.rule_id == "immigration_purpose"]
+    for f in imm:
+        assert f.severity is Severity.HIGH
+        assert f.law is not None and f.law.effect == "prohibited"
+        assert any("ORS" in c.citation for c in f.law.provisions)
+    # the drug "ice" row is not a finding
+    assert all("ice sale" not in (e.reason or "") for f in r.findings for e in f.evidence)
+    houston = next(f for f in imm if f.org_name == "Houston TX PD")
+    assert houston.evidence[0].row == 3 and houston.evidence[0].subject.startswith("plate:")  # type: ignore[union-attr]
+    assert houston.org_kind == "out_of_state"
+
+
+def test_restricted_state_out_of_state_and_federal() -> None:
+    r = run_audit([SMALL], AuditOptions(state="CA"), engine="serial", key=KEY)
+    rules = _rules(r)
+    assert rules[("out_of_state_access", "Houston TX PD")] == 1
+    assert rules[("out_of_state_access", "Springfield OR PD")] == 2
+    assert rules[("federal_access", "Homeland Security Investigations")] == 1
+    f = next(f for f in r.findings if f.rule_id == "federal_access")
+    assert f.law is not None and f.law.effect == "prohibited" and f.law.provisions
+    assert ("lookback_beyond_retention", "Houston TX PD") not in rules
+    assert any("--retention-days" in n for n in r.notices)
+
+
+def test_unrestricted_state_reports_no_access_findings() -> None:
+    r = run_audit([SMALL], AuditOptions(state="OR"), engine="serial", key=KEY)
+    assert not [f for f in r.findings if f.rule_id in ("out_of_state_access", "federal_access")]
+
+
+def test_summary() -> None:
+    r = run_audit([SMALL], AuditOptions(state="OR"), engine="serial", key=KEY)
+    s = r.summary
+    assert s.searches == 6 and s.users == 6
+    assert s.networks == {"searches": 6, "median": 5.0, "p90": 1200, "max": 1200}
+    assert s.lookback_days["max"] == 105
+    assert s.top_terms == {"ICE": 1, "immigration": 1, "HSI": 1}
+
+
+def test_combined_time_frame_cell() -> None:
+    r = run_audit([AUDIT / "network_audit_time_frame.csv"], AuditOptions(state="OR", retention_days=30),
+                  engine="serial", key=KEY)  # fmt: skip
+    lb = next(f for f in r.findings if f.rule_id == "lookback_beyond_retention")
+    assert lb.evidence[0].row == 2 and lb.evidence[0].lookback_days == 44.04
