@@ -2,18 +2,22 @@
 
 Goals (issue 6): kernel >= 5 million bookings per second per core; one national year, one replicate
 <= 10 s on the 2-core machine; 100 replicates <= 5 minutes; SimPy model >= 300,000 events per second.
-Prints one JSON object with the measured figures.
+Prints one JSON object with the measured figures. Needs the ledger database (`sharemap build`; `--db`)
+for the 287(g) agreements: ICE's list in force on 2025-12-31, read once before timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
+from sharemap.sim.agreements import ledger_agreements
 from sharemap.sim.counties import counties, select
 from sharemap.sim.des import run_des
 from sharemap.sim.params import load_params
@@ -26,12 +30,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10 replicates instead of 100")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--db", type=Path, default=None, help="ledger DuckDB file (default: $SHAREMAP_DB)")
     args = ap.parse_args()
     out: dict[str, object] = {"cpu_count": os.cpu_count()}
     params = load_params()
     table = counties()
     t = time.perf_counter()
-    model = compile_model(params, table, Scenario())
+    agreements = ledger_agreements(args.db, dt.date(2025, 12, 31))
+    out["ledger_agreements_s"] = round(time.perf_counter() - t, 3)
+    scenario = Scenario(date=dt.date(2025, 12, 31))
+    t = time.perf_counter()
+    model = compile_model(params, table, scenario, agreements=agreements)
     out["compile_national_s"] = round(time.perf_counter() - t, 3)
     rng = np.random.default_rng(0)
     run_kernel(model, 1.0, rng)  # warm-up
@@ -47,13 +56,13 @@ def main() -> None:
     out["kernel_bookings"] = bookings
     out["kernel_bookings_per_s_one_core"] = round(bookings / best)
     t = time.perf_counter()
-    simulate(Scenario(), replicates=1, seed=1, engine="serial")
+    simulate(scenario, replicates=1, seed=1, engine="serial", agreements=agreements)
     out["national_year_1_replicate_end_to_end_s"] = round(time.perf_counter() - t, 2)
     reps = 10 if args.quick else 100
     t = time.perf_counter()
-    simulate(Scenario(), replicates=reps, seed=1, engine="local", workers=args.workers)
+    simulate(scenario, replicates=reps, seed=1, engine="local", workers=args.workers, agreements=agreements)
     out[f"national_year_{reps}_replicates_local_{args.workers}_workers_s"] = round(time.perf_counter() - t, 2)
-    one = compile_model(params, select(table, county="12021"), Scenario())
+    one = compile_model(params, select(table, county="12021"), scenario, agreements=agreements)
     t = time.perf_counter()
     res = run_des(one, 3.0, seed=1, write_ledger=False)
     secs = time.perf_counter() - t

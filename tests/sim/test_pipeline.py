@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import counties, select
 from sharemap.sim.params import load_params
 from sharemap.sim.pipeline import STAGES, S, run_kernel
 from sharemap.sim.scenarios import Scenario, compile_model
 
 COLLIER, COOK, HARRIS = "12021", "17031", "48201"
+AGREEMENTS: list[CountyAgreements] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _agreements(county_agreements: CountyAgreements) -> None:
+    """The ledger's list of 2025-12-31 for every model this module compiles (hypothesis-safe)."""
+    AGREEMENTS[:] = [county_agreements]
+
+
+def compile_(table, scenario: Scenario | None = None):  # type: ignore[no-untyped-def]
+    return compile_model(load_params(), table, scenario, agreements=AGREEMENTS[0])
 
 
 def model_for(*fips: str, scenario: Scenario | None = None):  # type: ignore[no-untyped-def]
     table = counties()
-    return compile_model(load_params(), table.take([table.index(f) for f in fips]), scenario)
+    return compile_(table.take([table.index(f) for f in fips]), scenario)
 
 
 def test_counts_are_conserved() -> None:
@@ -67,14 +82,14 @@ def test_levers_move_outcomes_in_the_expected_direction() -> None:
 
 
 def test_a_whole_state_runs() -> None:
-    r = run_kernel(
-        compile_model(load_params(), select(counties(), state="DE")), 1.0, np.random.default_rng(0)
-    )
+    r = run_kernel(compile_(select(counties(), state="DE")), 1.0, np.random.default_rng(0))
     assert r.county.shape[0] == 3
 
 
 def test_warrant_service_officers_serve_warrants_on_held_people() -> None:
-    sc = Scenario(agreements_source="none", agreements_counties={"36061": ("WSO",)})  # New York County
+    sc = Scenario(
+        date=dt.date(2025, 12, 31), agreements_source="none", agreements_counties={"36061": ("WSO",)}
+    )  # New York County
     r = run_kernel(model_for("36061", scenario=sc), 1.0, expected=True).county[0]
     assert r[S["holds"]] > 0 and np.isclose(r[S["wso_warrants_served"]], r[S["holds"]])
     assert np.isclose(r[S["holds"]], r[S["detainers"]])  # a WSO agreement means holds
@@ -89,12 +104,8 @@ def test_warrant_service_officers_serve_warrants_on_held_people() -> None:
 def test_more_ero_intensity_never_means_fewer_detainers(intensity: float, more: float, state: str) -> None:
     table = select(counties(), state=state)
     table = table.take(list(range(min(len(table), 5))))
-    lo = run_kernel(
-        compile_model(load_params(), table, Scenario(ero_intensity=intensity)), 1.0, expected=True
-    )
-    hi = run_kernel(
-        compile_model(load_params(), table, Scenario(ero_intensity=intensity + more)), 1.0, expected=True
-    )
+    lo = run_kernel(compile_(table, Scenario(ero_intensity=intensity)), 1.0, expected=True)
+    hi = run_kernel(compile_(table, Scenario(ero_intensity=intensity + more)), 1.0, expected=True)
     assert hi.total("detainers") >= lo.total("detainers") - 1e-6
 
 
@@ -103,9 +114,7 @@ def test_more_ero_intensity_never_means_fewer_detainers(intensity: float, more: 
 def test_a_hold_ban_never_increases_holds_or_pickups(state: str) -> None:
     table = select(counties(), state=state)
     table = table.take(list(range(min(len(table), 5))))
-    base = run_kernel(compile_model(load_params(), table), 1.0, expected=True)
-    ban = run_kernel(
-        compile_model(load_params(), table, Scenario(state_law={state: "prohibited"})), 1.0, expected=True
-    )
+    base = run_kernel(compile_(table), 1.0, expected=True)
+    ban = run_kernel(compile_(table, Scenario(state_law={state: "prohibited"})), 1.0, expected=True)
     assert ban.total("holds") <= base.total("holds") and ban.total("pickups") <= base.total("pickups")
     assert ban.total("holds") == 0

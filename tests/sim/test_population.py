@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import counties, select
 from sharemap.sim.model import CELL_STATUS, STATUSES
 from sharemap.sim.params import load_params
@@ -11,8 +12,8 @@ from sharemap.sim.population import synthetic_bookings
 from sharemap.sim.scenarios import compile_model
 
 
-def test_population_composition_and_labels() -> None:
-    model = compile_model(load_params(), select(counties(), county="48201"))
+def test_population_composition_and_labels(county_agreements: CountyAgreements) -> None:
+    model = compile_model(load_params(), select(counties(), county="48201"), agreements=county_agreements)
     people = synthetic_bookings(model, 4_000, seed=1)
     assert set(people.column("label").to_pylist()) == {"SYNTHETIC"}
     assert people.schema.metadata[b"synthetic"] == b"true"

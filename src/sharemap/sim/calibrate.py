@@ -5,6 +5,10 @@ kernel in expectation mode (no randomness) and updates every parameter multiplic
 target until all relative errors are below `tol` (3%; the acceptance band is 10%): a damped fixed-point
 iteration, with the direction of each statistic in its parameter found by a finite difference first.
 Targets with `fit: false` are reported as validation, not fitted.
+
+The fitted runs (2012-13 era, Pierce County 2017) assume no 287(g) agreement; only the validation run
+(the 2025 baseline) needs the ledger: ICE's list in force on 2025-12-31, passed in as `agreements`
+(`sharemap.sim.agreements.ledger_agreements(db, BASELINE_SCENARIO.date)`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 import yaml
 
 from sharemap.errors import DataError
+from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import Counties, counties, select
 from sharemap.sim.model import CITIZEN, STATUSES
 from sharemap.sim.params import PARAMS_DIR, ParamSet, Target, load_params, load_targets
@@ -27,7 +32,7 @@ from sharemap.sim.scenarios import Scenario, compile_model
 
 PIERCE = "53053"
 ERA_SCENARIO = Scenario(name="calibration-era", date=dt.date(2012, 9, 30), agreements_source="none")
-BASELINE_SCENARIO = Scenario(name="baseline")
+BASELINE_SCENARIO = Scenario(name="baseline", date=dt.date(2025, 12, 31))
 PIERCE_SCENARIO = Scenario(name="calibration-pierce", date=dt.date(2017, 6, 30), agreements_source="none")
 
 
@@ -89,7 +94,12 @@ class Calibration:
         }
 
 
-def evaluate(params: ParamSet, table: Counties | None = None, baseline: bool = True) -> Runs:
+def evaluate(
+    params: ParamSet,
+    table: Counties | None = None,
+    baseline: bool = True,
+    agreements: CountyAgreements | None = None,
+) -> Runs:
     """Expectation-mode runs: the calibration era (nation at 2013 admissions, no 287(g), law of 2012),
     the 2025 baseline (for validation) and Pierce County in 2017."""
     table = table or counties()
@@ -101,12 +111,19 @@ def evaluate(params: ParamSet, table: Counties | None = None, baseline: bool = T
         ),
     }
     if baseline:
-        runs["baseline"] = run_kernel(compile_model(params, table, BASELINE_SCENARIO), expected=True)
+        runs["baseline"] = run_kernel(
+            compile_model(params, table, BASELINE_SCENARIO, agreements=agreements), expected=True
+        )
     return runs
 
 
-def report(params: ParamSet, targets: list[Target], table: Counties | None = None) -> list[Row]:
-    runs = evaluate(params, table)
+def report(
+    params: ParamSet,
+    targets: list[Target],
+    table: Counties | None = None,
+    agreements: CountyAgreements | None = None,
+) -> list[Row]:
+    runs = evaluate(params, table, agreements=agreements)
     rows = []
     for t in targets:
         if t.key not in STATISTICS:
@@ -137,6 +154,7 @@ def calibrate(
     tol: float = 0.03,
     max_iter: int = 100,
     table: Counties | None = None,
+    agreements: CountyAgreements | None = None,
 ) -> Calibration:
     """Fit every free parameter named by a `fit: true` target; return the fitted set and the table."""
     params = params or load_params()
@@ -180,7 +198,7 @@ def calibrate(
             converged = True
             break
     fitted = params.with_values(values)
-    return Calibration(fitted, report(fitted, targets, table), it, converged)
+    return Calibration(fitted, report(fitted, targets, table, agreements), it, converged)
 
 
 def write_fitted(cal: Calibration, path: Path | None = None) -> Path:

@@ -1,27 +1,30 @@
 """County composition and 287(g) models per county, as plain arrays for the simulator.
 
-County rows come from `sim/data/counties.csv` (a copy of ../shared/reference/county/counties.csv:
-ACS 2019-2023 population and Hispanic population, USDA ERS foreign-born share; public domain; see
-sim/data/PROVENANCE.md). 287(g) models per county come from the ledger when it is available
-(`agreements_by_county` accepts kb Agreement objects plus an agency -> county map), otherwise from
-`sim/data/agreements_287g.csv`, extracted from ICE's participating-agencies list of 2025-12-31.
+County rows come from the geography layer (`sharemap.ledger.geo.counties()`, which reads
+`sharemap/data/geo/counties.csv`: ACS 2019-2023 population and Hispanic population, USDA ERS
+foreign-born share; public domain; provenance in `sharemap/data/geo/PROVENANCE.md` and
+docs/geography.md). Counties without population are dropped; a missing foreign-born share gets the
+population-weighted mean of the county's state.
+
+287(g) models per county come from the ledger: `agreements_by_county` turns the ledger's `Agreement`
+objects plus the `agencies` table's placement (agency -> county FIPS, or statewide in a state) into
+county FIPS -> models, with the trace's rule (`sharemap.flows.graph.agreements_for_county`): a
+statewide agency's Task Force agreement counts in every county of its state, its Jail Enforcement
+and Warrant Service agreements do not. Opening the database is left to the edges
+(`sharemap.sim.agreements.ledger_agreements`, the CLI, `sharemap.sim.run.simulate`).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from sharemap.errors import InputError, NotFoundError
+from sharemap.errors import NotFoundError
+from sharemap.kb.model import Agreement
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-COUNTIES_CSV = DATA_DIR / "counties.csv"
-AGREEMENTS_CSV = DATA_DIR / "agreements_287g.csv"
 MODELS = ("JEM", "TFM", "WSO")
 
 
@@ -53,19 +56,19 @@ class Counties:
         return int(hit[0])
 
 
-def read_counties(path: Path = COUNTIES_CSV) -> Counties:
-    """Read the county file; counties without population are dropped, missing foreign-born imputed."""
-    try:
-        rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise InputError("county file not found", file=path) from exc
-    rows = [r for r in rows if r.get("population_acs2023")]
-    fips = np.array([r["fips"] for r in rows])
-    state = np.array([r["state"] for r in rows])
-    pop = np.array([int(r["population_acs2023"]) for r in rows], dtype=np.int64)
-    hisp = np.array([int(r["hispanic_acs2023"] or 0) for r in rows], dtype=np.float64)
+def read_counties() -> Counties:
+    """The geography layer's county table; counties without population are dropped, a missing
+    foreign-born share imputed (state population-weighted mean; the national mean if the state has none)."""
+    from sharemap.ledger.geo import counties as geo_counties
+
+    rows = [c for c in geo_counties() if c.population]
+    fips = np.array([c.fips for c in rows])
+    state = np.array([c.state for c in rows])
+    pop = np.array([int(c.population or 0) for c in rows], dtype=np.int64)
+    hisp = np.array([int(c.hispanic or 0) for c in rows], dtype=np.float64)
     fb_raw = np.array(
-        [float(r["foreign_born_pct_ers"]) / 100 if r["foreign_born_pct_ers"] else np.nan for r in rows]
+        [c.foreign_born_pct / 100 if c.foreign_born_pct is not None else np.nan for c in rows],
+        dtype=np.float64,
     )
     imputed = np.isnan(fb_raw)
     fb = fb_raw.copy()
@@ -80,7 +83,7 @@ def read_counties(path: Path = COUNTIES_CSV) -> Counties:
     return Counties(
         fips=fips,
         state=state,
-        name=np.array([r["name"] for r in rows]),
+        name=np.array([c.name for c in rows]),
         population=pop,
         hispanic_share=np.clip(hisp / np.maximum(pop, 1), 0, 1),
         foreign_born_share=np.clip(fb, 0, 1),
@@ -88,9 +91,9 @@ def read_counties(path: Path = COUNTIES_CSV) -> Counties:
     )
 
 
-@lru_cache(maxsize=2)
-def counties(path: Path = COUNTIES_CSV) -> Counties:
-    return read_counties(path)
+@lru_cache(maxsize=1)
+def counties() -> Counties:
+    return read_counties()
 
 
 def select(table: Counties, *, county: str | None = None, state: str | None = None) -> Counties:
@@ -116,38 +119,52 @@ def select(table: Counties, *, county: str | None = None, state: str | None = No
     return table
 
 
-def read_agreement_models(path: Path = AGREEMENTS_CSV) -> dict[str, set[str]]:
-    """County FIPS -> set of 287(g) models (JEM, TFM, WSO) held by an agency mapped to that county."""
-    out: dict[str, set[str]] = {}
-    try:
-        reader = csv.DictReader(path.open(encoding="utf-8"))
-        for row in reader:
-            if row.get("fips"):
-                out.setdefault(row["fips"], set()).add(row["model"])
-    except FileNotFoundError as exc:
-        raise InputError("287(g) agreements file not found", file=path) from exc
-    return out
+@dataclass(frozen=True)
+class AgencyPlace:
+    """Where the ledger placed an agency (the `agencies` table): a county, or statewide in a state."""
+
+    county_fips: str | None
+    statewide: bool
+    state: str
 
 
 def agreements_by_county(
-    agreements: Iterable[object], agency_county: Mapping[str, str]
-) -> dict[str, set[str]]:
-    """Map ledger Agreement objects (kb.model.Agreement) to county FIPS -> models, given agency -> FIPS."""
-    short = {"jail_enforcement_model": "JEM", "task_force_model": "TFM", "warrant_service_officer": "WSO"}
-    out: dict[str, set[str]] = {}
+    agreements: Iterable[Agreement],
+    agencies: Mapping[str, AgencyPlace],
+    county_state: Mapping[str, str],
+) -> dict[str, frozenset[str]]:
+    """County FIPS -> 287(g) models (JEM, TFM, WSO) in force there, for every county in `county_state`.
+
+    An agreement counts in its agency's county; a statewide agency's agreements count in the counties
+    of its state as the trace decides (`sharemap.flows.graph.agreements_for_county`: Task Force yes,
+    Jail Enforcement and Warrant Service no). Agencies the ledger could not place count nowhere.
+    """
+    from sharemap.flows.graph import agreements_for_county
+
+    local: dict[str, list[Agreement]] = {}
+    statewide: dict[str, list[Agreement]] = {}
     for a in agreements:
-        fips = agency_county.get(str(getattr(a, "agency_id", "")))
-        model = short.get(str(getattr(a, "model", "")), str(getattr(a, "model", "")))
-        if fips and model in MODELS:
-            out.setdefault(fips, set()).add(model)
+        place = agencies.get(a.agency_id)
+        if place is None:
+            continue
+        if place.county_fips:
+            local.setdefault(place.county_fips, []).append(a)
+        elif place.statewide:
+            statewide.setdefault(place.state, []).append(a)
+    out: dict[str, frozenset[str]] = {}
+    for fips, st in county_state.items():
+        found = agreements_for_county(local.get(fips, ()), statewide.get(st, ()))
+        models = frozenset(a.model.short for a in found) & frozenset(MODELS)
+        if models:
+            out[fips] = models
     return out
 
 
-def model_flags(table: Counties, models: Mapping[str, set[str]]) -> np.ndarray:
+def model_flags(table: Counties, models: Mapping[str, Iterable[str]]) -> np.ndarray:
     """Boolean array (county, 3) for JEM, TFM, WSO."""
     flags = np.zeros((len(table), 3), dtype=bool)
     for i, f in enumerate(table.fips):
-        have = models.get(str(f), set())
+        have = set(models.get(str(f), ()))
         for j, m in enumerate(MODELS):
             flags[i, j] = m in have
     return flags

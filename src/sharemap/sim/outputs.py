@@ -150,6 +150,25 @@ def _fmt(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
 
 
+def _agreements_line(s: dict[str, Any]) -> str:
+    """Where the 287(g) agreements came from (the ledger's list and its date), in one sentence."""
+    ag = s.get("agreements") or {}
+    date = f" on {s['scenario_date']}" if s.get("scenario_date") else ""
+    if ag.get("source") != "ledger":
+        return f"287(g) agreements: none from the ledger (scenario levers only); state law{date}."
+    if not ag.get("ice_list_date"):
+        return (
+            f"287(g) agreements: no ICE list in the ledger on or before the scenario date; state law{date}."
+        )
+    counts = ", ".join(f"{m} {n}" for m, n in (ag.get("counties_with") or {}).items())
+    return (
+        f"287(g) agreements: the ledger's copy of ICE's list of {ag['ice_list_date']} "
+        f"(`{ag.get('snapshot_id')}`, {ag.get('agreements_on_list')} agreements; counties here with "
+        f"{counts}; before scenario levers); statewide agencies' Task Force agreements count in every "
+        f"county of their state, their JEM and WSO agreements do not. State law{date}."
+    )
+
+
 def markdown(summary: dict[str, Any]) -> str:
     s = summary
     lines = [
@@ -160,6 +179,8 @@ def markdown(summary: dict[str, Any]) -> str:
         f"Intervals: {s['interval']}.",
         "",
         f"Scenario: {s['scenario_description']}",
+        "",
+        _agreements_line(s),
         "",
         "## Counts at every stage (per run)",
         "",

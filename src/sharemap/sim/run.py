@@ -3,6 +3,10 @@
 Per-task random streams come from one `numpy.random.SeedSequence(seed)`: replicate r of county batch b
 uses `SeedSequence(seed, spawn_key=(r, b))`. Batches are fixed (county order and batch size do not depend
 on the engine or the number of workers), so local processes, serial runs and Ray give identical results.
+
+`simulate` is an edge: when the scenario takes its 287(g) agreements from the ledger and none are passed
+in, it reads them from the ledger database (`db`, default $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)
+on the scenario's date (no date: the latest list). Workers get plain data and never open the database.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import numpy as np
 
 from sharemap.errors import InputError
 from sharemap.runner import Engine, run_tasks
+from sharemap.sim.agreements import CountyAgreements, ledger_agreements
 from sharemap.sim.counties import Counties, counties, select
 from sharemap.sim.ledger import EVENTS, describe, event_counts
 from sharemap.sim.model import CELL_ETH, CELL_STATUS, ETHNICITIES, STATUSES
 from sharemap.sim.params import load_params
 from sharemap.sim.pipeline import CELL_STAGES, LAT_EDGES, LATENCIES, STAGES, KernelResult, run_kernel
-from sharemap.sim.scenarios import Scenario, compile_model, rulings_for
+from sharemap.sim.scenarios import Scenario, compile_model, on_date, rulings_for
 
 COUNTY_BATCH = 512
 
@@ -36,12 +41,13 @@ class Task:
     seed: int
     years: float
     bookings: Mapping[str, float] = field(default_factory=dict)
+    agreements: CountyAgreements | None = None
 
 
 def run_task(task: Task) -> list[KernelResult]:
     """Worker: compile the model for one county batch and run its replicates (top-level, picklable)."""
     table = counties().take(np.array(task.county_idx))
-    model = compile_model(load_params(), table, task.scenario, task.bookings or None)
+    model = compile_model(load_params(), table, task.scenario, task.bookings or None, task.agreements)
     out = []
     for r in task.replicates:
         rng = np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=(r, task.batch)))
@@ -88,15 +94,17 @@ def make_tasks(
     seed: int,
     rep_batch: int = 10,
     bookings: Mapping[str, float] | None = None,
+    agreements: CountyAgreements | None = None,
 ) -> list[Task]:
     full = counties()
     idx = np.array([full.index(str(f)) for f in table.fips])
     tasks = []
     for b, start in enumerate(range(0, len(idx), COUNTY_BATCH)):
         chunk = tuple(int(i) for i in idx[start : start + COUNTY_BATCH])
+        mine = agreements.restrict(full.fips[list(chunk)]) if agreements is not None else None
         for r0 in range(0, replicates, rep_batch):
             reps = tuple(range(r0, min(replicates, r0 + rep_batch)))
-            tasks.append(Task(scenario, chunk, b, reps, seed, years, dict(bookings or {})))
+            tasks.append(Task(scenario, chunk, b, reps, seed, years, dict(bookings or {}), mine))
     return tasks
 
 
@@ -112,6 +120,7 @@ class RunResult:
     years: float
     seed: int
     selection: str
+    agreements: CountyAgreements | None = None
 
     @property
     def replicates(self) -> int:
@@ -125,6 +134,7 @@ def merge(
     years: float,
     seed: int,
     selection: str,
+    agreements: CountyAgreements | None = None,
 ) -> RunResult:
     reps = sorted({r for t in tasks for r in t.replicates})
     batches = sorted({t.batch for t in tasks})
@@ -136,7 +146,7 @@ def merge(
     cells = np.stack([sum(by[(r, b)].cells for b in batches) for r in reps])
     hist = np.stack([sum(by[(r, b)].latency_hist for b in batches) for r in reps])
     fips = np.concatenate([by[(reps[0], b)].fips for b in batches])
-    return RunResult(scenario, fips, county, cells, hist, years, seed, selection)
+    return RunResult(scenario, fips, county, cells, hist, years, seed, selection, agreements)
 
 
 def simulate(
@@ -153,19 +163,36 @@ def simulate(
     bookings: Mapping[str, float] | None = None,
     on_done: Callable[[int], None] | None = None,
     rep_batch: int = 10,
+    db: Path | None = None,
+    agreements: CountyAgreements | None = None,
 ) -> RunResult:
-    """Run a scenario for a county, a state or the nation; every replicate is a SYNTHETIC year set."""
+    """Run a scenario for a county, a state or the nation; every replicate is a SYNTHETIC year set.
+
+    287(g) models come from `agreements` if given, else (scenario source `ledger`) from the ledger
+    database `db` on the scenario's date; a scenario without a date takes the date of that list."""
     if years <= 0:
         raise InputError(f"years must be positive, got {years}", field="years")
     if replicates < 1:
         raise InputError(f"replicates must be at least 1, got {replicates}", field="replicates")
     table = select(counties(), county=county, state=state)
     selection = county or state or "nation"
+    if agreements is None and scenario.agreements_source == "ledger":
+        agreements = ledger_agreements(db, scenario.date)
+    scenario = on_date(scenario, agreements)
+    if scenario.agreements_source != "ledger":
+        agreements = None
     tasks = make_tasks(
-        table, scenario, years=years, replicates=replicates, seed=seed, bookings=bookings, rep_batch=rep_batch
+        table,
+        scenario,
+        years=years,
+        replicates=replicates,
+        seed=seed,
+        bookings=bookings,
+        rep_batch=rep_batch,
+        agreements=agreements,
     )
     results = run_tasks(run_task, tasks, engine=engine, address=address, workers=workers, on_done=on_done)
-    return merge(tasks, results, scenario, years, seed, selection)
+    return merge(tasks, results, scenario, years, seed, selection, agreements)
 
 
 # --- summaries ---------------------------------------------------------------------------------------
@@ -272,6 +299,12 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "scenario": res.scenario.name,
         "scenario_description": res.scenario.description,
         "scenario_file": res.scenario.file,
+        "scenario_date": res.scenario.date.isoformat() if res.scenario.date else None,
+        "agreements": (
+            res.agreements.restrict(res.fips).describe()
+            if res.agreements is not None
+            else {"source": res.scenario.agreements_source}
+        ),
         "selection": res.selection,
         "counties": len(res.fips),
         "years": res.years,

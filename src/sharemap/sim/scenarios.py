@@ -4,9 +4,10 @@ A scenario is YAML:
 
     name: il-cook-jem
     description: What if Cook County signed a Jail Enforcement Model agreement?
-    date: 2025-12-31              # date at which state law is ruled
+    date: 2025-12-31              # ICE's list in force on this date (ledger) and state law on it;
+                                   # without a date: the ledger's latest list and the law on its date
     levers:
-      agreements:                  # 287(g) models; default: ICE's list (ledger) as shipped
+      agreements:                  # 287(g) models; default: ICE's list from the ledger database
         source: ledger             # ledger | none
         states: {TX: [JEM]}        # every county of the state gets these models (added)
         counties: {"17031": [JEM]} # a county's models replaced
@@ -28,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from sharemap.errors import InputError
-from sharemap.sim.counties import MODELS, Counties, model_flags, read_agreement_models
+from sharemap.sim.agreements import CountyAgreements
+from sharemap.sim.counties import MODELS, Counties, model_flags
 from sharemap.sim.model import (
     CELL_ETH,
     CELL_PRIOR,
@@ -108,8 +110,8 @@ STATE_CODES = {
 @dataclass(frozen=True)
 class Scenario:
     name: str = "baseline"
-    description: str = "ICE's 287(g) list of 2025-12-31, state law on that date, shipped parameters."
-    date: dt.date = dt.date(2025, 12, 31)
+    description: str = "ICE's latest 287(g) list in the ledger, state law on its date, shipped parameters."
+    date: dt.date | None = None  # None: the ledger's latest list, and the law on that list's date
     agreements_source: str = "ledger"
     agreements_states: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     agreements_counties: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -350,13 +352,38 @@ def jail_response(ruling: LawRuling, has_agreement: bool, params: ParamSet) -> t
 # --- compile ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _shipped_agreements() -> dict[str, frozenset[str]]:
-    return {k: frozenset(v) for k, v in read_agreement_models().items()}
+def on_date(scenario: Scenario, agreements: CountyAgreements | None) -> Scenario:
+    """The scenario with its date filled in: a scenario without a date takes the date of the ledger list
+    its agreements come from. Refused when neither is known."""
+    if scenario.date is not None:
+        return scenario
+    if agreements is not None and agreements.list_date is not None:
+        return replace(scenario, date=agreements.list_date)
+    raise InputError(
+        "the scenario has no date and no ledger list gives one",
+        file=scenario.file,
+        field="date",
+        expected="a date in the scenario file, or agreements read from the ledger",
+    )
 
 
-def county_models(counties: Counties, scenario: Scenario) -> np.ndarray:
-    base = _shipped_agreements() if scenario.agreements_source == "ledger" else {}
+def county_models(
+    counties: Counties, scenario: Scenario, agreements: CountyAgreements | None = None
+) -> np.ndarray:
+    """(county, 3) flags for JEM, TFM, WSO: the ledger's models (source: ledger) with the scenario's
+    state and county levers applied."""
+    if scenario.agreements_source == "ledger":
+        if agreements is None:
+            raise InputError(
+                "287(g) agreements come from the ledger but none were given",
+                file=scenario.file,
+                field="levers.agreements.source",
+                expected="CountyAgreements from sharemap.sim.agreements.ledger_agreements (needs "
+                "`sharemap build`), or source: none",
+            )
+        base: Mapping[str, frozenset[str]] = agreements.models
+    else:
+        base = {}
     models = {k: set(v) for k, v in base.items()}
     for i, f in enumerate(counties.fips):
         st = str(counties.state[i])
@@ -372,9 +399,12 @@ def compile_model(
     counties: Counties,
     scenario: Scenario | None = None,
     bookings: Mapping[str, float] | None = None,
+    agreements: CountyAgreements | None = None,
 ) -> Model:
-    """Compile parameters + scenario + counties into the arrays both implementations use."""
-    sc = scenario or Scenario()
+    """Compile parameters + scenario + counties (+ the ledger's 287(g) models per county, when the
+    scenario takes them from the ledger) into the arrays both implementations use. Pure: no I/O."""
+    sc = on_date(scenario or Scenario(), agreements)
+    assert sc.date is not None
     if sc.parameters:
         params = params.with_values(sc.parameters, file=sc.file)
     cell, resident, h_fb = composition(params, counties)
@@ -385,7 +415,7 @@ def compile_model(
         for i, f in enumerate(counties.fips):
             if str(f) in bookings:
                 bpy[i] = bookings[str(f)]
-    flags = county_models(counties, sc)
+    flags = county_models(counties, sc, agreements)
     jem, tfm, wso = flags[:, 0], flags[:, 1], flags[:, 2]
     honour = np.zeros(len(counties))
     notify = np.zeros(len(counties))
@@ -485,7 +515,9 @@ def compile_model(
 
 def rulings_for(counties: Counties, scenario: Scenario) -> list[LawRuling]:
     """The law's ruling per state in the selection (which provision decided the jail response)."""
-    return [rule_state(st, scenario.date, scenario) for st in sorted(set(map(str, counties.state)))]
+    sc = on_date(scenario, None)
+    assert sc.date is not None
+    return [rule_state(st, sc.date, sc) for st in sorted(set(map(str, counties.state)))]
 
 
 _NATIONAL_POP: list[int] = []
