@@ -94,31 +94,26 @@ def _cache_key(data: bytes, kind: ListKind) -> str:
     return f"v{PARSER_VERSION}-{kind.value}-{hashlib.sha256(data).hexdigest()}"
 
 
-def parse_cached(path: Path, cache: Path | None) -> ParsedList:
-    """read_list, memoised on disk by the file's content hash and the parser version."""
+def _cache_entry(path: Path, cache: Path) -> Path:
     from sharemap.ledger.lists import list_kind
 
-    kind = list_kind(path)
-    if cache is None:
-        return read_list(path, kind)
-    entry = cache / f"{_cache_key(path.read_bytes(), kind)}-{path.name}.pkl"
-    if entry.exists():
-        parsed: ParsedList = pickle.loads(entry.read_bytes())
-        return parsed
-    parsed = read_list(path, kind)
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = entry.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(parsed))
-    tmp.replace(entry)
-    return parsed
+    return cache / f"{_cache_key(path.read_bytes(), list_kind(path))}-{path.name}.pkl"
 
 
 def _parse_task(task: tuple[str, str | None]) -> ParsedList | Skipped:
+    """Parse one file (in a worker) and, with a cache folder, store the result under its content hash."""
     path, cache = Path(task[0]), Path(task[1]) if task[1] else None
     try:
-        return parse_cached(path, cache)
+        parsed = read_list(path)
     except InputError as exc:
         return Skipped(path.name, exc.describe())
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        entry = _cache_entry(path, cache)
+        tmp = entry.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(parsed))
+        tmp.replace(entry)
+    return parsed
 
 
 def parse_many(
@@ -127,9 +122,25 @@ def parse_many(
     workers: int | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> tuple[list[ParsedList], list[Skipped]]:
-    """Parse files in parallel; unreadable files are returned as Skipped, never dropped silently."""
-    tasks = [(str(p), str(cache) if cache else None) for p in paths]
-    results = run_tasks(_parse_task, tasks, engine="local", workers=workers, on_done=on_done)
+    """Parse files in parallel, reusing cached parses (read here, not in workers, to avoid a round trip).
+
+    Unreadable files are returned as Skipped, never dropped silently. Results keep the input order.
+    """
+    results: list[ParsedList | Skipped | None] = [None] * len(paths)
+    missing = []
+    for i, path in enumerate(paths):
+        entry = _cache_entry(path, cache) if cache is not None else None
+        if entry is not None and entry.exists():
+            results[i] = pickle.loads(entry.read_bytes())
+            if on_done:
+                on_done(1)
+        else:
+            missing.append(i)
+    tasks = [(str(paths[i]), str(cache) if cache else None) for i in missing]
+    for i, result in zip(
+        missing, run_tasks(_parse_task, tasks, workers=workers, on_done=on_done), strict=True
+    ):
+        results[i] = result
     parsed = [r for r in results if isinstance(r, ParsedList)]
     skipped = [r for r in results if isinstance(r, Skipped)]
     return parsed, skipped
