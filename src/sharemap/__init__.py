@@ -4,6 +4,7 @@ This module is the public Python API; it re-exports and defines nothing else. Le
 DuckDB connection from `connect()` (the database `sharemap build` writes).
 """
 
+from sharemap.audit import AuditOptions, AuditResult, Finding, classify, run_audit
 from sharemap.errors import DataError, InputError, NotFoundError, SharemapError, StoreError
 from sharemap.flows import compare, dot, instantiate, matrix, mermaid, trace
 from sharemap.kb.load import check_kb, load_kb
@@ -24,6 +25,11 @@ from sharemap.ledger.query import (
     stats,
 )
 from sharemap.ledger.store import build_database, connect, export, load_shipped
+from sharemap.report import Report, Target, build_report, to_html, to_markdown
+from sharemap.sim.calibrate import calibrate
+from sharemap.sim.run import compare as compare_scenarios
+from sharemap.sim.run import simulate, summarise
+from sharemap.sim.scenarios import Scenario, load_scenario
 
 __all__ = [
     "Action",
@@ -32,24 +38,34 @@ __all__ = [
     "AgencyKind",
     "Agreement",
     "AgreementStatus",
+    "AuditOptions",
+    "AuditResult",
     "Context",
     "DataError",
     "Effect",
+    "Finding",
     "InputError",
     "LegalProcess",
     "Model287g",
     "NotFoundError",
     "Purpose",
+    "Report",
     "Ruling",
+    "Scenario",
     "SharemapError",
     "Snapshot",
     "Source",
     "StoreError",
+    "Target",
     "agency_history",
     "agreements",
     "build_database",
+    "build_report",
+    "calibrate",
     "check_kb",
+    "classify",
     "compare",
+    "compare_scenarios",
     "connect",
     "counties",
     "county_by_name",
@@ -60,6 +76,7 @@ __all__ = [
     "law_matrix",
     "law_overview",
     "load_kb",
+    "load_scenario",
     "load_shipped",
     "locate",
     "matrix",
@@ -69,8 +86,13 @@ __all__ = [
     "read_moa",
     "rule",
     "rule_table",
+    "run_audit",
+    "simulate",
     "snapshot_as_of",
     "state_code",
     "stats",
+    "summarise",
+    "to_html",
+    "to_markdown",
     "trace",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from sharemap.cli import audit, kb, law, ledger, sim, trace
+from sharemap.cli import report as report_cli
+from sharemap.cli import serve as serve_cli
 
 app = typer.Typer(
     name="sharemap",
@@ -20,6 +22,8 @@ kb.register(app)
 trace.register(app)
 law.register(app)
 audit.register(app)
+report_cli.register(app)
+serve_cli.register(app)
 
 
 def main() -> None:

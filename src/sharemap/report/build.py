@@ -1,0 +1,883 @@
+"""Build a cited report for a county, a state, an agency or the nation on a date.
+
+Inputs are the ledger (an open DuckDB connection), the knowledge base and the law engine; the
+output is a `Report` (see model.py) whose every factual sentence carries numbered citations. The
+sections follow issue 7's order. Nothing is stated that the sources do not give: what they do not
+say is listed as unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+
+from sharemap.errors import InputError
+from sharemap.flows.graph import CachedRules, EdgeStatus, Place, agreements_for_county, instantiate
+from sharemap.flows.trace import Path, Trace, format_seconds, trace
+from sharemap.kb.facts import Encounter, KnowledgeBase
+from sharemap.kb.load import load_kb
+from sharemap.kb.model import Agreement, Model287g
+from sharemap.law.engine import Law, default_law
+from sharemap.law.model import Provision
+from sharemap.law.overview import STATES, overview
+from sharemap.ledger import geo, query
+from sharemap.report.charts import hbars, stacked_bars
+from sharemap.report.cite import Citations
+from sharemap.report.model import (
+    Block,
+    Bullets,
+    Chart,
+    Diagram,
+    Note,
+    Para,
+    Report,
+    Section,
+    Sentence,
+    Table,
+)
+
+Kind = Literal["county", "state", "agency", "nation"]
+
+NOT_FOUND_PATH = "sharemap/kb/data/not_found.yaml"
+WIDER = (
+    Encounter.TRAFFIC_STOP,
+    Encounter.DMV_RECORD,
+    Encounter.PLATE_READ,
+    Encounter.TAX_FILING,
+    Encounter.MEDICAID_ENROLMENT,
+)
+SECTION_TITLES = {
+    "summary": "Executive summary",
+    "legal": "Legal framework",
+    "officers": "What local officers do under these agreements",
+    "backbone": "The biometric and records backbone: what happens after a booking",
+    "wider": "Wider data sharing: driver records, plate readers, taxes, Medicaid",
+    "elements": "What information is shared",
+    "informal": "Informal requests",
+    "perspectives": "Competing perspectives",
+    "unknowns": "What the sources do not say",
+    "takeaways": "Practical takeaways",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a report is about: a county (FIPS), a state (code), an agency (id) or the nation ('US')."""
+
+    kind: Kind
+    key: str
+    label: str
+    state: str
+    county_fips: str | None = None
+    agency_name: str | None = None
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    county: str | None = None,
+    state: str | None = None,
+    agency: str | None = None,
+    agency_id: str | None = None,
+    nation: bool = False,
+) -> Target:
+    """Name a place the way a user would; get the report target (or a clear error)."""
+    if nation:
+        return Target("nation", "US", "United States", "US")
+    if county:
+        c = geo.county_by_name(county)
+        return Target("county", c.fips, c.label, c.state, county_fips=c.fips)
+    if agency_id or agency:
+        ag = query.agency(con, agency_id) if agency_id else query.find_agency(con, agency or "", state)
+        return Target(
+            "agency",
+            ag.agency_id,
+            f"{ag.name} ({ag.state})",
+            ag.state,
+            county_fips=ag.county_fips,
+            agency_name=ag.name,
+        )
+    if state:
+        st = geo.state_code(state)
+        return Target("state", st, _state_name(st), st)
+    raise InputError("say where", field="--county/--state/--agency/--nation", expected="one of them")
+
+
+def _state_name(code: str) -> str:
+    try:
+        import us
+
+        found = us.states.lookup(code)
+        return str(found.name) if found else code
+    except Exception:  # pragma: no cover - the us package is a hard dependency
+        return code
+
+
+# --- ledger ------------------------------------------------------------------------------------------
+
+
+def ledger_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    row = con.execute("SELECT title, url, publisher, note FROM sources LIMIT 1").fetchone()
+    if row is None:
+        return {}
+    return {"title": row[0], "url": row[1], "publisher": row[2], "note": row[3]}
+
+
+def in_force(
+    con: duckdb.DuckDBPyConnection, target: Target, day: dt.date
+) -> tuple[list[Agreement], tuple[str, dt.date] | None]:
+    """Agreements in force for the target on `day`, and the ICE list that says so (None before lists)."""
+    from sharemap.flows.graph import agreement_active
+
+    snap = query.snapshot_as_of(con, day)
+    when = day if snap else None
+    inactive = snap is None
+    if target.kind == "nation":
+        found = query.agreements(con, as_of=when, include_inactive=inactive)
+    elif target.kind == "state":
+        found = query.agreements(con, state=target.state, as_of=when, include_inactive=inactive)
+    elif target.kind == "agency":
+        found = query.agreements(con, agency_id=target.key, as_of=when, include_inactive=inactive)
+    else:
+        local = query.agreements(con, county_fips=target.key, as_of=when, include_inactive=inactive)
+        both = query.agreements(
+            con, county_fips=target.key, include_statewide=True, as_of=when, include_inactive=inactive
+        )
+        ids = {a.agreement_id for a in local}
+        found = list(agreements_for_county(local, [a for a in both if a.agreement_id not in ids]))
+    if inactive:
+        found = [a for a in found if agreement_active(a, day)]
+    return found, snap
+
+
+def ever_listed(con: duckdb.DuckDBPyConnection, target: Target) -> list[Agreement]:
+    if target.kind == "nation":
+        return query.agreements(con, include_inactive=True)
+    if target.kind == "state":
+        return query.agreements(con, state=target.state, include_inactive=True)
+    if target.kind == "agency":
+        return query.agreements(con, agency_id=target.key, include_inactive=True)
+    return query.agreements(con, county_fips=target.key, include_inactive=True)
+
+
+def quarterly(
+    con: duckdb.DuckDBPyConnection, target: Target
+) -> tuple[list[str], dict[str, list[int]], list[dt.date]]:
+    """Agreements in force at each quarter end (ICE's latest complete list on or before it), by model."""
+    span = con.execute("SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots").fetchone()
+    if not span or span[0] is None:
+        return [], {}, []
+    where, params = "", []
+    if target.kind == "state":
+        where, params = " AND a.state = ?", [target.state]
+    elif target.kind == "county":
+        where, params = " AND a.county_fips = ?", [target.key]
+    elif target.kind == "agency":
+        where, params = " AND a.agency_id = ?", [target.key]
+    ends = query.quarter_ends(span[0], span[1])
+    if span[1] not in ends:
+        ends.append(span[1])
+    sql = (
+        "WITH q AS (SELECT unnest(?::DATE[]) AS qend), "
+        "s AS (SELECT qend, (SELECT snapshot_id FROM complete_snapshots c WHERE c.captured::DATE <= qend "
+        "ORDER BY c.captured DESC LIMIT 1) AS sid, (SELECT max(c.captured)::DATE FROM complete_snapshots c "
+        "WHERE c.captured::DATE <= qend) AS listed FROM q) "
+        "SELECT s.qend, s.listed, a.model_short, count(a.agreement_id) FROM s "
+        "LEFT JOIN agreement_snapshots x ON x.snapshot_id = s.sid "
+        f"LEFT JOIN agreements a ON a.agreement_id = x.agreement_id{where} "
+        "GROUP BY ALL ORDER BY 1"
+    )
+    rows = con.execute(sql, [ends, *params]).fetchall()
+    labels: list[str] = []
+    listed: list[dt.date] = []
+    series: dict[str, list[int]] = {m.short: [] for m in Model287g}
+    index: dict[dt.date, int] = {}
+    for qend, list_date, model, n in rows:
+        if list_date is None:
+            continue
+        if qend not in index:
+            index[qend] = len(labels)
+            labels.append(f"{qend.year}Q{(qend.month - 1) // 3 + 1}" if qend != span[1] else qend.isoformat())
+            listed.append(list_date)
+            for s in series.values():
+                s.append(0)
+        if model in series:
+            series[model][index[qend]] += int(n)
+    return labels, series, listed
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, target: Target, day: dt.date, kb: KnowledgeBase, law: Law
+    ):
+        self.con = con
+        self.t = target
+        self.day = day
+        self.kb = kb
+        self.law = law
+        self.c = Citations(kb, ledger_source(con))
+        self.sections: dict[str, Section] = {k: Section(k, v) for k, v in SECTION_TITLES.items()}
+
+    def add(self, section: str, block: Block) -> None:
+        self.sections[section].blocks.append(block)
+
+    def para(self, section: str, *sentences: Sentence | None) -> None:
+        got = tuple(s for s in sentences if s is not None)
+        if got:
+            self.add(section, Para(got))
+
+    # -- helpers --
+    def path_cites(self, p: Path) -> tuple[int, ...]:
+        ids: list[str] = []
+        for h in p.hops:
+            ids.extend(h.edge.channel.sources)
+        out = list(self.c.kb_sources(ids))
+        for h in p.hops:
+            for r in h.edge.rulings:
+                for pid in r.provisions:
+                    prov = self.law.get(pid)
+                    if prov is not None:
+                        out.extend(self.c.provision(prov))
+        return tuple(dict.fromkeys(out))
+
+    def path_sentence(self, t: Trace, p: Path) -> Sentence:
+        chain = " → ".join(self.kb.channels[c].name for c in p.channels)
+        names = [self.kb.data_elements[e].name for e in p.elements if e in self.kb.data_elements]
+        carried = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        lat = ""
+        if p.reaches_ice:
+            lat = f"; known latency {format_seconds(p.latency_seconds)}" if p.latency_seconds else ""
+            if p.unknown_latency:
+                lat += f" ({len(p.unknown_latency)} hop(s) with no disclosed timing)"
+        status = p.status.label
+        why = f" ({p.reason})" if p.reason and p.status is not EdgeStatus.OPEN else ""
+        body = f"{chain}: {status}{why}"
+        if p.reaches_ice and carried:
+            body += f"; carries {carried} to ICE{lat}"
+        return self.c.sentence(body + ".", self.path_cites(p))
+
+    def agreement_cites(self, a: Agreement, snap: tuple[str, dt.date] | None) -> tuple[int, ...]:
+        out = [self.c.ice_list(snap[1] if snap else a.last_seen)]
+        if a.moa_url:
+            out.append(self.c.moa(a.moa_url, a.agency_name, a.signed))
+        return tuple(out)
+
+
+def _models_text(agreements: Sequence[Agreement]) -> str:
+    counts = {m: sum(a.model is m for a in agreements) for m in Model287g}
+    return ", ".join(f"{n} {m.label} ({m.short})" for m, n in counts.items() if n) or "none"
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    target: Target,
+    day: dt.date | None = None,
+    kb: KnowledgeBase | None = None,
+    law: Law | None = None,
+    rules: CachedRules | None = None,
+) -> Report:
+    """The cited report for `target` on `day` (default today)."""
+    day = day or dt.date.today()
+    kb = kb or load_kb()
+    law = law or default_law()
+    b = _Builder(con, target, day, kb, law)
+    c = b.c
+    agreements, snap = in_force(con, target, day)
+    listed_cite = c.ice_list(snap[1] if snap else None)
+    history = ever_listed(con, target)
+
+    # ---- traces
+    if target.kind == "county":
+        place = Place(state=target.state, county_fips=target.key, name=target.label)
+    elif target.kind == "agency":
+        place = Place(state=target.state, county_fips=target.county_fips, agency=target.agency_name)
+    elif target.kind == "state":
+        place = Place(state=target.state, name=target.label)
+    else:
+        place = Place(state="US", name="United States")
+    trace_agreements = agreements if target.kind in ("county", "agency") else []
+    graph = instantiate(place, day, trace_agreements, rules or CachedRules(), kb)
+    traces = {e: trace(graph, e) for e in Encounter}
+
+    _summary(b, agreements, snap, listed_cite, traces)
+    _legal(b, agreements, snap, history)
+    _officers(b, agreements, snap)
+    _backbone(b, traces)
+    _wider(b, traces)
+    _elements(b, traces)
+    _informal(b, traces)
+    _perspectives(b, traces)
+    _unknowns(b, agreements, snap, traces)
+    _takeaways(b, agreements, snap, traces)
+
+    followups = _followups(target, agreements)
+    sections = [s for s in b.sections.values() if s.blocks]
+    return Report(
+        kind=target.kind,
+        key=target.key,
+        place=target.label,
+        date=day,
+        title=(
+            f"How local law enforcement and ICE share identity information: {target.label}, {day.isoformat()}"
+        ),
+        sections=sections,
+        references=list(c.refs),
+        followups=followups,
+        generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    )
+
+
+def _summary(
+    b: _Builder,
+    agreements: list[Agreement],
+    snap: tuple[str, dt.date] | None,
+    listed_cite: int,
+    traces: dict[Encounter, Trace],
+) -> None:
+    c, t = b.c, b.t
+    where = f"agencies placed in {t.label} or acting statewide" if t.kind == "county" else t.label
+    if snap:
+        lead = (
+            f"ICE's list of participating agencies published on or before {b.day.isoformat()} "
+            f"(captured {snap[1].isoformat()})"
+        )
+    else:
+        lead = (
+            f"ICE's lists, read back to {b.day.isoformat()} from signing dates "
+            "(no list captured yet on that date)"
+        )
+    if agreements:
+        s1 = c.sentence(
+            f"{lead} shows {len(agreements)} 287(g) agreement(s) in force for {where}: "
+            f"{_models_text(agreements)}.",
+            listed_cite,
+        )
+    else:
+        s1 = c.sentence(f"{lead} shows no 287(g) agreement in force for {where}.", listed_cite)
+    sentences: list[Sentence | None] = [s1]
+    if t.kind != "nation":
+        ov = overview(t.state, b.day, b.law)
+        decided = [cell for cell in ov.cells if cell.state_decided]
+        cites: list[int] = []
+        for cell in decided:
+            for prov in cell.ruling.provisions:
+                if prov.jurisdiction == t.state:
+                    cites.extend(c.provision(prov))
+        if cites:
+            sentences.append(
+                c.sentence(f"State law ({t.state}) on this date: {_stance_text(ov.to_dict())}.", cites)
+            )
+    booking = traces[Encounter.BOOKING]
+    reach = [p for p in booking.paths if p.reaches_ice]
+    if booking.paths:
+        closed = booking.by_status(EdgeStatus.CLOSED_BY_LAW)
+        inactive = booking.by_status(EdgeStatus.INACTIVE)
+        cites2: list[int] = []
+        for p in booking.paths:
+            cites2.extend(b.path_cites(p))
+        sentences.append(
+            c.sentence(
+                f"After a booking, {len(reach)} of {len(booking.paths)} known paths carry identity data "
+                f"to ICE (open or conditional); {len(closed)} are closed by law and {len(inactive)} "
+                "are not in place here.",
+                _cap(cites2),
+            )
+        )
+        auto = [p for p in booking.by_status(EdgeStatus.OPEN) if p.local_can_decline is False]
+        for p in auto[:2]:
+            chain = " → ".join(b.kb.channels[x].name for x in p.channels)
+            sentences.append(
+                c.sentence(f"One path runs without any local decision: {chain}.", b.path_cites(p))
+            )
+    elements = booking.elements_reaching
+    if elements:
+        names = [b.kb.data_elements[e].name for e in elements]
+        cites3: list[int] = []
+        for p in reach:
+            cites3.extend(b.path_cites(p))
+        sentences.append(
+            c.sentence(
+                f"{len(names)} kinds of data element reach ICE after a booking on open or conditional paths, "
+                f"among them {', '.join(names[:6])}.",
+                _cap(cites3),
+            )
+        )
+    b.para("summary", *sentences)
+    if t.kind == "state":
+        b.add(
+            "summary",
+            Note(
+                "The trace in this report is for a county of the state without a local 287(g) "
+                "agreement; county pages show each county's agreements."
+            ),
+        )
+    if t.kind == "nation":
+        b.add(
+            "summary",
+            Note("The trace in this report shows federal law only; state pages show each state's law."),
+        )
+
+
+_STANCE_PHRASE = {
+    "limits": "limits cooperation with ICE",
+    "requires": "requires cooperation with ICE",
+    "mixed": "both limits and requires cooperation with ICE",
+}
+
+
+def _cap(cites: list[int], n: int = 12) -> tuple[int, ...]:
+    """The first `n` distinct citations of a sentence that sums up many sourced paths (the paths
+    themselves, each with all its sources, follow in the backbone section)."""
+    return tuple(dict.fromkeys(cites))[:n]
+
+
+def _stance_text(ov: dict[str, Any]) -> str:
+    parts = []
+    if ov["prohibited"]:
+        parts.append("prohibits " + ", ".join(a.replace("_", " ") for a in ov["prohibited"]))
+    if ov["required"]:
+        parts.append("requires " + ", ".join(a.replace("_", " ") for a in ov["required"]))
+    if ov["conditional"]:
+        parts.append("sets conditions on " + ", ".join(a.replace("_", " ") for a in ov["conditional"]))
+    return f"{ov['stance']}: " + ("; ".join(parts) if parts else "no state provision decides an action")
+
+
+def _legal(
+    b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, history: list[Agreement]
+) -> None:
+    c, t = b.c, b.t
+    chart = growth_chart(b.con, t, c)
+    if chart is not None:
+        b.add("legal", chart)
+    if t.kind == "nation":
+        by_state: dict[str, list[Agreement]] = {}
+        for a in agreements:
+            by_state.setdefault(a.state, []).append(a)
+        rows: list[tuple[str, ...]] = []
+        cites: list[tuple[int, ...]] = []
+        for st, ags in sorted(by_state.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            counts = {m: sum(a.model is m for a in ags) for m in Model287g}
+            rows.append((st, str(len(ags)), *(str(counts[m]) for m in Model287g)))
+            cites.append((c.ice_list(snap[1] if snap else None),))
+        b.add(
+            "legal",
+            Table(
+                ("state", "agreements", "JEM", "TFM", "WSO"),
+                tuple(rows),
+                tuple(cites),
+                caption="287(g) agreements in force by state",
+            ),
+        )
+        stances: dict[str, list[str]] = {}
+        stance_cites: dict[str, list[int]] = {}
+        for st in STATES:
+            ov = overview(st, b.day, b.law)
+            stances.setdefault(ov.stance, []).append(st)
+            for cell in ov.cells:
+                if cell.state_decided:
+                    for prov in cell.ruling.provisions:
+                        if prov.jurisdiction == st:
+                            stance_cites.setdefault(ov.stance, []).extend(c.provision(prov))
+        items = [
+            c.sentence(
+                f"States whose own law {_STANCE_PHRASE.get(k, k)} on this date ({len(v)}): {', '.join(v)}.",
+                stance_cites[k],
+            )
+            for k, v in sorted(stances.items())
+            if k in stance_cites
+        ]
+        if items:
+            b.add("legal", Bullets(tuple(items)))
+    else:
+        rows, cites, links = [], [], []
+        for a in agreements:
+            rows.append(
+                (
+                    a.agency_name,
+                    f"{a.model.label} ({a.model.short})",
+                    a.signed.isoformat() if a.signed else "not given",
+                    a.first_seen.isoformat(),
+                    a.last_seen.isoformat(),
+                )
+            )
+            cites.append(b.agreement_cites(a, snap))
+            links.append(a.moa_url)
+        if rows:
+            b.add(
+                "legal",
+                Table(
+                    ("agency", "model", "signed", "first listed", "last listed"),
+                    tuple(rows),
+                    tuple(cites),
+                    tuple(links),
+                    caption="287(g) agreements in force on this date",
+                ),
+            )
+        ended = [
+            a
+            for a in history
+            if a.agreement_id not in {x.agreement_id for x in agreements} and a.last_seen < b.day
+        ]
+        if ended:
+            b.para(
+                "legal",
+                c.sentence(
+                    f"{len(ended)} other agreement(s) for this place appear on ICE's earlier lists but "
+                    "not on the list in force on this date.",
+                    c.ice_list(None),
+                ),
+            )
+    # provisions
+    juris = [t.state] if t.kind != "nation" else []
+    juris.append("US")
+    for j in juris:
+        provs = [x for x in b.law.for_jurisdiction(j) if x.in_force_on(b.day)]
+        if not provs:
+            if j != "US":
+                b.add("legal", Note(f"The law rule base records no provision of {j} in force on this date."))
+            continue
+        items = [_provision_sentence(c, x) for x in provs]
+        who = "Federal provisions" if j == "US" else f"{j} provisions"
+        b.add("legal", Note(f"{who} in force on {b.day.isoformat()} ({len(items)}):"))
+        b.add("legal", Bullets(tuple(items)))
+
+
+def _provision_sentence(c: Citations, p: Provision) -> Sentence:
+    since = p.effective_from.isoformat()
+    return c.sentence(
+        f"{p.citation} ({p.title}), in force since {since}, {p.effect.value.replace('_', ' ')}: "
+        f"{p.summary.strip()}",
+        c.provision(p),
+    )
+
+
+def _officers(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None) -> None:
+    c = b.c
+    models = sorted({a.model for a in agreements}, key=lambda m: m.short)
+    for prog in b.kb.programs.values():
+        if prog.model in models and prog.functions:
+            items = [
+                c.sentence(f"{prog.name}: {f.text}", c.kb_sources(f.sources or prog.sources))
+                for f in prog.functions
+            ]
+            b.add("officers", Bullets(tuple(i for i in items if i.cites)))
+    if b.t.kind == "nation":
+        b.add("officers", Note("Agreement terms are shown on county and agency pages, per agreement."))
+        return
+    urls = [a.moa_url for a in agreements if a.moa_url]
+    terms = query.moa_terms_for(b.con, [u for u in urls if u])
+    by_file = {
+        u.rsplit("/", 1)[-1].replace("%20", " ").strip(): a for a in agreements for u in [a.moa_url] if u
+    }
+    rows, cites = [], []
+    for tm in terms:
+        if tm.get("category") in ("party",) or tm.get("status") not in (None, "ok"):
+            continue
+        a = by_file.get(tm["file"])
+        if a is None or not a.moa_url:
+            continue
+        page = str(tm.get("page") or tm.get("pages") or "")
+        rows.append((a.agency_name, str(tm.get("label") or tm.get("term")), str(tm.get("value") or ""), page))
+        cites.append((c.moa(a.moa_url, a.agency_name, a.signed, page or None),))
+        if len(rows) >= 60:
+            break
+    if rows:
+        b.add(
+            "officers",
+            Table(
+                ("agency", "term", "value", "page"),
+                tuple(rows),
+                tuple(cites),
+                caption="Terms read from the agreements (MOA PDFs), with page references",
+            ),
+        )
+    elif agreements:
+        b.add(
+            "officers",
+            Note(
+                "No terms could be read from the agreements in force here (the PDF was not read, or "
+                "not published); see the MOA links in the table above."
+            ),
+        )
+
+
+def _backbone(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    for enc in (Encounter.BOOKING, Encounter.JAIL_RELEASE):
+        t = traces[enc]
+        if not t.paths:
+            continue
+        name = b.kb.encounters[enc].name if enc in b.kb.encounters else enc.value
+        b.add("backbone", Note(f"{name}:"))
+        b.add("backbone", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+        cites: list[int] = []
+        for p in t.paths:
+            cites.extend(b.path_cites(p))
+        b.add(
+            "backbone",
+            Diagram(
+                tuple(_diagram_path(b.kb, p) for p in t.paths),
+                b.c.sentence(f"Paths from {name.lower()} to ICE, coloured by status.", cites),
+            ),
+        )
+
+
+def _diagram_path(kb: KnowledgeBase, p: Path) -> dict[str, Any]:
+    systems = [kb.systems[s].name if s in kb.systems else s for s in p.systems()]
+    return {
+        "status": p.status.value,
+        "systems": systems,
+        "channels": [kb.channels[x].name for x in p.channels],
+        "elements": len(p.elements),
+    }
+
+
+def _wider(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    for enc in WIDER:
+        t = traces[enc]
+        if not t.paths:
+            continue
+        name = b.kb.encounters[enc].name if enc in b.kb.encounters else enc.value
+        b.add("wider", Note(f"{name}:"))
+        b.add("wider", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+
+
+def _elements(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    kb, c = b.kb, b.c
+    per_channel: dict[str, set[str]] = {}
+    for t in traces.values():
+        for p in t.paths:
+            if not p.reaches_ice:
+                continue
+            for h in p.hops:
+                per_channel.setdefault(h.channel, set()).update(h.edge.forward)
+    if not per_channel:
+        b.add("elements", Note("No open or conditional path reaches ICE here."))
+        return
+    rows, cites = [], []
+    order = sorted(per_channel, key=lambda x: (-len(per_channel[x]), x))
+    for ch in order:
+        els = [kb.data_elements[e].name for e in kb.data_elements if e in per_channel[ch]]
+        rows.append((kb.channels[ch].name, str(len(els)), ", ".join(els)))
+        cites.append(c.kb_sources(kb.channels[ch].sources))
+    b.add(
+        "elements",
+        Table(
+            ("channel", "elements", "data elements carried"),
+            tuple(rows),
+            tuple(cites),
+            caption="Data elements by channel, on paths that reach ICE here",
+        ),
+    )
+    all_cites = tuple(n for cs in cites for n in cs)
+    svg = hbars(
+        [(kb.channels[ch].name, len(per_channel[ch])) for ch in order[:20]],
+        "Data elements carried, by channel",
+    )
+    b.add(
+        "elements",
+        Chart(
+            svg,
+            c.sentence(
+                "Number of data elements each channel carries toward ICE on open or conditional paths here.",
+                all_cites,
+            ),
+            "bar chart of data elements by channel",
+        ),
+    )
+
+
+def _informal(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    t = traces[Encounter.INFORMAL_REQUEST]
+    if t.paths:
+        b.add("informal", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+    for enc in (Encounter.INFORMAL_REQUEST,):
+        spec = b.kb.encounters.get(enc)
+        if spec and spec.description and spec.sources:
+            b.para("informal", b.c.sentence(spec.description.strip(), b.c.kb_sources(spec.sources)))
+
+
+def _perspectives(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    c, kb = b.c, b.kb
+    here = {ch for t in traces.values() for p in t.paths for ch in p.channels}
+    purposes: list[Sentence] = []
+    risks: list[Sentence] = []
+    for cid, ch in kb.channels.items():
+        for note in ch.notes:
+            text = note.text.strip()
+            cites = c.kb_sources(note.sources or ch.sources)
+            if not cites:
+                continue
+            where = "" if cid in here else " (channel not on this place's paths)"
+            if text.lower().startswith("stated purpose"):
+                purposes.append(c.sentence(f"{ch.name}{where} — {text}", cites))
+            elif text.lower().startswith("documented risk"):
+                risks.append(c.sentence(f"{ch.name}{where} — {text}", cites))
+    if purposes:
+        b.add("perspectives", Note("Stated purposes (ICE and DHS):"))
+        b.add("perspectives", Bullets(tuple(purposes)))
+    if risks:
+        b.add("perspectives", Note("Documented risks:"))
+        b.add("perspectives", Bullets(tuple(risks)))
+
+
+def _unknowns(
+    b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, traces: dict[Encounter, Trace]
+) -> None:
+    c, kb = b.c, b.kb
+    items: list[Sentence] = []
+    seen: set[str] = set()
+    for t in traces.values():
+        for p in t.paths:
+            if not p.reaches_ice:
+                continue
+            for h in p.hops:
+                ch = h.edge.channel
+                if ch.latency.disclosed or ch.id in seen:
+                    continue
+                seen.add(ch.id)
+                cites = c.kb_sources(ch.latency.sources or ch.sources)
+                if cites:
+                    items.append(
+                        c.sentence(f"How long {ch.name} takes is not disclosed ({ch.latency.text}).", cites)
+                    )
+    reg = c.register(
+        "sharemap knowledge base: register of what the research looked for and did not find", NOT_FOUND_PATH
+    )
+    for nf in kb.not_found:
+        items.append(c.sentence(f"{nf.topic}: {nf.detail}", reg))
+    unsigned = [a for a in agreements if a.signed is None]
+    if unsigned:
+        items.append(
+            c.sentence(
+                f"ICE's list gives no signing date for {len(unsigned)} of the agreements in force here.",
+                c.ice_list(snap[1] if snap else None),
+            )
+        )
+    no_moa = [a for a in agreements if not a.moa_url]
+    if no_moa:
+        items.append(
+            c.sentence(
+                f"ICE's list links no agreement document for {len(no_moa)} of the agreements in force here.",
+                c.ice_list(snap[1] if snap else None),
+            )
+        )
+    if items:
+        b.add("unknowns", Bullets(tuple(items)))
+
+
+def _takeaways(
+    b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, traces: dict[Encounter, Trace]
+) -> None:
+    c, kb = b.c, b.kb
+    items: list[Sentence] = []
+    if b.t.kind != "nation":
+        for a in agreements[:10]:
+            if a.moa_url:
+                items.append(
+                    c.sentence(
+                        f"Read the {a.model.short} agreement of {a.agency_name} on ICE's site: {a.moa_url}",
+                        c.moa(a.moa_url, a.agency_name, a.signed),
+                    )
+                )
+    items.append(
+        c.sentence(
+            "ICE publishes the lists of participating and pending agencies at "
+            f"{c.ledger_source.get('url') or 'ice.gov'}.",
+            c.ice_list(snap[1] if snap else None),
+        )
+    )
+    pia_ids: list[str] = []
+    for t in traces.values():
+        for p in t.paths:
+            for h in p.hops:
+                for sid in h.edge.channel.sources:
+                    s = kb.sources.get(sid)
+                    if s and "PIA" in s.title and sid not in pia_ids:
+                        pia_ids.append(sid)
+    for sid in pia_ids[:12]:
+        s = kb.sources[sid]
+        n = c.kb_source(sid)
+        if n is not None:
+            items.append(c.sentence(f"Privacy impact assessment: {s.title}.", n))
+    if b.t.kind != "nation":
+        for prov in [x for x in b.law.for_jurisdiction(b.t.state) if x.in_force_on(b.day)][:10]:
+            items.append(c.sentence(f"State law to read: {prov.citation} ({prov.title}).", c.provision(prov)))
+    b.add("takeaways", Bullets(tuple(items)))
+
+
+def _followups(target: Target, agreements: Sequence[Agreement]) -> list[str]:
+    out = []
+    if agreements:
+        out.append(
+            "Which functions does each agreement here delegate, and how many officers are trained under it?"
+        )
+        out.append(
+            "How many people booked here were the subject of an ICE detainer or notification request "
+            "last year?"
+        )
+    else:
+        out.append(
+            "Is any agency here on ICE's pending list, and what would a signed agreement change? "
+            "(see the trace with a hypothetical model)"
+        )
+    out.append(
+        "What do the jail's notification logs and the plate-reader search audit show about requests from ICE?"
+    )
+    out.append(
+        "Which state or local policies govern sharing of driver records and plate-reader data with "
+        "federal agencies here?"
+    )
+    if target.kind == "nation":
+        out.append("How have agreements grown by model and state since 2025?")
+    return out
+
+
+def iter_cites(report: Report) -> Iterable[int]:
+    for s in report.sentences():
+        yield from s.cites
+    for sec in report.sections:
+        for blk in sec.blocks:
+            if isinstance(blk, Table):
+                for cs in blk.cites:
+                    yield from cs
+
+
+def growth_chart(con: duckdb.DuckDBPyConnection, target: Target, c: Citations) -> Chart | None:
+    labels, series, _ = quarterly(con, target)
+    if not labels or not any(sum(v) for v in series.values()):
+        return None
+    svg = stacked_bars(labels, series, f"287(g) agreements in force at each quarter end: {target.label}")
+    cite = c.ice_list(None)
+    return Chart(
+        svg,
+        c.sentence(
+            f"Agreements on ICE's latest complete list at each quarter end, {labels[0]} to {labels[-1]}, "
+            "by model.",
+            cite,
+        ),
+        "stacked bar chart of agreements by quarter and model",
+    )
+
+
+def rulings_of(state: str, day: dt.date, law: Law) -> list[dict[str, Any]]:
+    """Each action's ruling in the state, with the provisions (for the state page)."""
+    ov = overview(state, day, law)
+    out = []
+    for cell in ov.cells:
+        out.append(
+            {
+                "action": cell.action.value,
+                "actor": cell.actor.value,
+                "effect": cell.ruling.effect.value,
+                "state_decided": cell.state_decided,
+                "provisions": [p.id for p in cell.ruling.provisions],
+            }
+        )
+    return out

@@ -1,0 +1,112 @@
+"""Numbered citations: knowledge-base sources, law provisions, ICE list snapshots and MOA documents.
+
+Every number handed out resolves to a `Reference` with a title and either a URL or a path inside
+the shipped data, and a date (or year) where the source gives one. The same source gets one number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from sharemap.kb.facts import KnowledgeBase
+from sharemap.law.model import Provision
+from sharemap.report.model import Reference, Sentence
+
+ICE_LIST_URL = "https://www.ice.gov/identify-and-arrest/287g"
+
+
+class Citations:
+    def __init__(self, kb: KnowledgeBase, ledger_source: dict[str, Any] | None = None) -> None:
+        self.kb = kb
+        self.ledger_source = ledger_source or {}
+        self._by_key: dict[tuple[str, ...], int] = {}
+        self.refs: list[Reference] = []
+
+    def _add(
+        self,
+        key: tuple[str, ...],
+        title: str,
+        url: str | None,
+        date: str | None,
+        kind: Literal["kb", "law", "ledger", "moa", "register"],
+        location: str | None = None,
+    ) -> int:
+        n = self._by_key.get(key)
+        if n is None:
+            n = len(self.refs) + 1
+            self._by_key[key] = n
+            self.refs.append(Reference(n, title, url, date, kind, location))
+        return n
+
+    def kb_source(self, sid: str) -> int | None:
+        s = self.kb.sources.get(sid)
+        if s is None:
+            return None
+        date = s.date.isoformat() if s.date else (str(s.year) if s.year else None)
+        return self._add(("kb", sid), s.title, str(s.url) if s.url else None, date, "kb")
+
+    def kb_sources(self, ids: Iterable[str]) -> tuple[int, ...]:
+        out = [self.kb_source(i) for i in ids]
+        return tuple(dict.fromkeys(n for n in out if n is not None))
+
+    def provision(self, p: Provision) -> tuple[int, ...]:
+        out = []
+        for i, s in enumerate(p.sources):
+            title = f"{p.citation} — {p.title}" if i == 0 else f"{p.citation} — {s.title}"
+            out.append(
+                self._add(
+                    ("law", p.id, str(i)),
+                    title,
+                    str(s.url) if s.url else None,
+                    s.date.isoformat() if s.date else None,
+                    "law",
+                    location=s.title if i == 0 and s.title != p.title else None,
+                )
+            )
+        return tuple(dict.fromkeys(out))
+
+    def ice_list(self, captured: dt.date | None) -> int:
+        """ICE's published list of participating agencies, as captured on `captured`."""
+        src = self.ledger_source
+        title = src.get("title") or "ICE, Delegation of Immigration Authority Section 287(g)"
+        when = captured.isoformat() if captured else None
+        suffix = f" (participating agencies list as captured {when})" if when else " (participating lists)"
+        return self._add(
+            ("ledger", when or "all"),
+            title + suffix,
+            src.get("url") or ICE_LIST_URL,
+            when,
+            "ledger",
+            location=src.get("note"),
+        )
+
+    def moa(self, url: str, agency: str, signed: dt.date | None, page: str | None = None) -> int:
+        name = url.rsplit("/", 1)[-1].replace("%20", " ")
+        title = f"287(g) Memorandum of Agreement, {agency}" + (
+            f" (signed {signed.isoformat()})" if signed else ""
+        )
+        return self._add(
+            ("moa", url, page or ""),
+            title,
+            url,
+            signed.isoformat() if signed else None,
+            "moa",
+            location=f"{name}, p. {page}" if page else name,
+        )
+
+    def register(self, title: str, path: str) -> int:
+        """The project's own register of what was looked for and not found (a file in the package)."""
+        return self._add(("register", path), title, None, None, "register", location=path)
+
+    def sentence(self, text: str, *cites: int | Iterable[int] | None) -> Sentence:
+        flat: list[int] = []
+        for c in cites:
+            if c is None:
+                continue
+            if isinstance(c, int):
+                flat.append(c)
+            else:
+                flat.extend(c)
+        return Sentence(text, tuple(dict.fromkeys(flat)))

@@ -1,0 +1,300 @@
+"""What the pages and the JSON API read: the ledger (read-only DuckDB), knowledge base and law, cached.
+
+One read-only connection is opened per app; each request thread works on its own cursor. Answers
+that depend only on (place, date) are memoised (the ledger does not change while the app runs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rapidfuzz import fuzz, process
+
+from sharemap.errors import InputError, NotFoundError, StoreError
+from sharemap.flows.graph import CachedRules, Place, instantiate
+from sharemap.flows.trace import Trace, trace
+from sharemap.kb.facts import Encounter, KnowledgeBase
+from sharemap.kb.load import load_kb
+from sharemap.kb.model import Model287g
+from sharemap.law.engine import Law, default_law
+from sharemap.law.overview import overview
+from sharemap.ledger import geo, query
+from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
+from sharemap.report.model import Report
+
+MODEL_ORDER = ("JEM", "TFM", "WSO")
+
+
+def map_category(models: list[str]) -> str:
+    got = sorted(set(models))
+    return got[0] if len(got) == 1 else "several"
+
+
+class Site:
+    def __init__(self, db: Path) -> None:
+        if not db.exists():
+            raise StoreError("no ledger database", file=db, expected="run `sharemap build` first")
+        self.db = db
+        self.con = duckdb.connect(str(db), read_only=True)
+        self.kb: KnowledgeBase = load_kb()
+        self.law: Law = default_law()
+        self.rules = CachedRules()
+        self._lock = threading.Lock()
+        with self.cursor() as cur:
+            self.source = ledger_source(cur)
+            self.tables = sorted(
+                r[0]
+                for r in cur.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                ).fetchall()
+            )
+            rows = cur.execute("SELECT DISTINCT captured::DATE FROM complete_snapshots ORDER BY 1").fetchall()
+            self.list_dates: list[dt.date] = [r[0] for r in rows]
+            self.agencies = cur.execute(
+                "SELECT agency_id, name, state, county_fips FROM agencies ORDER BY state, name"
+            ).fetchall()
+            self.county_names = {
+                r[0]: f"{r[1]}, {r[2]}"
+                for r in cur.execute("SELECT fips, name, state FROM counties").fetchall()
+            }
+        self.search_index = self._search_index()
+        # memo tables
+        self.map_for_date = lru_cache(maxsize=512)(self._map_for_date)
+        self.report = lru_cache(maxsize=256)(self._report)
+        self.county = lru_cache(maxsize=512)(self._county)
+        self.state = lru_cache(maxsize=128)(self._state)
+        self.agency = lru_cache(maxsize=512)(self._agency)
+        self.traces = lru_cache(maxsize=512)(self._traces)
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            cur = self.con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- dates -----------------------------------------------------------------------------------
+    @property
+    def latest(self) -> dt.date:
+        return self.list_dates[-1] if self.list_dates else dt.date.today()
+
+    def parse_date(self, text: str | None) -> dt.date:
+        if not text:
+            return dt.date.today()
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError as exc:
+            raise InputError(f"not a date: {text!r}", field="date", expected="YYYY-MM-DD") from exc
+
+    # --- map -------------------------------------------------------------------------------------
+    def _map_for_date(self, day: dt.date) -> dict[str, Any]:
+        with self.cursor() as cur:
+            snap = query.snapshot_as_of(cur, day)
+            if snap is None:
+                return {"date": day.isoformat(), "list_date": None, "counties": {}, "agreements": 0}
+            rows = cur.execute(
+                "SELECT county_fips, list(model_short), count(*) FROM agreements "
+                "JOIN agreement_snapshots USING (agreement_id) "
+                "WHERE snapshot_id = ? AND county_fips IS NOT NULL GROUP BY 1 ORDER BY 1",
+                [snap[0]],
+            ).fetchall()
+            total = cur.execute(
+                "SELECT count(*) FROM agreement_snapshots WHERE snapshot_id = ?", [snap[0]]
+            ).fetchone()
+        counties = {r[0]: map_category(list(r[1])) for r in rows}
+        by_cat: dict[str, int] = {}
+        for v in counties.values():
+            by_cat[v] = by_cat.get(v, 0) + 1
+        return {
+            "date": day.isoformat(),
+            "list_date": snap[1].isoformat(),
+            "counties": counties,
+            "counties_coloured": len(counties),
+            "by_category": by_cat,
+            "agreements": int(total[0]) if total else 0,
+        }
+
+    # --- search ----------------------------------------------------------------------------------
+    def _search_index(self) -> dict[str, tuple[str, str]]:
+        idx: dict[str, tuple[str, str]] = {}
+        import us
+
+        for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
+            idx[f"{s.name} (state)"] = ("state", str(s.abbr))
+        for fips, label in self.county_names.items():
+            idx[label] = ("county", fips)
+        for aid, name, st, _ in self.agencies:
+            idx[f"{name} ({st})"] = ("agency", aid)
+        return idx
+
+    def search(self, q: str, limit: int = 10) -> list[dict[str, str]]:
+        q = q.strip()
+        if not q:
+            return []
+        out: list[dict[str, str]] = []
+        try:
+            st = geo.state_code(q)
+            out.append({"kind": "state", "key": st, "label": _state_label(st), "url": f"/state/{st}"})
+        except Exception:
+            pass
+        try:
+            c = geo.county_by_name(q)
+            out.append({"kind": "county", "key": c.fips, "label": c.label, "url": f"/county/{c.fips}"})
+        except Exception:
+            pass
+        hits = process.extract(q, list(self.search_index), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+        for label, _score, _ in hits:
+            kind, key = self.search_index[label]
+            url = {"state": f"/state/{key}", "county": f"/county/{key}", "agency": f"/agency/{key}"}[kind]
+            item = {"kind": kind, "key": key, "label": label, "url": url}
+            if not any(o["url"] == url for o in out):
+                out.append(item)
+        return out[:limit]
+
+    # --- places ----------------------------------------------------------------------------------
+    def target(self, kind: str, key: str) -> Target:
+        with self.cursor() as cur:
+            if kind == "county":
+                return resolve(cur, county=key)
+            if kind == "state":
+                return resolve(cur, state=key)
+            if kind == "agency":
+                return resolve(cur, agency_id=key)
+            if kind == "nation":
+                return resolve(cur, nation=True)
+        raise NotFoundError(f"no such report kind {kind!r}", expected="county, state, agency or nation")
+
+    def _report(self, kind: str, key: str, day: dt.date) -> Report:
+        t = self.target(kind, key)
+        with self.cursor() as cur:
+            return build_report(cur, t, day, self.kb, self.law, self.rules)
+
+    def _traces(self, kind: str, key: str, day: dt.date) -> dict[Encounter, Trace]:
+        t = self.target(kind, key)
+        with self.cursor() as cur:
+            ags, _ = in_force(cur, t, day)
+        if t.kind == "county":
+            place = Place(state=t.state, county_fips=t.key, name=t.label)
+        elif t.kind == "agency":
+            place = Place(state=t.state, county_fips=t.county_fips, agency=t.agency_name)
+        else:
+            place = Place(state=t.state, name=t.label)
+        g = instantiate(place, day, ags if t.kind in ("county", "agency") else (), self.rules, self.kb)
+        return {e: trace(g, e) for e in Encounter}
+
+    def _county(self, fips: str, day: dt.date) -> dict[str, Any]:
+        t = self.target("county", fips)
+        with self.cursor() as cur:
+            ags, snap = in_force(cur, t, day)
+            ever = query.agreements(cur, county_fips=t.key, include_inactive=True)
+            row = cur.execute(
+                "SELECT population, foreign_born_pct FROM counties WHERE fips = ?", [t.key]
+            ).fetchone()
+        return {
+            "fips": t.key,
+            "name": t.label,
+            "state": t.state,
+            "date": day.isoformat(),
+            "list_date": snap[1].isoformat() if snap else None,
+            "population": row[0] if row else None,
+            "agreements_in_force": [a.model_dump(mode="json") for a in ags],
+            "agreements_ever_listed": [a.model_dump(mode="json") for a in ever],
+        }
+
+    def _state(self, st: str, day: dt.date) -> dict[str, Any]:
+        t = self.target("state", st)
+        with self.cursor() as cur:
+            ags, snap = in_force(cur, t, day)
+            labels, series, _ = quarterly(cur, t)
+            ids = [a.agency_id for a in ags]
+            placed = (
+                cur.execute(
+                    "SELECT county_fips, count(*) FROM agencies WHERE county_fips IS NOT NULL "
+                    "AND list_contains(?, agency_id) GROUP BY 1 ORDER BY 1",
+                    [ids],
+                ).fetchall()
+                if ids
+                else []
+            )
+        ov = overview(t.state, day, self.law)
+        provs = []
+        for p in self.law.for_jurisdiction(t.state):
+            provs.append(
+                {
+                    "id": p.id,
+                    "citation": p.citation,
+                    "title": p.title,
+                    "summary": p.summary,
+                    "effect": p.effect.value,
+                    "effective_from": p.effective_from.isoformat(),
+                    "effective_to": p.effective_to.isoformat() if p.effective_to else None,
+                    "status": p.status.value,
+                    "in_force": p.in_force_on(day),
+                    "verification": p.verification.value,
+                    "sources": [s.model_dump(mode="json", exclude_none=True) for s in p.sources],
+                }
+            )
+        return {
+            "state": t.state,
+            "name": t.label,
+            "date": day.isoformat(),
+            "list_date": snap[1].isoformat() if snap else None,
+            "stance": ov.to_dict(),
+            "provisions": provs,
+            "agreements_in_force": [a.model_dump(mode="json") for a in ags],
+            "by_model": {m.short: sum(a.model is m for a in ags) for m in Model287g},
+            "counties": [
+                {"fips": f, "name": self.county_names.get(f, f), "agencies": int(n)} for f, n in placed
+            ],
+            "growth": {"labels": labels, "series": series},
+        }
+
+    def _agency(self, agency_id: str) -> dict[str, Any]:
+        with self.cursor() as cur:
+            h = query.agency_history(cur, agency_id)
+        ag = h["agency"]
+        return {
+            "agency": ag.model_dump(mode="json"),
+            "county": self.county_names.get(ag.county_fips or ""),
+            "agreements": [a.model_dump(mode="json") for a in h["agreements"]],
+            "pending": [{k: _plain(v) for k, v in r.items()} for r in h["pending"]],
+            "moa_terms": [{k: _plain(v) for k, v in r.items()} for r in h["moa_terms"]],
+        }
+
+    def table_bytes(self, table: str, fmt: str) -> bytes:
+        """A whole table as CSV or Parquet (written to a temporary file, read, removed)."""
+        import tempfile
+
+        if table not in self.tables or fmt not in ("csv", "parquet"):
+            raise NotFoundError(f"no table {table!r} in {fmt}")
+        with tempfile.TemporaryDirectory(prefix="sharemap-dl-") as d:
+            out = Path(d) / f"{table}.{fmt}"
+            opts = "(FORMAT PARQUET)" if fmt == "parquet" else "(FORMAT CSV, HEADER)"
+            with self.cursor() as cur:
+                cur.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' {opts}")
+            return out.read_bytes()
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.date | dt.datetime):
+        return v.isoformat()
+    return v
+
+
+def _state_label(code: str) -> str:
+    import us
+
+    s = us.states.lookup(code)
+    return str(s.name) if s else code
