@@ -1,6 +1,8 @@
 """`sharemap sim ...`: run, compare, calibrate, fit-errors, des (one county at event level), params.
 
-Every run simulates SYNTHETIC people; every output says so.
+Every run simulates SYNTHETIC people; every output says so. The 287(g) agreements come from the ledger
+database (`--db`, as for the ledger commands; `sharemap build` makes it) on the scenario's date, or on
+ICE's latest list when the scenario names no date.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import typer
 from rich.progress import Progress
 
 from sharemap.cli.common import JsonOption, command, console, print_json, table
+from sharemap.cli.ledger import DbOption
 from sharemap.errors import InputError
 
 sim_app = typer.Typer(
@@ -54,6 +57,13 @@ def _scenario(path: str | None) -> Any:
     return load_scenario(path, known_fips=set(map(str, counties().fips)))
 
 
+def _agreements(scenario: Any, db: Path | None) -> Any:
+    """The ledger's 287(g) models per county on the scenario's date (None if the scenario takes none)."""
+    from sharemap.sim.agreements import ledger_agreements
+
+    return ledger_agreements(db, scenario.date) if scenario.agreements_source == "ledger" else None
+
+
 def _simulate(
     scenario: Any,
     county: str | None,
@@ -66,10 +76,12 @@ def _simulate(
     workers: int | None,
     bookings: Path | None,
     quiet: bool,
+    db: Path | None,
 ) -> Any:
     from sharemap.sim.counties import counties, select
     from sharemap.sim.run import COUNTY_BATCH, read_bookings_file, simulate
 
+    agreements = _agreements(scenario, db)
     n_counties = len(select(counties(), county=county, state=state))
     n_tasks = -(-n_counties // COUNTY_BATCH) * -(-replicates // 10)
     book = read_bookings_file(bookings, set(map(str, counties().fips))) if bookings else None
@@ -91,6 +103,7 @@ def _simulate(
             workers=workers,
             bookings=book,
             on_done=lambda n: progress.advance(task, n),
+            agreements=agreements,
         )
 
 
@@ -109,6 +122,7 @@ def run_cmd(
     workers: int | None = WorkersOpt,
     bookings: Path | None = BookingsOpt,
     out: Path | None = typer.Option(None, "--out", help="Write Parquet tables, charts and a README here."),
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Simulate a county, a state or the nation under a scenario; counts with 95% intervals."""
@@ -117,7 +131,9 @@ def run_cmd(
 
     county, state = _where(county, state, nation)
     sc = _scenario(scenario)
-    res = _simulate(sc, county, state, years, replicates, seed, engine, address, workers, bookings, json_out)
+    res = _simulate(
+        sc, county, state, years, replicates, seed, engine, address, workers, bookings, json_out, db
+    )
     summary = summarise(res)
     if out:
         summary["files"] = [str(p) for p in write_outputs(res, summary, out)]
@@ -142,7 +158,7 @@ def run_cmd(
 @sim_app.command("compare")
 @command
 def compare_cmd(
-    a: str = typer.Argument(..., help="Scenario A (file or shipped name; 'baseline' for the default)."),
+    a: str = typer.Argument(..., help="Scenario A (file or shipped name, e.g. 'baseline')."),
     b: str = typer.Argument(..., help="Scenario B."),
     county: str | None = CountyOpt,
     state: str | None = StateOpt,
@@ -153,6 +169,7 @@ def compare_cmd(
     engine: str = EngineOpt,
     address: str | None = AddressOpt,
     workers: int | None = WorkersOpt,
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Differences B - A at every stage, with intervals over paired replicates (same seeds)."""
@@ -161,17 +178,23 @@ def compare_cmd(
     if not (county or state or nation):
         nation = True
     county, state = _where(county, state, nation)
-    sa = _scenario(None if a == "baseline" else a)
-    sb = _scenario(None if b == "baseline" else b)
-    ra = _simulate(sa, county, state, years, replicates, seed, engine, address, workers, None, json_out)
-    rb = _simulate(sb, county, state, years, replicates, seed, engine, address, workers, None, json_out)
+    sa = _scenario(a)  # shipped names ('baseline', 'cook-jem', ...) or files
+    sb = _scenario(b)
+    ra = _simulate(sa, county, state, years, replicates, seed, engine, address, workers, None, json_out, db)
+    rb = _simulate(sb, county, state, years, replicates, seed, engine, address, workers, None, json_out, db)
     rows = compare(ra, rb)
+    da = ra.agreements.list_date if ra.agreements else None
+    db_ = rb.agreements.list_date if rb.agreements else None
+    if da and db_ and da != db_ and not json_out:
+        console.print(f"[yellow]note: A uses ICE's list of {da}, B the list of {db_}[/yellow]")
     if json_out:
         print_json(
             {
                 "label": "SYNTHETIC simulation output",
                 "a": sa.name,
                 "b": sb.name,
+                "a_agreements": ra.agreements.describe() if ra.agreements else {"source": "none"},
+                "b_agreements": rb.agreements.describe() if rb.agreements else {"source": "none"},
                 "replicates": replicates,
                 "seed": seed,
                 "stages": rows,
@@ -204,17 +227,20 @@ def calibrate_cmd(
     markdown: Path | None = typer.Option(
         None, "--markdown", help="Also write the table as Markdown to this file."
     ),
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Fit the free parameters to the published targets; print target, model value and error for each."""
-    from sharemap.sim.calibrate import calibrate, markdown_table, write_fitted
+    from sharemap.sim.agreements import ledger_agreements
+    from sharemap.sim.calibrate import BASELINE_SCENARIO, calibrate, markdown_table, write_fitted
 
+    agreements = ledger_agreements(db, BASELINE_SCENARIO.date)
     with (
         console.status("Calibrating (expectation-mode kernel, nation + Pierce County)", spinner="dots")
         if not json_out
         else _null()
     ):
-        cal = calibrate()
+        cal = calibrate(agreements=agreements)
     path = write_fitted(cal) if write else None
     if markdown:
         markdown.parent.mkdir(parents=True, exist_ok=True)
@@ -306,6 +332,7 @@ def des_cmd(
     no_capacity: bool = typer.Option(
         False, "--no-capacity", help="Ignore the pickup and officer-hour queues."
     ),
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Run the SimPy reference model of one county at event level."""
@@ -319,7 +346,7 @@ def des_cmd(
 
     sc = _scenario(scenario)
     table_ = select(counties(), county=county)
-    model = compile_model(load_params(), table_, sc)
+    model = compile_model(load_params(), table_, sc, agreements=_agreements(sc, db))
     t0 = time.perf_counter()
     with console.status("Running the SimPy model", spinner="dots") if not json_out else _null():
         res = run_des(model, years, seed, write_ledger=ledger is not None, capacity=not no_capacity)
@@ -388,6 +415,7 @@ def population_cmd(
     n: int = typer.Option(1000, "--n", help="Number of SYNTHETIC booked people."),
     seed: int = SeedOpt,
     out: Path | None = typer.Option(None, "--out", help="Write the SYNTHETIC people as Parquet."),
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Draw SYNTHETIC booked people for a county (status, ethnicity, enrolment, names with variants)."""
@@ -400,7 +428,10 @@ def population_cmd(
 
     if n < 1:
         raise InputError(f"--n must be at least 1, got {n}", field="n")
-    model = compile_model(load_params(), select(counties(), county=county))
+    sc = _scenario(None)
+    model = compile_model(
+        load_params(), select(counties(), county=county), sc, agreements=_agreements(sc, db)
+    )
     people = synthetic_bookings(model, n, seed)
     if out:
         pq.write_table(people, out)
