@@ -232,7 +232,10 @@ def agency(
             table(
                 "Terms read from the agreement PDF",
                 ["Category", "Term", "Value", "Page"],
-                [[t["category"], t["term"], t["value"], t["pages"]] for t in detail["moa_terms"]],
+                [
+                    [t["category"], t.get("label") or t["term"], t["value"], t["pages"]]
+                    for t in detail["moa_terms"]
+                ],
             )
         )
     for s in detail["sources"]:
@@ -281,7 +284,8 @@ def stats(
         f"History: {summary['participating_snapshots']} participating and {summary['pending_snapshots']} "
         f"pending list snapshots since {summary['history_from']}; {summary['agreements_ever_listed']:,} "
         f"agreements ever listed, {summary['ended']} ended, {summary['superseded']} superseded; "
-        f"{summary['pending_now']} agency requests pending; {summary['unmapped_agencies']} agencies not "
+        f"{summary['pending_now']} requests still pending (never signed) on ICE's last pending list of "
+        f"{summary['pending_list_date']}; {summary['unmapped_agencies']} agencies not "
         "placed in a county (listed in `sharemap export` table agencies)."
     )
     console.print(

@@ -280,7 +280,8 @@ def national_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "(SELECT count(*) FROM agreements WHERE status='ended'), "
         "(SELECT count(*) FROM agreements WHERE status='superseded'), "
         "(SELECT count(*) FROM agencies WHERE unmapped_reason IS NOT NULL), "
-        "(SELECT count(*) FROM pending WHERE status='pending')"
+        "(SELECT count(*) FROM pending WHERE status='pending'), "
+        "(SELECT max(captured)::DATE FROM snapshots WHERE kind='pending' AND NOT partial)"
     ).fetchone()
     assert counts is not None
     return {
@@ -297,4 +298,5 @@ def national_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "superseded": counts[5],
         "unmapped_agencies": counts[6],
         "pending_now": counts[7],
+        "pending_list_date": counts[8],
     }
