@@ -124,6 +124,16 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
         return resp
 
+    def where(county: str | None, state: str | None, agency_id: str | None) -> tuple[str, str]:
+        """The place a request names: a county, an agency or a state (in that order of precedence)."""
+        if county:
+            return "county", site.target("county", county).key
+        if agency_id:
+            return "agency", agency_id
+        if state:
+            return "state", site.target("state", state).key
+        raise InputError("say where", field="county/state/agency_id", expected="one of them")
+
     def day_of(date: str | None) -> dt.date:
         return site.parse_date(date)
 
@@ -486,16 +496,8 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         date: str | None = None,
     ) -> dict[str, Any]:
         """Every path by which data from an encounter reaches ICE, with the law's ruling on each hop."""
-        day = day_of(date)
-        if county:
-            kind, key = "county", site.target("county", county).key
-        elif agency_id:
-            kind, key = "agency", agency_id
-        elif state:
-            kind, key = "state", site.target("state", state).key
-        else:
-            raise InputError("say where", field="county/state/agency_id")
-        return site.traces(kind, key, day)[event].to_dict()
+        kind, key = where(county, state, agency_id)
+        return site.traces(kind, key, day_of(date))[event].to_dict()
 
     @app.get("/api/report", tags=["report"])
     def api_report(
@@ -506,18 +508,8 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         date: str | None = None,
     ) -> dict[str, Any]:
         """The cited report as JSON: sections of sentences with citation numbers, and the references."""
-        day = day_of(date)
-        if nation:
-            kind, key = "nation", "US"
-        elif county:
-            kind, key = "county", site.target("county", county).key
-        elif agency_id:
-            kind, key = "agency", agency_id
-        elif state:
-            kind, key = "state", site.target("state", state).key
-        else:
-            raise InputError("say where", field="county/state/agency_id/nation")
-        return site.report(kind, key, day).to_dict()
+        kind, key = ("nation", "US") if nation else where(county, state, agency_id)
+        return site.report(kind, key, day_of(date)).to_dict()
 
     @app.post("/api/audit", tags=["audit"])
     async def api_audit(file: UploadFile = File(...), state: str = Form("")) -> dict[str, Any]:
