@@ -119,9 +119,18 @@ def bench_sql(rows: int = 1_000_000, repeat: int = 5) -> dict[str, Any]:
     con = duckdb.connect()
     _questions_table(con, rows)
     compiled = load_slots(con, default_law())
+    distinct = con.execute(
+        "SELECT count(DISTINCT (jurisdiction, actor, action)), count(DISTINCT (jurisdiction, actor, action,"
+        " date, legal_process, purpose, recipient, data, listed_conviction, consent, written_assurance))"
+        " FROM questions"
+    ).fetchone()
     out: dict[str, Any] = {
         "rows": rows,
         "threads": con.execute("SELECT current_setting('threads')").fetchone(),
+        # what the table holds: nearly every row is a different question, so ruling only the
+        # distinct questions and joining back would not save work here
+        "distinct_keys": distinct[0] if distinct else None,
+        "distinct_questions": distinct[1] if distinct else None,
     }
     for name, source, typed in (
         ("varchar_columns", "questions", False),
@@ -138,6 +147,7 @@ def bench_sql(rows: int = 1_000_000, repeat: int = 5) -> dict[str, Any]:
             times.append(time.perf_counter() - t0)
         med = statistics.median(times)
         out[name] = {
+            "load_average": os.getloadavg()[0],
             "median_s": med,
             "best_s": min(times),
             "rulings_per_s": rows / med,
@@ -171,11 +181,16 @@ def main() -> None:
             f" over {v['calls']} calls"
         )
     q = result["sql"]
+    print(
+        f"question table: {q['rows']:,} rows, {q['distinct_keys']:,} distinct (jurisdiction, actor, action),"
+        f" {q['distinct_questions']:,} distinct questions"
+    )
     for name in ("varchar_columns", "enum_columns"):
         v = q[name]
         print(
             f"compiled SQL ({name}, {q['rows']:,} rows): median {v['median_s']:.3f} s = "
             f"{v['rulings_per_s'] / 1e6:.2f} M rulings/s (best {v['best_rulings_per_s'] / 1e6:.2f} M/s)"
+            f" at load {v['load_average']:.2f}"
         )
     print(f"load average after {result['load_average_after'][0]:.2f}")
 

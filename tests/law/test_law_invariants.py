@@ -27,7 +27,14 @@ from sharemap.law import (
     Verification,
     default_law,
 )
-from sharemap.law.compile import ENUM_COLUMNS, INPUT_COLUMNS, compile_query, create_enum_types, load_slots
+from sharemap.law.compile import (
+    ENUM_COLUMNS,
+    INPUT_COLUMNS,
+    compile_query,
+    create_enum_types,
+    load_slots,
+    rule_table,
+)
 from sharemap.law.model import Condition, Scope
 from sharemap.law.vocab import JURISDICTIONS, ConditionKind
 
@@ -107,6 +114,74 @@ def prohibitions(draw: Any) -> Provision:
     )
 
 
+_VALUE_VOCABS: dict[ConditionKind, Any] = {
+    ConditionKind.LEGAL_PROCESS: LegalProcess,
+    ConditionKind.PURPOSE: Purpose,
+    ConditionKind.RECIPIENT: Recipient,
+    ConditionKind.DATA: DataKind,
+}
+
+
+@st.composite
+def conditions(draw: Any) -> Condition:
+    """Any exception or condition: a value kind with 1-3 values, or a flag."""
+    kind = draw(st.sampled_from(list(ConditionKind)))
+    if kind in _VALUE_VOCABS:
+        values = draw(
+            st.lists(
+                st.sampled_from([m.value for m in _VALUE_VOCABS[kind]]), min_size=1, max_size=3, unique=True
+            )
+        )
+        return Condition(kind=kind, values=tuple(values), text="t")
+    return Condition(kind=kind, text="t")
+
+
+@st.composite
+def provisions(draw: Any, n: int = 0) -> Provision:
+    """A made-up provision of any effect, status, scope, exceptions and conditions (a federal
+    savings clause now and then), to check the compiled form beyond the shipped provisions."""
+    effect = draw(st.sampled_from([e for e in Effect if e is not Effect.NO_PROVISION]))
+    saves = effect is Effect.PERMITTED and draw(st.booleans())
+    j = "US" if saves else draw(st.sampled_from(JURISDICTIONS))
+    start = draw(dates)
+    end = draw(st.none() | st.integers(1, 2000).map(lambda d: start + dt.timedelta(days=d)))
+    status = (
+        Status.SUPERSEDED if end is not None else draw(st.sampled_from([Status.IN_FORCE, Status.ENJOINED]))
+    )
+    since = start + dt.timedelta(days=draw(st.integers(0, 2000))) if status is Status.ENJOINED else None
+
+    def subset(vocab: Any) -> tuple[Any, ...]:  # unscoped two times in three
+        return tuple(
+            draw(st.just([]) | st.just([]) | st.lists(st.sampled_from(list(vocab)), max_size=3, unique=True))
+        )
+
+    scope = Scope(purpose=subset(Purpose), recipient=subset(Recipient), data=subset(DataKind))
+    if saves:
+        scope = Scope(data=(DataKind.IMMIGRATION_STATUS,))
+    return Provision(
+        id=f"{j}-hypothesis-{n}",
+        jurisdiction=j,
+        citation="test",
+        title="test",
+        summary="test",
+        effective_from=start,
+        effective_to=end,
+        status=status,
+        status_since=since,
+        actors=tuple(draw(st.lists(st.sampled_from(list(Actor)), min_size=1, max_size=4, unique=True))),
+        actions=tuple(draw(st.lists(st.sampled_from(list(Action)), min_size=1, max_size=4, unique=True))),
+        effect=effect,
+        scope=scope,
+        exceptions=tuple(draw(st.lists(conditions(), max_size=3))),
+        conditions=tuple(draw(st.lists(conditions(), max_size=3)))
+        if effect is Effect.PERMITTED_WITH_CONDITIONS
+        else (),
+        saves=saves,
+        verification=Verification.UNVERIFIED,
+        sources=(SRC,),
+    )
+
+
 # how permissive an effect is: a prohibition can only move a ruling down this order
 PERMISSIVENESS = {
     Effect.PROHIBITED: 0,
@@ -168,9 +243,15 @@ ROW_COLUMNS = (*INPUT_COLUMNS, "rid")
 
 
 def _row(q: tuple[Any, ...], raw_nulls: tuple[bool, bool]) -> tuple[Any, ...]:
+    """The question as a table row; raw_nulls: write default facts as NULL (legal process and flags,
+    purpose)."""
     j, actor, action, day, ctx = q
     lp = None if raw_nulls[0] and ctx.legal_process is LegalProcess.NONE else ctx.legal_process.value
     pu = None if raw_nulls[1] and ctx.purpose is Purpose.CIVIL_IMMIGRATION else ctx.purpose.value
+
+    def flag(v: bool) -> bool | None:
+        return None if raw_nulls[0] and not v else v
+
     return (
         j,
         actor.value,
@@ -180,9 +261,9 @@ def _row(q: tuple[Any, ...], raw_nulls: tuple[bool, bool]) -> tuple[Any, ...]:
         pu,
         ctx.recipient.value if ctx.recipient else None,
         ctx.data.value if ctx.data else None,
-        ctx.listed_conviction,
-        ctx.consent,
-        ctx.written_assurance,
+        flag(ctx.listed_conviction),
+        flag(ctx.consent),
+        flag(ctx.written_assurance),
     )
 
 
@@ -218,6 +299,14 @@ def _agree(con: Any, law: Law, rows: list[tuple[Any, ...]], qs: list[tuple[Any, 
         f"SELECT rid, effect, provisions FROM ({compile_query(compiled, typed_src, typed=True)}) ORDER BY rid"
     ).fetchall()
     assert plain == typed
+    # the ruling codes, joined with the rulings table afterwards, say the same
+    for is_typed, src in ((False, "q"), (True, typed_src)):
+        sql = compile_query(compiled, src, typed=is_typed, codes=True)
+        coded = con.execute(
+            f"SELECT t.rid, r.effect, r.provisions FROM ({sql}) t "
+            f"JOIN {compiled.rulings} r USING (ruling) ORDER BY t.rid"
+        ).fetchall()
+        assert coded == plain
     for (rid, effect, ids), q in zip(plain, qs, strict=True):
         ruling = law.rule(*q)
         assert (effect, ids) == (ruling.effect.value, ",".join(ruling.provision_ids)), (rid, q)
@@ -250,3 +339,63 @@ def test_compiled_sql_agrees_on_every_cell_of_the_matrix(con: Any) -> None:
         for d in (dt.date(2018, 6, 1), dt.date(2024, 6, 1), dt.date(2026, 11, 24))
     ]
     _agree(con, LAW, [_row(q, (True, True)) for q in qs], qs)
+
+
+@st.composite
+def questions_near(draw: Any, ps: tuple[Provision, ...]) -> tuple[Any, ...]:
+    """A question a provision reaches: its jurisdiction (any, for a federal one), one of its
+    actors and actions, a date around its start or end."""
+    p = draw(st.sampled_from(ps))
+    j = draw(st.sampled_from(JURISDICTIONS)) if p.jurisdiction == "US" else p.jurisdiction
+    edges = [p.effective_from, *(d for d in (p.effective_to, p.status_since) if d is not None)]
+    day = draw(st.sampled_from(edges)) + dt.timedelta(days=draw(st.integers(-2, 2)))
+    return (j, draw(st.sampled_from(p.actors)), draw(st.sampled_from(p.actions)), day, draw(contexts))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    extra=st.lists(st.integers(0, 99), min_size=1, max_size=3, unique=True).flatmap(
+        lambda ns: st.tuples(*(provisions(n) for n in ns))
+    ),
+    nulls=st.tuples(st.booleans(), st.booleans()),
+)
+def test_compiled_sql_agrees_on_provisions_of_every_kind(
+    con: Any, data: Any, extra: tuple[Provision, ...], nulls: tuple[bool, bool]
+) -> None:
+    """Random required, conditional and permitting provisions, savings clauses, injunctions and
+    end dates, scopes on every fact, exceptions and conditions of every kind, NULL facts; asked
+    questions they reach, and random ones."""
+    qs = data.draw(st.lists(questions_near(extra), min_size=1, max_size=40))
+    qs += data.draw(st.lists(questions, max_size=10))
+    law = LAW.with_provisions(list(extra))
+    _agree(con, law, [_row(q, nulls) for q in qs], qs)
+
+
+def test_rule_table_returns_the_source_columns_and_the_ruling() -> None:
+    """Unknown jurisdictions, actors or actions and NULL dates rule as no_provision."""
+    c = duckdb.connect()
+    c.execute(
+        "CREATE TABLE log AS SELECT * FROM (VALUES "
+        "(1, 'IL', 'sheriff', 'hold_on_detainer', DATE '2024-06-01', 'detainer'), "
+        "(2, 'XX', 'sheriff', 'hold_on_detainer', DATE '2024-06-01', NULL), "
+        "(3, 'IL', 'sheriff', 'no_such_action', DATE '2024-06-01', NULL), "
+        "(4, 'IL', 'sheriff', 'hold_on_detainer', NULL, NULL)"
+        ") t(id, jurisdiction, actor, action, date, legal_process)"
+    )
+    source = (
+        "(SELECT *, NULL purpose, NULL recipient, NULL data, NULL listed_conviction, NULL consent,"
+        " NULL written_assurance FROM log)"
+    )
+    rel = rule_table(c, source)
+    assert rel.columns[-2:] == ["effect", "provisions"]
+    assert rel.columns[:6] == ["id", "jurisdiction", "actor", "action", "date", "legal_process"]
+    rows = sorted(rel.fetchall())
+    assert [(r[0], r[-2], r[-1]) for r in rows] == [
+        (1, "prohibited", "IL-5ILCS805-15a-detainer"),
+        (2, "no_provision", ""),
+        (3, "no_provision", ""),
+        (4, "no_provision", ""),
+    ]
+    kept = rule_table(c, source, keep=("id",)).fetchall()
+    assert sorted(kept) == [(r[0], r[-2], r[-1]) for r in rows]

@@ -1,25 +1,33 @@
 """Compile the provisions to DuckDB SQL, so a whole table of questions is ruled in one query.
 
-How: every (jurisdiction, actor, action) that has candidate provisions becomes one row of a small
-"slots" table. Slot k holds the k-th candidate provision (same order as the engine), compiled to
-numbers: its date range, and bit masks for its scope, exceptions and conditions. Facts in the input
-rows are turned into one bit each. The query joins the input to the slots table and applies the same
-predicates to every slot — a fixed, vectorised expression whatever the number of provisions:
+How: every (jurisdiction, actor, action) becomes one row of a small "slots" table, keyed by one
+dense integer. Slot k of a row holds the k-th candidate provision (same order as the engine),
+compiled to numbers: its date range and three bit masks over the row's fact word. Each input row's
+facts are packed into one integer (one bit per fact value, NULL being its own value). Per row and
+slot the query computes one of three states, with a fixed, branch-free expression:
 
-  live      = date in range AND purpose/recipient/data bits within the scope masks
-  excepted  = any exception mask matches a fact bit (or a required flag is true)
-  saved     = a live savings clause exists and the provision is a state or local prohibition
-  class     = 4 prohibited (live, unsaved, not excepted), 3 required (live, not excepted),
-              2 permitted with conditions (excepted prohibition, or conditional permission whose
-              conditions hold), 1 permitted (live permission), 0 none
-  effect    = the highest class; provisions = ids of the slots in that class, in slot order.
+  0  not live     (the date is outside the provision's range, or the facts outside its scope)
+  1  live, test false
+  2  live, test true   (test: no exception met, for a prohibition or requirement; every condition
+                        holds, for a conditional permission; always true for a permission)
 
-This mirrors `Law.rule` step by step (see engine.py); tests/law checks with hypothesis that both agree.
+The states of a row's slots, read as a base-3 number and added to the row's offset, are a small
+integer `ruling` code. Everything else the engine does — savings clauses, excepted prohibitions
+becoming permitted with conditions, the order of classes, the deciding provisions — is a pure
+function of (candidate provisions, states) and is computed once, in Python, for every reachable
+code: the "rulings" table (ruling, effect, provisions). The query looks the code up there (or
+returns the code alone: `codes=True`). This mirrors `Law.rule` step by step (see engine.py and
+`_decide`); tests/law checks with hypothesis that both agree.
+
+The engine's action-dependent defaults (a NULL data kind means the action's own; plate-reader
+actions fix the recipient or purpose) are folded into the masks of each row of the slots table, so
+packing the facts needs no per-row CASE: a fact word does not depend on the action.
 
 Input columns (facts may be NULL and then take the engine's defaults):
   jurisdiction VARCHAR, actor VARCHAR, action VARCHAR, date DATE,
   legal_process VARCHAR, purpose VARCHAR, recipient VARCHAR, data VARCHAR,
   listed_conviction BOOLEAN, consent BOOLEAN, written_assurance BOOLEAN
+or the same with the ENUM types of `create_enum_types` for the vocabulary columns (`typed=True`).
 Jurisdiction, actor and action are not validated in SQL: unknown values rule as no_provision.
 """
 
@@ -55,8 +63,8 @@ FACT_COLUMNS = (
 INPUT_COLUMNS = ("jurisdiction", "actor", "action", "date", *FACT_COLUMNS)
 SLOTS_TABLE = "sharemap_law_slots"
 
-_FAR_FUTURE = dt.date(2299, 12, 31)
 _EPOCH = dt.date(1970, 1, 1)
+_NEVER = -(1 << 31)  # the day number of a NULL date: before every provision
 _VALUE_ENUMS: dict[str, type[StrEnum]] = {
     "legal_process": LegalProcess,
     "purpose": Purpose,
@@ -64,22 +72,22 @@ _VALUE_ENUMS: dict[str, type[StrEnum]] = {
     "data": DataKind,
 }
 _FLAGS = ("listed_conviction", "consent", "written_assurance")
-_EFFECT_CLASS = {
-    Effect.PROHIBITED: 4,
-    Effect.REQUIRED: 3,
-    Effect.PERMITTED_WITH_CONDITIONS: 2,
-    Effect.PERMITTED: 1,
-}
+_ACTORS = tuple(Actor)
+_ACTIONS = tuple(Action)
+_JUNK_BIT = 62  # a VARCHAR fact outside its vocabulary: in no mask (in scope, meets nothing)
 
 
 def _layout() -> dict[str, tuple[int, int]]:
-    """Bit offset and width of each fact in the one-integer fact word."""
+    """Bit offset and width of each fact in the one-integer fact word.
+
+    A value kind takes one bit for NULL (code 0) and one per vocabulary value (code = position + 1);
+    a flag takes one bit (NULL is false).
+    """
     out: dict[str, tuple[int, int]] = {}
     offset = 0
     for kind, enum in _VALUE_ENUMS.items():
-        width = len(enum) + (1 if kind == "data" else 0)  # data: bit 0 means 'no data kind'
-        out[kind] = (offset, width)
-        offset += width
+        out[kind] = (offset, len(enum) + 1)
+        offset += len(enum) + 1
     for flag in _FLAGS:
         out[flag] = (offset, 1)
         offset += 1
@@ -94,185 +102,244 @@ def _group(kind: str) -> int:
     return ((1 << width) - 1) << offset
 
 
-def _bit(kind: str, value: str | None) -> int:
+def _effective(kind: str, action: Action) -> list[str | None]:
+    """The value the engine sees for each code of a value kind (code 0 is NULL), given the action."""
+    members: list[str | None] = [m.value for m in _VALUE_ENUMS[kind]]
+    codes: list[str | None] = [None, *members]
+    if kind == "legal_process":
+        return [LegalProcess.NONE.value, *members]
+    if kind == "purpose":
+        if action is Action.SHARE_ALPR_IMMIGRATION:
+            return [Purpose.CIVIL_IMMIGRATION.value] * len(codes)
+        return [Purpose.CIVIL_IMMIGRATION.value, *members]
+    if kind == "recipient":
+        forced = {
+            Action.SHARE_ALPR_FEDERAL: Recipient.FEDERAL,
+            Action.SHARE_ALPR_OUT_OF_STATE: Recipient.OUT_OF_STATE,
+        }.get(action)
+        if forced is not None:
+            return [forced.value] * len(codes)
+        return [Recipient.FEDERAL.value, *members]
+    default = ACTION_DATA.get(action)
+    return [default.value if default is not None else None, *members]
+
+
+def _mask(kind: str, action: Action, values: Sequence[Any]) -> int:
+    """The bits of the codes whose effective value (for this action) is one of `values`."""
+    wanted = {str(getattr(v, "value", v)) for v in values}
     offset, _ = LAYOUT[kind]
-    members = [m.value for m in _VALUE_ENUMS[kind]]
-    if kind == "data":
-        return 1 << offset if value is None else 1 << (offset + members.index(value) + 1)
-    return 1 << (offset + members.index(value)) if value is not None else 0
-
-
-def _mask(kind: str, values: Sequence[Any]) -> int:
     out = 0
-    for v in values:
-        out |= _bit(kind, str(getattr(v, "value", v)))
+    for code, value in enumerate(_effective(kind, action)):
+        if value is not None and value in wanted:
+            out |= 1 << (offset + code)
     return out
 
 
-def _slot(r: _Rule, index: int) -> dict[str, Any]:
-    """One provision as numbers. A fact word has exactly one bit per value kind, so:
-    in scope  <=> fact & outside == 0   (outside = the bits of scoped kinds not in the scope)
-    excepted  <=> fact & exc <> 0        (exc = every exception's bits, flags included)
-    conditions hold <=> fact & cond_out == 0 and (~fact) & cond_flags == 0
+# One slot = five numbers; an empty slot is never live (lo = hi = 0 and no day is both >= 0 and < 0).
+#   lo, hi   first day in force, first day no longer in force (days since 1970-01-01)
+#   out      fact bits outside the provision's scope (live needs fact & out = 0)
+#   x, m     test = (fact & m) = x   (x is a subset of m)
+_SLOT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("lo", "INTEGER"),
+    ("hi", "INTEGER"),
+    ("out", "BIGINT"),
+    ("x", "BIGINT"),
+    ("m", "BIGINT"),
+)
+_MAX_DAY = (1 << 31) - 1
+
+
+def _slot(r: _Rule, action: Action) -> dict[str, int]:
+    """One provision as numbers, for a row of the given action.
+
+    A fact word has exactly one bit per value kind, so:
+      in scope        <=> fact & out = 0   (out = the bits of scoped kinds whose value is not in scope)
+      no exception    <=> fact & m = 0     (m = every exception's bits, flags included; x = 0)
+      conditions hold <=> fact & m = x     (m = excluded value bits | required flag bits,
+                                            x = required flag bits)
     """
     p = r.p
-    outside = 0
+    out = 0
     for kind, values in (("purpose", r.purposes), ("recipient", r.recipients), ("data", r.data)):
         if values:
-            outside |= _group(kind) & ~_mask(kind, tuple(values))
-    exc = 0
-    for c in p.exceptions:
-        exc |= _mask(c.kind.value, c.values) if c.kind.value in _VALUE_ENUMS else _group(c.kind.value)
-    cond_out = 0
-    cond_flags = 0
-    allowed: dict[str, int] = {}
-    for c in p.conditions:
-        if c.kind.value in _VALUE_ENUMS:
-            allowed[c.kind.value] = allowed.get(c.kind.value, _group(c.kind.value)) & _mask(
-                c.kind.value, c.values
-            )
-        else:
-            cond_flags |= _group(c.kind.value)
-    for kind, mask in allowed.items():
-        cond_out |= _group(kind) & ~mask
-    cls = _EFFECT_CLASS[p.effect]
-    # class when no exception is met, and the change when one is (prohibited 4 -> 2, required 3 -> 0)
-    delta = {4: -2, 3: -3}.get(cls, 0)
-    meta = index | cls << 10 | (delta + 4) << 13 | int(cls == 4 and not r.federal) << 16 | int(p.saves) << 17
-    start = (r.start - _EPOCH).days
-    end = ((r.end or _FAR_FUTURE) - _EPOCH).days
-    if index >= 1 << 10 or end >= 1 << 17:
-        raise ValueError("too many provisions or a date after 2328 for the compiled form")
-    return {
-        "meta": meta << 34 | start << 17 | end,
-        "m1": outside | exc << 32,
-        "m2": cond_out | cond_flags << 32,
-    }
+            out |= _group(kind) & ~_mask(kind, action, tuple(values))
+    x = 0
+    m = 0
+    if p.effect in (Effect.PROHIBITED, Effect.REQUIRED):
+        for c in p.exceptions:
+            kind = c.kind.value
+            m |= _mask(kind, action, c.values) if kind in _VALUE_ENUMS else _group(kind)
+    elif p.effect is Effect.PERMITTED_WITH_CONDITIONS:
+        allowed: dict[str, int] = {}
+        for c in p.conditions:
+            kind = c.kind.value
+            if kind in _VALUE_ENUMS:
+                allowed[kind] = allowed.get(kind, _group(kind)) & _mask(kind, action, c.values)
+            else:
+                x |= _group(kind)
+        m = x
+        for kind, mask in allowed.items():
+            m |= _group(kind) & ~mask
+    lo = (r.start - _EPOCH).days
+    hi = (r.end - _EPOCH).days if r.end is not None else _MAX_DAY
+    return {"lo": lo, "hi": hi, "out": out, "x": x, "m": m}
 
 
-# Each slot is three integers:
-#   meta = (provision index | class << 10 | (delta + 4) << 13 | saveable << 16 | saves << 17) << 34
-#          | first day in force << 17 | first day no longer in force   (days since 1970-01-01)
-#   m1   = outside-scope bits | exception bits << 32
-#   m2   = condition-excluded bits | required-flag bits << 32
-_SLOT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("meta", "BIGINT"),
-    ("m1", "BIGINT"),
-    ("m2", "BIGINT"),
-)
+@dataclass(frozen=True)
+class Compiled:
+    """What `load_slots` put in the connection.
+
+    table: the slots table; rulings: the table of ruling codes (ruling, effect, provisions);
+    width: K, the most candidate slots of any row; ids: the provision ids by index (1-based).
+    """
+
+    table: str
+    width: int
+    ids: tuple[str, ...]
+    rulings: str = SLOTS_TABLE + "_rulings"
 
 
-def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]]]:
-    """The compiled rules: (K slots, provision ids by index, one row per (jurisdiction, actor, action))."""
-    ids: list[str] = []
-    index: dict[str, int] = {}
-    rows: list[dict[str, Any]] = []
-    width = 0
-    for j in JURISDICTIONS:
-        for actor in Actor:
-            for action in Action:
-                rules = [r for r in law.candidates(j, actor, action) if not r.unconfirmed]
-                if not rules:
-                    continue
-                width = max(width, len(rules))
-                row: dict[str, Any] = {"key": _key(j, actor, action)}
-                for k, r in enumerate(rules, 1):
-                    if r.p.id not in index:
-                        index[r.p.id] = len(ids) + 1
-                        ids.append(r.p.id)
-                    row.update({f"{name}_{k}": v for name, v in _slot(r, index[r.p.id]).items()})
-                rows.append(row)
-    return width, ids, rows
+def _key_count() -> int:
+    return len(JURISDICTIONS) * len(_ACTORS) * len(_ACTIONS)
 
 
 def _key(jurisdiction: str, actor: Actor, action: Action) -> int:
-    """Join key: 1-based positions of jurisdiction, actor and action in the vocabularies."""
-    jp = JURISDICTIONS.index(jurisdiction) + 1
-    ap = list(Actor).index(actor) + 1
-    xp = list(Action).index(action) + 1
-    return jp << 10 | ap << 5 | xp
+    """Join key: 1 + the dense position of (jurisdiction, actor, action); 0 is 'unknown'."""
+    jp = JURISDICTIONS.index(jurisdiction)
+    return 1 + (jp * len(_ACTORS) + _ACTORS.index(actor)) * len(_ACTIONS) + _ACTIONS.index(action)
+
+
+_CLASS = {
+    Effect.PROHIBITED: 0,
+    Effect.REQUIRED: 1,
+    Effect.PERMITTED_WITH_CONDITIONS: 2,
+    Effect.PERMITTED: 3,
+}
+_ORDER = (Effect.PROHIBITED, Effect.REQUIRED, Effect.PERMITTED_WITH_CONDITIONS, Effect.PERMITTED)
+
+
+def _decide(rules: Sequence[_Rule], states: Sequence[int]) -> tuple[Effect, tuple[str, ...]]:
+    """Steps 3 to 5 of `Law.rule`, given each candidate's state (0 not live, 1 test false, 2 true)."""
+    live = [(r, s) for r, s in zip(rules, states, strict=True) if s]
+    saving = any(r.p.saves for r, _ in live)
+    decided: list[list[str]] = [[], [], [], []]
+    for r, s in live:
+        effect = r.p.effect
+        if effect is Effect.PROHIBITED or effect is Effect.REQUIRED:
+            if saving and effect is Effect.PROHIBITED and not r.federal:
+                continue  # set aside by a savings clause
+            if s == 1:  # an exception is met
+                if effect is Effect.PROHIBITED:
+                    decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]].append(r.p.id)
+                continue
+            decided[_CLASS[effect]].append(r.p.id)
+        elif effect is Effect.PERMITTED_WITH_CONDITIONS:
+            if s == 2:
+                decided[_CLASS[effect]].append(r.p.id)
+        else:
+            decided[_CLASS[Effect.PERMITTED]].append(r.p.id)
+    for effect, ids in zip(_ORDER, decided, strict=True):
+        if ids:
+            return effect, tuple(ids)
+    return Effect.NO_PROVISION, ()
+
+
+def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[int, str, str]]]:
+    """The compiled rules.
+
+    Returns (K, provision ids by index, one slots row per (jurisdiction, actor, action) plus the
+    'unknown' row 0, the rulings rows (ruling, effect, comma-separated deciding ids)).
+    """
+    ids: list[str] = []
+    index: dict[str, int] = {}
+    candidates: dict[int, tuple[Action, tuple[_Rule, ...]]] = {}
+    width = 1
+    for j in JURISDICTIONS:
+        for actor in _ACTORS:
+            for action in _ACTIONS:
+                rules = tuple(r for r in law.candidates(j, actor, action) if not r.unconfirmed)
+                if rules:
+                    candidates[_key(j, actor, action)] = (action, rules)
+                    width = max(width, len(rules))
+                    for r in rules:
+                        if r.p.id not in index:
+                            index[r.p.id] = len(ids) + 1
+                            ids.append(r.p.id)
+    # one block of 3**len(rules) ruling codes per distinct candidate tuple; code 0 is no_provision
+    offsets: dict[tuple[str, ...], int] = {}
+    rulings: list[tuple[int, str, str]] = [(0, Effect.NO_PROVISION.value, "")]
+    empty = {"lo": 0, "hi": 0, "out": 0, "x": 0, "m": 0}
+    rows: list[dict[str, Any]] = [{"key": 0, "jurisdiction": None, "actor": None, "action": None}]
+    for j in JURISDICTIONS:
+        for actor in _ACTORS:
+            for action in _ACTIONS:
+                rows.append(
+                    {
+                        "key": _key(j, actor, action),
+                        "jurisdiction": j,
+                        "actor": actor.value,
+                        "action": action.value,
+                    }
+                )
+    for row in rows:
+        key = row["key"]
+        row["base"] = 0
+        action, rules = candidates.get(key, (Action.USE_RESOURCES, ()))
+        if rules:
+            tid = tuple(r.p.id for r in rules)
+            if tid not in offsets:
+                offsets[tid] = len(rulings)
+                for code in range(3 ** len(rules)):
+                    states = [code // 3**k % 3 for k in range(len(rules))]
+                    effect, deciding = _decide(rules, states)
+                    rulings.append((len(rulings), effect.value, ",".join(deciding)))
+            row["base"] = offsets[tid]
+        for k in range(1, width + 1):
+            slot = _slot(rules[k - 1], action) if k <= len(rules) else empty
+            row.update({f"{name}_{k}": v for name, v in slot.items()})
+    return width, ids, rows, rulings
 
 
 def slot_columns(width: int) -> list[tuple[str, str]]:
-    cols = [("key", "INTEGER")]
+    cols = [("key", "INTEGER"), ("jurisdiction", "VARCHAR"), ("actor", "VARCHAR"), ("action", "VARCHAR")]
+    cols.append(("base", "INTEGER"))
     for k in range(1, width + 1):
         cols.extend((f"{name}_{k}", typ) for name, typ in _SLOT_FIELDS)
     return cols
 
 
-@dataclass(frozen=True)
-class Compiled:
-    """What `load_slots` put in the connection: the table name, K and the provision ids by index."""
-
-    table: str
-    width: int
-    ids: tuple[str, ...]
-    saving_slots: tuple[int, ...]
-
-
 def load_slots(con: Any, law: Law, table: str = SLOTS_TABLE) -> Compiled:
-    """Create (or replace) the compiled-rules table in a DuckDB connection."""
+    """Create (or replace) the compiled-rules tables (slots and rulings) in a DuckDB connection.
+
+    Also creates the sharemap ENUM types (`create_enum_types`) the compiled query casts to.
+    """
     import pyarrow as pa
 
-    width, ids, rows = slots(law)
+    create_enum_types(con)
+    width, ids, rows, rulings = slots(law)
     cols = slot_columns(width)
-    saving = tuple(k for k in range(1, width + 1) if any((r.get(f"meta_{k}") or 0) >> 51 & 1 for r in rows))
-    arrow_types = {"INTEGER": pa.int32(), "BIGINT": pa.int64()}  # the key is INTEGER, slots BIGINT
-    arrays = [pa.array([r.get(name) for r in rows], type=arrow_types[typ]) for name, typ in cols]
-    data = pa.Table.from_arrays(arrays, names=[name for name, _ in cols])
-    con.register(f"{table}_arrow", data)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
-    con.unregister(f"{table}_arrow")
-    return Compiled(table, width, tuple(ids), saving)
+    arrow_types = {"INTEGER": pa.int32(), "BIGINT": pa.int64(), "VARCHAR": pa.string()}
+    data = pa.Table.from_arrays(
+        [pa.array([r[name] for r in rows], type=arrow_types[typ]) for name, typ in cols],
+        names=[name for name, _ in cols],
+    )
+    codes = pa.table(
+        {
+            "ruling": pa.array([r[0] for r in rulings], type=pa.int32()),
+            "effect": pa.array([r[1] for r in rulings], type=pa.string()),
+            "provisions": pa.array([r[2] for r in rulings], type=pa.string()),
+        }
+    )
+    compiled = Compiled(table, width, tuple(ids), f"{table}_rulings")
+    for name, arrow in ((table, data), (compiled.rulings, codes)):
+        con.register(f"{name}_arrow", arrow)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.unregister(f"{name}_arrow")
+    return compiled
 
 
 def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _list(enum: type[StrEnum]) -> str:
-    return _list_str([m.value for m in enum])
-
-
-def _list_str(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_q(v) for v in values) + "]"
-
-
-def _fact_sql(source: str) -> str:
-    """Normalise the facts (engine defaults) and pack them into one integer per row."""
-    data_case = " ".join(f"WHEN {_q(a.value)} THEN {_q(d.value)}" for a, d in ACTION_DATA.items())
-    lp_off, _ = LAYOUT["legal_process"]
-    pu_off, _ = LAYOUT["purpose"]
-    rc_off, _ = LAYOUT["recipient"]
-    da_off, _ = LAYOUT["data"]
-    flags = " | ".join(
-        f"CASE WHEN coalesce(src.{f}, false) THEN {1 << LAYOUT[f][0]} ELSE 0 END" for f in _FLAGS
-    )
-    return f"""
-SELECT src.*,
-  ((coalesce(list_position({_list_str(JURISDICTIONS)}, CAST(src.jurisdiction AS VARCHAR)), 0) << 10)
-   | (coalesce(list_position({_list(Actor)}, CAST(src.actor AS VARCHAR)), 0) << 5)
-   | coalesce(list_position({_list(Action)}, CAST(src.action AS VARCHAR)), 0)) AS f_key,
-  CAST(CAST(src.date AS DATE) - DATE '1970-01-01' AS BIGINT) AS f_day,
-  coalesce(CAST(1 AS BIGINT) << (list_position({_list(LegalProcess)},
-      coalesce(CAST(src.legal_process AS VARCHAR), 'none')) - 1 + {lp_off}), 0)
-  | coalesce(CAST(1 AS BIGINT) << (list_position({_list(Purpose)},
-      CASE WHEN CAST(src.action AS VARCHAR) = 'share_alpr_immigration' THEN 'civil_immigration_enforcement'
-           ELSE coalesce(CAST(src.purpose AS VARCHAR), 'civil_immigration_enforcement') END)
-      - 1 + {pu_off}), 0)
-  | coalesce(CAST(1 AS BIGINT) << (list_position({_list(Recipient)},
-      CASE CAST(src.action AS VARCHAR) WHEN 'share_alpr_federal' THEN 'federal'
-           WHEN 'share_alpr_out_of_state' THEN 'out_of_state'
-           ELSE coalesce(CAST(src.recipient AS VARCHAR), 'federal') END) - 1 + {rc_off}), 0)
-  | coalesce(CAST(1 AS BIGINT) << (coalesce(list_position({_list(DataKind)},
-      coalesce(CAST(src.data AS VARCHAR), CASE CAST(src.action AS VARCHAR) {data_case} ELSE NULL END)), 0)
-      + {da_off}), 0)
-  | {flags} AS f_fact
-FROM {source} AS src"""
-
-
-def _live(k: int) -> str:
-    return f"(f_day >= ((meta_{k} >> 17) & 131071) AND f_day < (meta_{k} & 131071) AND (f_fact & m1_{k}) = 0)"
 
 
 ENUM_TYPES: dict[str, tuple[str, ...]] = {
@@ -306,101 +373,93 @@ def create_enum_types(con: Any) -> None:
             con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_q(v) for v in values)})")
 
 
-def _code(column: str) -> str:
-    return f"CAST(enum_code(src.{column}) AS INTEGER)"
+def _code(column: str, typed: bool) -> str:
+    """0-based vocabulary position of a column's value as INTEGER (NULL when NULL or not in it)."""
+    value = f"src.{column}" if typed else f"TRY_CAST(src.{column} AS {ENUM_COLUMNS[column]})"
+    return f"CAST(enum_code({value}) AS INTEGER)"
 
 
-def _typed_fact_sql(source: str) -> str:
-    """Like _fact_sql for inputs whose vocabulary columns use the sharemap ENUM types (no string work)."""
-    lp_off, _ = LAYOUT["legal_process"]
-    pu_off, _ = LAYOUT["purpose"]
-    rc_off, _ = LAYOUT["recipient"]
-    da_off, _ = LAYOUT["data"]
-    actions = list(Action)
-    code = {a: actions.index(a) for a in actions}
-    data_default = " ".join(f"WHEN {code[a]} THEN {_bit('data', d.value)}" for a, d in ACTION_DATA.items())
-    flags = " | ".join(
-        f"CASE WHEN coalesce(src.{f}, false) THEN {1 << LAYOUT[f][0]} ELSE 0 END" for f in _FLAGS
-    )
-    j, actor, action = _code("jurisdiction"), _code("actor"), _code("action")
-    none_bit, civil_bit = _bit("legal_process", "none"), _bit("purpose", Purpose.CIVIL_IMMIGRATION.value)
-    fed_bit, oos_bit = _bit("recipient", "federal"), _bit("recipient", "out_of_state")
-    one = "CAST(1 AS BIGINT)"
+def _fact_sql(source: str, typed: bool) -> str:
+    """Key, day number and fact word of every row (no string work when `typed`)."""
+    n_actors, n_actions = len(_ACTORS), len(_ACTIONS)
+    if typed:
+        key = (
+            f"coalesce(1 + ({_code('jurisdiction', True)} * {n_actors} + {_code('actor', True)})"
+            f" * {n_actions} + {_code('action', True)}, 0) AS f_key"
+        )
+    else:  # joined on the strings themselves: cheaper than casting them
+        key = ", ".join(f"CAST(src.{c} AS VARCHAR) AS f_{c}" for c in ("jurisdiction", "actor", "action"))
+    parts = []
+    for kind in _VALUE_ENUMS:
+        offset, _ = LAYOUT[kind]
+        shift = f"{_code(kind, typed)} + {offset + 1}"
+        # NULL -> the NULL code; a VARCHAR value outside the vocabulary -> a bit in no mask
+        junk = f"CASE WHEN src.{kind} IS NULL THEN {offset} ELSE {_JUNK_BIT} END"
+        missing = str(offset) if typed else junk
+        parts.append(f"(CAST(1 AS BIGINT) << coalesce({shift}, {missing}))")
+    for flag in _FLAGS:
+        parts.append(f"(CAST(coalesce(src.{flag}, false) AS BIGINT) << {LAYOUT[flag][0]})")
     return f"""
 SELECT src.*,
-  ((({j} + 1) << 10) | (({actor} + 1) << 5) | ({action} + 1)) AS f_key,
-  CAST(CAST(src.date AS DATE) - DATE '1970-01-01' AS BIGINT) AS f_day,
-  coalesce({one} << ({_code("legal_process")} + {lp_off}), {none_bit})
-  | CASE WHEN {action} = {code[Action.SHARE_ALPR_IMMIGRATION]} THEN {civil_bit}
-         ELSE coalesce({one} << ({_code("purpose")} + {pu_off}), {civil_bit}) END
-  | CASE {action} WHEN {code[Action.SHARE_ALPR_FEDERAL]} THEN {fed_bit}
-         WHEN {code[Action.SHARE_ALPR_OUT_OF_STATE]} THEN {oos_bit}
-         ELSE coalesce({one} << ({_code("recipient")} + {rc_off}), {fed_bit}) END
-  | coalesce({one} << ({_code("data")} + 1 + {da_off}),
-             CASE {action} {data_default} ELSE {_bit("data", None)} END)
-  | {flags} AS f_fact
+  {key},
+  coalesce(CAST(CAST(src.date AS DATE) - DATE '1970-01-01' AS INTEGER), {_NEVER}) AS f_day,
+  {" | ".join(parts)} AS f_fact
 FROM {source} AS src"""
 
 
-def _class(k: int) -> str:
-    """Branch-free: live * (class + excepted * delta) * conditions_hold * not_saved (0 for empty slots)."""
-    return (
-        f"coalesce({_live(k)}::INTEGER * (((meta_{k} >> 44) & 7)"
-        f" + ((f_fact << 32) & m1_{k} <> 0)::INTEGER * (((meta_{k} >> 47) & 7) - 4))"
-        f" * ((f_fact & m2_{k}) = 0 AND ((134217727 - f_fact) << 32) & m2_{k} = 0)::INTEGER"
-        f" * (1 - (saving AND (meta_{k} >> 50) & 1 = 1)::INTEGER), 0)"
-    )
-
-
-def _saving(k: int) -> str:
-    return f"coalesce((meta_{k} >> 51) & 1 = 1 AND {_live(k)}, false)"
+def _state(k: int) -> str:
+    """0 not live, 1 live and test false, 2 live and test true; times 3**(k-1)."""
+    live = f"(f_day >= lo_{k} AND f_day < hi_{k} AND (f_fact & out_{k}) = 0)"
+    test = f"(f_fact & m_{k}) = x_{k}"
+    return f"CAST({live} AS INTEGER) * (1 + CAST({test} AS INTEGER)) * {3 ** (k - 1)}"
 
 
 def compile_query(
-    compiled: Compiled, source: str, keep: Sequence[str] | None = None, typed: bool = False
+    compiled: Compiled,
+    source: str,
+    keep: Sequence[str] | None = None,
+    typed: bool = False,
+    codes: bool = False,
 ) -> str:
     """The query that rules every row of `source` (a table name or parenthesised subquery).
 
     `compiled` comes from `load_slots`. `typed=True` when the vocabulary columns use the ENUM
-    types of `create_enum_types` (faster: no string comparisons). Returns the kept columns
-    (default: every column of the source) plus `effect` and `provisions` (comma-separated
-    deciding ids, in the engine's order).
+    types of `create_enum_types` (faster: no string work). Returns the kept columns (default:
+    every column of the source) plus `effect` and `provisions` (comma-separated deciding ids, in
+    the engine's order); with `codes=True`, the kept columns plus `ruling`, an INTEGER code to join
+    with `compiled.rulings` (ruling, effect, provisions) when the text is wanted.
     """
     width = compiled.width
-    ks = range(1, width + 1)
-    kept = ", ".join(f"t.{c}" for c in keep) if keep else "t.* EXCLUDE (" + ", ".join(_internal(width)) + ")"
-    saving = " OR ".join(_saving(k) for k in compiled.saving_slots) or "false"
-    classes = ", ".join(f"{_class(k)} AS class_{k}" for k in ks)
-    best = f"greatest({', '.join(f'class_{k}' for k in ks)})" if width > 1 else "class_1"
-    names = "[" + ", ".join(_q(i) for i in compiled.ids) + "]"
-    ids = ", ".join(
-        f"CASE WHEN class_{k} = best AND best > 0 THEN {names}[(meta_{k} >> 34) & 1023] END" for k in ks
+    kept = ", ".join(f"t.{c}" for c in keep) if keep else "t.* EXCLUDE (ruling)"
+    states = " + ".join(_state(k) for k in range(1, width + 1))
+    slot_cols = ", ".join(f"s.{name}_{k}" for k in range(1, width + 1) for name, _ in _SLOT_FIELDS)
+    keys = ["f_key"] if typed else ["f_jurisdiction", "f_actor", "f_action"]
+    internal = ", ".join(
+        [*keys, "f_day", "f_fact", "base"]
+        + [f"{name}_{k}" for k in range(1, width + 1) for name, _ in _SLOT_FIELDS]
     )
-    slot_cols = ", ".join(f"s.{name}_{k}" for k in ks for name, _ in _SLOT_FIELDS)
+    if typed:  # every key, 0 included, has a row: an inner join on one dense integer
+        join = f"JOIN {compiled.table} AS s ON s.key = f.f_key"
+        ruling = f"base + {states}"
+    else:  # unknown strings find no row: no_provision
+        join = (
+            f"LEFT JOIN {compiled.table} AS s ON s.jurisdiction = f.f_jurisdiction"
+            " AND s.actor = f.f_actor AND s.action = f.f_action"
+        )
+        ruling = f"coalesce(base + {states}, 0)"
+    inner = f"""
+  SELECT * EXCLUDE ({internal}), {ruling} AS ruling FROM (
+    SELECT f.*, s.base, {slot_cols}
+    FROM ({_fact_sql(source, typed)}) AS f
+    {join}
+  )"""
+    if codes:
+        cols = ", ".join(f"t.{c}" for c in keep) + ", t.ruling" if keep else "t.*"
+        return f"SELECT {cols} FROM ({inner}) AS t"
     return f"""
-SELECT {kept},
-  CASE best WHEN 4 THEN 'prohibited' WHEN 3 THEN 'required' WHEN 2 THEN 'permitted_with_conditions'
-            WHEN 1 THEN 'permitted' ELSE 'no_provision' END AS effect,
-  concat_ws(',', {ids}) AS provisions
-FROM (
-  SELECT *, {best} AS best FROM (
-    SELECT *, {classes} FROM (
-      SELECT *, ({saving}) AS saving FROM (
-        SELECT f.*, {slot_cols}
-        FROM ({_typed_fact_sql(source) if typed else _fact_sql(source)}) AS f
-        LEFT JOIN {compiled.table} AS s ON s.key = f.f_key
-      )
-    )
-  )
-) AS t"""
-
-
-def _internal(width: int) -> list[str]:
-    names = ["f_key", "f_day", "f_fact", "saving", "best"]
-    for k in range(1, width + 1):
-        names.extend(f"{name}_{k}" for name, _ in _SLOT_FIELDS)
-        names.append(f"class_{k}")
-    return names
+SELECT {kept}, r.effect, r.provisions
+FROM ({inner}) AS t
+JOIN {compiled.rulings} AS r ON r.ruling = t.ruling"""
 
 
 def rule_table(con: Any, source: str, law: Law | None = None, keep: Sequence[str] | None = None) -> Any:
