@@ -212,6 +212,28 @@ def test_simulation_job(client: TestClient) -> None:
     assert job["synthetic"] and "SYNTHETIC" in job["result"]["chart_svg"]
     bad = client.post("/api/sim/jobs", data={"county": "12021", "scenario_a": "nope"})
     assert bad.status_code == 400
+    # the finished run goes into the county's report, cited (Markdown, HTML page, JSON)
+    page = client.get(f"/sim/jobs/{job['id']}").text
+    assert f'href="/report/county/12021.md?sim={job["id"]}"' in page
+    md = client.get("/report/county/12021.md", params={"sim": job["id"]})
+    assert md.status_code == 200
+    part = md.text[md.text.index("## Simulation outputs (SYNTHETIC people)") :]
+    assert "not real individuals" in part and "seed 1, 2 replicates" in part
+    assert f"sharemap web app simulation run {job['id']}, scenario baseline" in part  # the run's reference
+    detainers = next(s for s in job["result"]["runs"][0]["summary"]["stages"] if s["stage"] == "detainers")
+    assert f"{detainers['mean']:,.0f} detainers (95% interval" in part
+    county = client.get("/county/12021", params={"sim": job["id"]}).text
+    assert 'id="sec-simulation"' in county and f"sim={job['id']}" in county
+    data = client.get("/api/report", params={"county": "12021", "sim": job["id"]}).json()
+    sec = next(s for s in data["sections"] if s["id"] == "simulation")
+    refs = {r["n"]: r for r in data["references"]}
+    cited = [n for b in sec["blocks"] for x in b.get("sentences", b.get("items", [])) for n in x["cites"]]
+    assert cited and all(n in refs for n in cited)
+    assert {refs[n]["kind"] for n in cited} >= {"simrun", "sim"}
+    assert "simulation" not in [s["id"] for s in client.get("/api/report?county=12021").json()["sections"]]
+    other = client.get("/report/county/48201.html", params={"sim": job["id"]})
+    assert other.status_code == 400 and "not Harris County, TX" in other.text
+    assert client.get("/report/county/12021.md", params={"sim": "nope"}).status_code == 404
 
 
 def test_spanish(client: TestClient) -> None:

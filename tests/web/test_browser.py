@@ -139,6 +139,22 @@ def test_simulation_runs_and_shows_charts(page: Any, live_server: str, shots: Pa
     assert page.locator("#sim-compare tbody tr").count() > 5
     assert "SYNTHETIC" in page.locator(".synthetic").inner_text()
     page.screenshot(path=str(shots / "simulation.png"))
+    # the county page's report with both runs: charts drawn, every citation of the section resolves
+    page.locator("#sim-report a").first.click()
+    page.wait_for_selector("#sec-simulation")
+    assert page.locator("#sec-simulation svg").count() == 4  # two charts per scenario
+    result = page.evaluate(
+        """() => {
+          const links = [...document.querySelectorAll('#sec-simulation a[href^="#ref-"]')];
+          const bad = links.filter(a => {
+            const el = document.getElementById(a.getAttribute('href').slice(1));
+            return !(el && el.querySelector('.ref-title') && el.querySelector('.ref-date'));
+          }).map(a => a.getAttribute('href'));
+          return {links: links.length, bad: bad};
+        }"""
+    )
+    assert result["links"] > 20 and result["bad"] == []
+    page.locator("#sec-simulation").screenshot(path=str(shots / "simulation-report.png"))
 
 
 def test_spanish_switch(page: Any, live_server: str, shots: Path) -> None:

@@ -32,25 +32,33 @@ def report_cmd(
     date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file (default: print md/html)."),
     db: Path | None = typer.Option(None, "--db", help="Ledger DuckDB file."),
+    sim: list[Path] | None = typer.Option(
+        None,
+        "--sim",
+        help="A SYNTHETIC run folder written by `sharemap sim run ... --out DIR` for the same county, "
+        "state or nation; its outputs are added, cited (repeat for several runs).",
+    ),
     json: bool = JsonOption,
 ) -> None:
     """Write the cited report: every factual sentence carries numbered references.
 
     Examples: sharemap report --county "Harris County, TX";
-    sharemap report --state FL --format html -o fl.html; sharemap report --nation --date 2025-06-30.
+    sharemap report --state FL --format html -o fl.html; sharemap report --nation --date 2025-06-30;
+    sharemap report --county 12021 --sim results/collier (a run of `sharemap sim run --county 12021 --out`).
     """
     from sharemap.ledger import store
-    from sharemap.report import build_report, resolve, to_html, to_markdown
+    from sharemap.report import build_report, load_run, resolve, to_html, to_markdown
 
     if sum(x is not None for x in (county, agency)) + nation + (state is not None and agency is None) != 1:
         raise InputError(
             "say where, once", field="--county/--state/--agency/--nation", expected="exactly one"
         )
     day = parse_date(date, "--date") if date else dt.date.today()
+    runs = [load_run(p) for p in sim or []]
     try:
         with store.connect(db) as con:
             target = resolve(con, county=county, state=state, agency=agency, nation=nation)
-            rep = build_report(con, target, day)
+            rep = build_report(con, target, day, sims=runs)
     except StoreError as exc:
         raise StoreError(exc.message, file=exc.file, expected="run `sharemap build` first") from exc
     if json:

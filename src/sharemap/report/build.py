@@ -39,6 +39,7 @@ from sharemap.report.model import (
     Sentence,
     Table,
 )
+from sharemap.report.sim import SimRun, check_place, simulation_blocks
 
 Kind = Literal["county", "state", "agency", "nation"]
 
@@ -57,6 +58,7 @@ SECTION_TITLES = {
     "backbone": "The biometric and records backbone: what happens after a booking",
     "wider": "Wider data sharing: driver records, plate readers, taxes, Medicaid",
     "elements": "What information is shared",
+    "simulation": "Simulation outputs (SYNTHETIC people)",
     "informal": "Informal requests",
     "perspectives": "Competing perspectives",
     "unknowns": "What the sources do not say",
@@ -282,8 +284,15 @@ def build_report(
     kb: KnowledgeBase | None = None,
     law: Law | None = None,
     rules: CachedRules | None = None,
+    sims: Sequence[SimRun] = (),
 ) -> Report:
-    """The cited report for `target` on `day` (default today)."""
+    """The cited report for `target` on `day` (default today).
+
+    `sims`: SYNTHETIC simulation runs for the same place (`sharemap.report.sim.load_run(DIR)` or
+    `from_summary`); each is checked against the target (InputError naming the run's file if it
+    simulated another place) and shown, cited, in the section "Simulation outputs"."""
+    for run in sims:
+        check_place(run, target)
     day = day or dt.date.today()
     kb = kb or load_kb()
     law = law or default_law()
@@ -312,6 +321,8 @@ def build_report(
     _backbone(b, traces)
     _wider(b, traces)
     _elements(b, traces)
+    for blk in simulation_blocks(c, kb, law, sims, target, snap[1] if snap else None):
+        b.add("simulation", blk)
     _informal(b, traces)
     _perspectives(b, traces)
     _unknowns(b, agreements, snap, traces)

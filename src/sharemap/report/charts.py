@@ -128,6 +128,58 @@ def hbars(
     return "".join(parts)
 
 
+def interval_bars(
+    items: Sequence[tuple[str, float, float, float]],
+    title: str,
+    width: int = 720,
+    colour: str = BAR_COLOUR,
+) -> str:
+    """Horizontal bars (mean) with a whisker for an interval (low, high), one row per item; the scale is
+    a square root so that small counts stay visible beside large ones (the values are printed)."""
+    row = 22
+    label_w = 300
+    height = 46 + row * len(items)
+    top = _nice_max(max([max(m, hi) for _, m, _, hi in items], default=0))
+    pw = width - label_w - 120
+
+    def x(v: float) -> float:
+        return label_w + pw * (max(v, 0.0) / top) ** 0.5
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart">',
+        f"<title>{escape(title)}</title><desc>"
+        + escape("; ".join(f"{k}: {m:,.1f} ({lo:,.1f} to {hi:,.1f})" for k, m, lo, hi in items))
+        + "</desc>",
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for i, (label, mean, lo, hi) in enumerate(items):
+        y = 28 + i * row
+        short = label if len(label) <= 48 else label[:46] + "…"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" font-size="11" text-anchor="end">{escape(short)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{x(mean) - label_w:.1f}" height="16" fill="{colour}">'
+            f"<title>{escape(label)}: {mean:,.1f} ({lo:,.1f} to {hi:,.1f})</title></rect>"
+        )
+        parts.append(
+            f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + 10}" y2="{y + 10}" stroke="#000" '
+            'stroke-width="1.5"/>'
+        )
+        for v in (lo, hi):
+            parts.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y + 5}" y2="{y + 15}" stroke="#000"/>')
+        parts.append(
+            f'<text x="{max(x(hi), x(mean)) + 4:.1f}" y="{y + 14}" font-size="10">{mean:,.0f} '
+            f"({lo:,.0f}–{hi:,.0f})</text>"
+        )
+    parts.append(
+        f'<text x="{label_w}" y="{height - 4}" font-size="10">'
+        "square-root scale; whiskers: 95% interval</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _describe(labels: Sequence[str], totals: Sequence[int]) -> str:
     if not labels:
         return "no data"

@@ -7,6 +7,7 @@ the shipped data, and a date (or year) where the source gives one. The same sour
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -15,6 +16,19 @@ from sharemap.law.model import Provision
 from sharemap.report.model import Reference, Sentence
 
 ICE_LIST_URL = "https://www.ice.gov/identify-and-arrest/287g"
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+
+
+def _date_in(title: str) -> str | None:
+    """The publication date a source's title gives (YYYY-MM-DD, 'June 2024', or a year), if any."""
+    m = re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", title)
+    if m:
+        return m.group(0)
+    m = re.search(rf"\b((?:{_MONTHS})[a-z]*)\.? ((?:19|20)\d\d)\b", title)
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    years = re.findall(r"\b(?:19|20)\d\d\b", title)
+    return years[-1] if years else None
 
 
 class Citations:
@@ -30,7 +44,7 @@ class Citations:
         title: str,
         url: str | None,
         date: str | None,
-        kind: Literal["kb", "law", "ledger", "moa", "register"],
+        kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun"],
         location: str | None = None,
     ) -> int:
         n = self._by_key.get(key)
@@ -99,6 +113,23 @@ class Citations:
     def register(self, title: str, path: str) -> int:
         """The project's own register of what was looked for and not found (a file in the package)."""
         return self._add(("register", path), title, None, None, "register", location=path)
+
+    def sim_source(self, title: str, url: str, location: str) -> int:
+        """A published figure behind the simulator: a sourced parameter or calibration target of
+        `sharemap/sim/params/*.yaml` (title and URL as the file gives them)."""
+        return self._add(("sim", url, title), title, url, _date_in(title), "sim", location=location)
+
+    def sim_run(self, run: Any) -> int:
+        """A SYNTHETIC simulation run (a `sharemap.report.sim.SimRun`): the data the section's numbers
+        come from; its address is the run's summary.json (or the web app's run id)."""
+        s = run.summary
+        ag = s.get("agreements") or {}
+        title = (
+            f"sharemap SYNTHETIC simulation run: {s['selection']}, scenario {s['scenario']}, "
+            f"seed {s['seed']}, {s['replicates']} replicates"
+            + (f", ICE list of {ag['ice_list_date']}" if ag.get("ice_list_date") else "")
+        )
+        return self._add(("simrun", run.source), title, None, run.made, "simrun", run.source)
 
     def sentence(self, text: str, *cites: int | Iterable[int] | None) -> Sentence:
         flat: list[int] = []

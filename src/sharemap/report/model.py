@@ -20,7 +20,7 @@ class Reference:
     title: str
     url: str | None
     date: str | None
-    kind: Literal["kb", "law", "ledger", "moa", "register"]
+    kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun"]
     location: str | None = None  # page, pin cite or file inside the package
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,6 +75,9 @@ class Chart:
     svg: str
     caption: Sentence
     alt: str
+    images: tuple[
+        str, ...
+    ] = ()  # image files of the same figures (e.g. a simulation run's PNG), for Markdown
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class Report:
             if isinstance(b, Note):
                 return {"type": "note", "text": b.text}
             if isinstance(b, Chart):
-                return {"type": "chart", "caption": _s(b.caption), "alt": b.alt}
+                return {"type": "chart", "caption": _s(b.caption), "alt": b.alt, "images": list(b.images)}
             return {"type": "diagram", "caption": _s(b.caption), "paths": list(b.paths)}
 
         return {

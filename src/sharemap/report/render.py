@@ -28,6 +28,10 @@ def _md_sentence(s: Sentence) -> str:
     return f"{s.text} {_md_cites(s.cites)}"
 
 
+def _md_path(path: str) -> str:
+    return "<" + path.replace("<", "%3C").replace(">", "%3E") + ">"
+
+
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -62,6 +66,7 @@ def to_markdown(report: Report) -> str:
                 out.append("")
             elif isinstance(b, Chart):
                 out += [f"_Chart: {b.alt}._ {_md_sentence(b.caption)}", ""]
+                out += [f"![{b.alt}]({_md_path(x)})" for x in b.images] + ([""] if b.images else [])
             elif isinstance(b, Diagram):
                 out.append(_md_sentence(b.caption))
                 out.append("")

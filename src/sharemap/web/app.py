@@ -140,6 +140,25 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
+    def sim_runs(ids: list[str]) -> list[Any]:
+        """The report inputs of finished background runs named by `?sim=<job id>` (404 if unknown)."""
+        runs: list[Any] = []
+        if len(ids) > 4:
+            raise InputError(f"{len(ids)} simulation runs named", field="sim", expected="at most 4")
+        for job_id in ids:
+            job = jobs.get(job_id)
+            if job is None:
+                raise NotFoundError(
+                    f"no simulation run {job_id!r} (runs are kept in memory only)",
+                    field="sim",
+                    expected="the id of a finished run from /sim",
+                )
+            runs.extend(jobs_mod.report_runs(job))
+        return runs
+
+    def sim_query(ids: list[str]) -> str:
+        return "".join("&" + urlencode({"sim": x}) for x in ids)
+
     def error_response(request: Request, status: int, message: str, detail: dict[str, Any]) -> Response:
         if is_api(request):
             return JSONResponse({"error": message, **detail}, status_code=status)
@@ -239,10 +258,15 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
 
     @app.get("/county/{fips}", response_class=HTMLResponse, include_in_schema=False)
     def county_page(
-        request: Request, fips: str, date: str | None = None, compare_date: str | None = None
+        request: Request,
+        fips: str,
+        date: str | None = None,
+        compare_date: str | None = None,
+        sim: list[str] = Query(default=[]),
     ) -> Response:
         day = day_of(date)
         data = site.county(fips, day)
+        runs = sim_runs(sim)
         traces = site.traces("county", data["fips"], day)
         blocks = []
         for enc, t in traces.items():
@@ -275,7 +299,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
                         }
                     )
             cmp = {"a": day.isoformat(), "b": day_b.isoformat(), "changes": changes}
-        report = site.report("county", data["fips"], day)
+        report = site.report_with_runs("county", data["fips"], day, runs)
         return render(
             request,
             "county.html",
@@ -285,6 +309,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             cmp=cmp,
             report=Markup(to_html_fragment(report)),
             status_colours=STATUS_COLOURS,
+            sim_query=sim_query(sim),
         )
 
     @app.get("/agency/{agency_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -321,13 +346,15 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         )
 
     @app.get("/report/{kind}/{file}", include_in_schema=False)
-    def report_file(kind: str, file: str, date: str | None = None) -> Response:
+    def report_file(
+        kind: str, file: str, date: str | None = None, sim: list[str] = Query(default=[])
+    ) -> Response:
         m = _REPORT_FILE.match(file)
         if kind not in ("county", "state", "agency", "nation") or not m:
             raise NotFoundError(f"no report {kind}/{file}", expected="/report/county/48201.html")
         key, fmt = m.groups()
         day = day_of(date)
-        rep = site.report(kind, key, day)
+        rep = site.report_with_runs(kind, key, day, sim_runs(sim))
         stem = f"sharemap-{kind}-{key}-{day.isoformat()}"
         if fmt == "md":
             return PlainTextResponse(
@@ -506,10 +533,12 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         agency_id: str | None = None,
         nation: bool = False,
         date: str | None = None,
+        sim: list[str] = Query(default=[]),
     ) -> dict[str, Any]:
-        """The cited report as JSON: sections of sentences with citation numbers, and the references."""
+        """The cited report as JSON: sections of sentences with citation numbers, and the references.
+        `sim`: ids of finished simulation runs of the same place (SYNTHETIC outputs added, cited)."""
         kind, key = ("nation", "US") if nation else where(county, state, agency_id)
-        return site.report(kind, key, day_of(date)).to_dict()
+        return site.report_with_runs(kind, key, day_of(date), sim_runs(sim)).to_dict()
 
     @app.post("/api/audit", tags=["audit"])
     async def api_audit(file: UploadFile = File(...), state: str = Form("")) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 The ledger is opened read-only and does not change while the app runs, so a page or JSON answer
 depends only on its path, its query and the language. The first answer is stored (raw and gzipped);
 later requests are served from memory without entering the router. Responses that set cookies, are
-not 200, or come from routes that are not listed (uploads, simulation runs, downloads) are never
-cached. The cache is bounded (oldest entries dropped first).
+not 200, come from routes that are not listed (uploads, simulation runs, downloads) or name a
+simulation run (`?sim=`) are never cached. The cache is bounded (oldest entries dropped first).
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class ResponseCache:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if any(k == "lang" for k, _ in query):
             return None  # the response sets the language cookie
+        if any(k == "sim" for k, _ in query):
+            return None  # a user's simulation run (in memory, may be dropped)
         lang = "en"
         raw = headers.get(b"cookie")
         if raw:

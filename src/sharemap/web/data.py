@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +28,7 @@ from sharemap.law.overview import overview
 from sharemap.ledger import geo, query
 from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
 from sharemap.report.model import Report
+from sharemap.report.sim import SimRun
 
 MODEL_ORDER = ("JEM", "TFM", "WSO")
 
@@ -180,6 +181,14 @@ class Site:
         t = self.target(kind, key)
         with self.cursor() as cur:
             return build_report(cur, t, day, self.kb, self.law, self.rules)
+
+    def report_with_runs(self, kind: str, key: str, day: dt.date, runs: Sequence[SimRun]) -> Report:
+        """The report with SYNTHETIC simulation runs of the same place (not memoised: runs are per user)."""
+        if not runs:
+            return self.report(kind, key, day)
+        t = self.target(kind, key)
+        with self.cursor() as cur:
+            return build_report(cur, t, day, self.kb, self.law, self.rules, sims=runs)
 
     def _traces(self, kind: str, key: str, day: dt.date) -> dict[Encounter, Trace]:
         t = self.target(kind, key)

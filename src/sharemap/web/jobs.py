@@ -5,6 +5,7 @@ Runs describe SYNTHETIC people only. Results live in memory (bounded); nothing i
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class Job:
     state: str = "queued"  # queued | running | done | failed
     error: str | None = None
     result: dict[str, Any] = field(default_factory=dict)
+    summaries: list[dict[str, Any]] = field(default_factory=list)  # full run summaries, for reports
+    finished: str | None = None  # UTC date the run finished
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +137,8 @@ class Jobs:
                 )
                 runs.append((name, res, summarise(res)))
             job.result = _result(runs, compare(runs[0][1], runs[1][1]) if len(runs) == 2 else None)
+            job.summaries = [summary for _, _, summary in runs]
+            job.finished = dt.datetime.now(dt.UTC).date().isoformat()
             job.done = job.total
             job.state = "done"
         except Exception as exc:  # shown to the user on the job page
@@ -143,6 +148,28 @@ class Jobs:
     @staticmethod
     def _tick(job: Job) -> None:
         job.done = min(job.done + 1, job.total)
+
+
+def report_runs(job: Job) -> list[Any]:
+    """A finished job's runs as report inputs (`sharemap.report.sim.SimRun`), one per scenario."""
+    from sharemap.errors import InputError
+    from sharemap.report.sim import from_summary
+
+    if job.state != "done" or not job.summaries:
+        raise InputError(
+            f"simulation run {job.id!r} has not finished (state: {job.state})",
+            field="sim",
+            expected="a finished simulation run (see /sim/jobs/" + job.id + ")",
+        )
+    return [
+        from_summary(
+            s,
+            f"sharemap web app simulation run {job.id}, scenario {s.get('scenario')} "
+            "(kept in memory by the server that ran it)",
+            made=job.finished,
+        )
+        for s in job.summaries
+    ]
 
 
 def _stage_means(summary: dict[str, Any]) -> dict[str, float]:
