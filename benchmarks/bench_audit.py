@@ -5,6 +5,12 @@
    same run; goal: at most 2.5 times. Peak memory of the process; goal: under 2 GiB. Rows per second.
 2. The Ray engine on 2 local workers versus 1 worker over 8 files; goal: at least 1.6 times faster.
    Each task is given one DuckDB thread so that the number of workers is the parallelism measured.
+   Every worker is warmed up (imports, law engine) before the timed run; each task's process id,
+   start and end are logged to show whether tasks really overlapped. A same-run baseline measures how
+   much parallelism the machine offers at that moment: the same single-threaded DuckDB job run twice
+   one after the other, then twice at once (ideal 2.0 on two idle CPUs).
+
+The load average (1 minute) is printed with every figure: the development machine is shared.
 
     python benchmarks/bench_audit.py                      # both, 20M rows (generation ~2 min)
     python benchmarks/bench_audit.py --rows 2000000 --skip-ray
@@ -27,7 +33,19 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_audit_log import generate
+from sharemap.audit import engine
 from sharemap.audit.engine import AuditOptions, run_audit
+
+TASK_LOG = Path("/tmp/sharemap-bench/ray_tasks.log")
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def _cpu_s(who: int = resource.RUSAGE_SELF) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
 
 
 def _peak_mib() -> float:
@@ -36,13 +54,14 @@ def _peak_mib() -> float:
 
 def _child_audit(path: str) -> None:
     """Run one audit in this (fresh) process and print its time and peak memory as JSON."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     result = run_audit([path], AuditOptions(state="OR", retention_days=30), engine="serial", key=b"bench")
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
     print(
         json.dumps(
             {
                 "audit_s": elapsed,
+                "audit_cpu_s": cpu,
                 "peak_rss_mib": _peak_mib(),
                 "findings": len(result.findings),
                 "searches": result.summary.searches,
@@ -53,18 +72,22 @@ def _child_audit(path: str) -> None:
 
 def bench_single(path: Path, repeats: int) -> dict[str, object]:
     """count(*) and the full audit, each in a fresh process, alternating, best of `repeats`."""
-    counts, audits, peaks = [], [], []
+    counts, audits, peaks, loads, cpu_counts, cpu_audits = [], [], [], [], [], []
     child: dict[str, Any] = {}
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        loads.append(_load())
+        t0, c0 = time.perf_counter(), _cpu_s()
         (n,) = duckdb.connect().execute(f"SELECT count(*) FROM read_csv('{path}')").fetchone()  # type: ignore[misc]
         counts.append(time.perf_counter() - t0)
+        cpu_counts.append(_cpu_s() - c0)
         proc = subprocess.run(
             [sys.executable, __file__, "--child-audit", str(path)], check=True, capture_output=True, text=True
         )
         child = json.loads(proc.stdout.strip().splitlines()[-1])
         audits.append(child["audit_s"])
+        cpu_audits.append(child["audit_cpu_s"])
         peaks.append(child["peak_rss_mib"])
+        loads.append(_load())
     count_s, audit_s = min(counts), min(audits)
     return {
         "rows": n,
@@ -78,25 +101,103 @@ def bench_single(path: Path, repeats: int) -> dict[str, object]:
         "searches": child["searches"],
         "all_counts_s": [round(x, 2) for x in counts],
         "all_audits_s": [round(x, 2) for x in audits],
+        "pair_ratios": [round(a / c, 2) for a, c in zip(audits, counts, strict=True)],
+        # CPU seconds used (user + system, all threads): less sensitive to other jobs than wall time
+        "count_cpu_s": [round(x, 2) for x in cpu_counts],
+        "audit_cpu_s": [round(x, 2) for x in cpu_audits],
+        "cpu_ratio": round(min(cpu_audits) / min(cpu_counts), 2),
+        "load_avg_1min": loads,
     }
 
 
-def bench_ray(files: list[Path]) -> dict[str, object]:
-    """Ray with 1 and 2 CPUs; Ray's own start-up is left out of the timing (it is done before)."""
+# one single-threaded DuckDB job over one file: parse the reason and the search time of every row
+_PROBE = (
+    "import duckdb, sys; c = duckdb.connect(); c.execute('SET threads = 1'); c.execute("
+    "\"SELECT count(DISTINCT column08), max(strptime(column11, '%m/%d/%Y, %I:%M:%S %p UTC')) \""
+    '"FROM read_csv(?, header=false, skip=1, all_varchar=true)", [sys.argv[1]]).fetchall()'
+)
+
+
+def parallel_probe(path: Path) -> dict[str, object]:
+    """Same-run baseline: one single-threaded DuckDB job twice in a row, then twice at once."""
+    code = [sys.executable, "-c", _PROBE, str(path)]
+    load0 = _load()
+    t0 = time.perf_counter()
+    for _ in range(2):
+        subprocess.run(code, check=True)
+    seq = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(code) for _ in range(2)]
+    for proc in procs:
+        proc.wait()
+    par = time.perf_counter() - t0
+    return {
+        "two_in_a_row_s": round(seq, 2),
+        "two_at_once_s": round(par, 2),
+        "machine_speedup": round(seq / par, 2),
+        "load_avg_1min": [load0, _load()],
+    }
+
+
+def _timed_task(task: Any) -> Any:
+    """audit_file, logging this process's id and the task's start and end (to check the overlap)."""
+    start, cpu = time.time(), time.process_time()
+    part = _ORIGINAL_TASK(task)
+    with TASK_LOG.open("a") as fh:
+        fh.write(f"{os.getpid()} {start:.3f} {time.time():.3f} {time.process_time() - cpu:.3f}\n")
+    return part
+
+
+_ORIGINAL_TASK = engine.audit_file
+
+
+def _overlap(lines: list[str]) -> dict[str, object]:
+    rows = [ln.split() for ln in lines if ln.strip()]
+    spans = [(int(r[0]), float(r[1]), float(r[2])) for r in rows]
+    cpu = sum(float(r[3]) for r in rows)
+    if not spans:
+        return {}
+    busy = sum(b - a for _, a, b in spans)
+    wall = max(b for _, _, b in spans) - min(a for _, a, _ in spans)
+    return {
+        "tasks": len(spans),
+        "worker_pids": len({p for p, _, _ in spans}),
+        "mean_tasks_running": round(busy / wall, 2) if wall else None,
+        "mean_task_s": round(busy / len(spans), 2),
+        # CPU seconds a task used: unchanged between 1 and 2 workers when nothing is serialised and
+        # the only loss is CPUs taken by other jobs
+        "mean_task_cpu_s": round(cpu / len(spans), 2),
+    }
+
+
+def bench_ray(files: list[Path], warm: list[Path]) -> dict[str, object]:
+    """Ray with 1 and 2 CPUs; Ray's start-up and the workers' warm-up are left out of the timing."""
     import ray
 
     opts = AuditOptions(state="OR", retention_days=30, threads=1)
-    times = {}
+    times: dict[int, float] = {}
     results = {}
-    for workers in (1, 2):
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-        try:
-            run_audit(files[:1], opts, engine="ray", key=b"bench")  # warm the workers' imports
-            t0 = time.perf_counter()
-            results[workers] = run_audit(files, opts, engine="ray", key=b"bench")
-            times[workers] = time.perf_counter() - t0
-        finally:
-            ray.shutdown()
+    detail: dict[str, object] = {}
+    engine.audit_file = _timed_task  # type: ignore[assignment]
+    try:
+        for workers in (1, 2):
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            try:
+                run_audit(warm[:2], opts, engine="ray", key=b"bench")  # start and warm every worker
+                TASK_LOG.write_text("")
+                load0 = _load()
+                t0 = time.perf_counter()
+                results[workers] = run_audit(files, opts, engine="ray", key=b"bench")
+                times[workers] = time.perf_counter() - t0
+                detail[f"{workers}_worker"] = {
+                    "s": round(times[workers], 2),
+                    "load_avg_1min": [load0, _load()],
+                    **_overlap(TASK_LOG.read_text().splitlines()),
+                }
+            finally:
+                ray.shutdown()
+    finally:
+        engine.audit_file = _ORIGINAL_TASK  # type: ignore[assignment]
     same = results[1].model_dump(exclude={"engine"}) == results[2].model_dump(exclude={"engine"})
     return {
         "files": len(files),
@@ -105,6 +206,7 @@ def bench_ray(files: list[Path]) -> dict[str, object]:
         "two_workers_s": round(times[2], 2),
         "speedup": round(times[1] / times[2], 2),
         "identical_results": same,
+        **detail,
     }
 
 
@@ -125,6 +227,7 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     out: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
+        "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "duckdb": duckdb.__version__,
     }
     if not args.skip_single:
@@ -140,7 +243,16 @@ def main() -> None:
             if not p.exists():
                 generate(p, args.ray_rows, seed=100 + k)
             files.append(p)
-        out["ray"] = bench_ray(files)
+        warm = []
+        for k in range(2):
+            p = args.dir / f"ray_warm_{k}.csv"
+            if not p.exists():
+                generate(p, 20_000, seed=900 + k)
+            warm.append(p)
+        out["probe_before"] = parallel_probe(files[0])
+        print(json.dumps(out, indent=2), flush=True)
+        out["ray"] = bench_ray(files, warm)
+        out["probe_after"] = parallel_probe(files[0])
     out["load_after"] = round(os.getloadavg()[0], 1)
     print(json.dumps(out, indent=2))
 

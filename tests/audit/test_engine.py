@@ -97,3 +97,21 @@ def test_parquet_row_groups_fan_out(tmp_path: Path) -> None:
         (f.rule_id, f.count, [e.row for e in f.evidence]) for f in csv.findings
     ]
     assert split.files[0].rows_read == 4294 and len(split.files) == 1
+
+
+def test_evidence_is_first_rows_of_every_rule(tmp_path: Path) -> None:
+    """Evidence gathered in the one pass (row numbers per group, rows picked afterwards) equals the
+    first rows of each rule and organisation in the full flagged-row output."""
+    out = tmp_path / "hits.parquet"
+    opts = AuditOptions(state="OR", retention_days=3, evidence_limit=7)
+    r = run_audit([EUGENE], opts, engine="serial", key=KEY, out=out)
+    con = duckdb.connect()
+    assert r.findings
+    for f in r.findings:
+        rows = con.execute(
+            f"SELECT row, user, reason FROM '{out}' WHERE rule_id = ? AND org_name IS NOT DISTINCT FROM ? "
+            "ORDER BY row LIMIT 7",
+            [f.rule_id, f.org_name],
+        ).fetchall()
+        assert [(e.row, e.user, e.reason) for e in f.evidence] == rows
+        assert f.evidence_total == f.count

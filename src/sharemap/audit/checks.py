@@ -219,6 +219,7 @@ def _finding(
     options: AuditOptions,
 ) -> Finding | None:
     n = m["count"]
+    term_list = ", ".join(t for t, _ in m["terms"].most_common()) or "-"  # most frequent first
     who = org or "the logging agency"
     st = options.state or "the state"
     evidence: list[Evidence] = m["evidence"][: options.evidence_limit]
@@ -240,14 +241,14 @@ def _finding(
             )
         text = (
             f"{n:,} search(es) by {who} gave an immigration-enforcement reason ({explicit:,} explicit, "
-            f"{levels.get('likely', 0):,} likely; terms: {', '.join(m['terms']) or '-'}). {law_txt}"
+            f"{levels.get('likely', 0):,} likely; terms: {term_list}). {law_txt}"
         )
     elif rule == "immigration_review":
         sev = Severity.INFO
         details = {"matched_terms": dict(m["terms"].most_common())}
         text = (
             f"{n:,} search(es) by {who} have a reason that may or may not mean immigration enforcement "
-            f"(terms: {', '.join(m['terms']) or '-'}); read them before counting them either way."
+            f"(terms: {term_list}); read them before counting them either way."
         )
     elif rule in ("out_of_state_access", "federal_access"):
         if effect not in ("prohibited", "permitted_with_conditions"):

@@ -1,13 +1,15 @@
 """Run an audit: one task per file (the same DuckDB queries on every engine), results merged.
 
-Each task makes two streaming passes over its file with bounded memory:
-  1. one aggregate query (GROUPING SETS) gives every summary count, the distinct reasons and
-     organisations, and the reach and look-back histograms;
-  2. only if something can be flagged, one filtered pass collects the rows behind the findings
-     (and the unreadable rows), and writes them to Parquet when `--out` is given.
-Reasons and organisations are classified once per distinct value in Python in between. Tasks return
-small, order-independent partial results; merging sorts by file and row, so the local and Ray
-engines give identical findings.
+Each task reads its file in one streaming pass with bounded memory: one aggregate query (GROUPING
+SETS, see `_scan_sql`) gives every summary count, the distinct reasons and organisations, the reach,
+look-back and user histograms, the unreadable rows, and, per (organisation, reason, look-back hit,
+sweep hit), the count, the largest reach and the numbers of the first `evidence_limit` rows. Reasons
+and organisations are then classified once per distinct value (the classifier's rules, in Python), and
+each rule's evidence, the first rows by row number, is put together from the groups it covers. Only
+those few rows are then read back by number, converting nothing else and stopping after the last one
+wanted. The full list of flagged rows is written (one more pass) only when `--out` asks for it.
+Tasks return small, order-independent partial results; merging sorts by file and row, so the local
+and Ray engines give identical findings.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def _aggregate(
     opts = task.options
     file = opened.file
     main_fmt = opened.time_formats[0]
-    rows = con.execute(_scan_a_sql(opened, main_fmt)).fetchall()
+    rows = con.execute(_scan_sql(opts)).fetchall()
     part = FilePartial(
         index=task.index,
         read=FileRead(
@@ -158,17 +160,29 @@ def _aggregate(
         ),
     )
     part.system = opened.spec.system.value
-    bad_counts: dict[int, int] = {}
-    for g_orm, g_n, g_d, g_lb, g_u, g_bad, org, r, m, n, d, lb, user, bad, cnt, cnt_all, t0, t1 in rows:
-        if not g_orm:
+    bad_counts: Counter[int] = Counter()
+    orm: Counter[tuple[str | None, str, str | None]] = Counter()
+    groups: list[_Group] = []  # evidence groups: (organisation, reason, look-back hit, sweep hit)
+    odd_rows: list[int] = []
+    for (g_main, g_n, g_d, g_lb, g_u, g_ev, org, r, m, bad, n, d, lb, user, reason, lbh, swh,
+         cnt, cnt_all, t0, t1, max_n, max_d, max_lb, ev_rns, odd_rns) in rows:  # fmt: skip
+        if not g_main:
             if cnt:
                 month = f"{int(m) // 100:04d}-{int(m) % 100:02d}" if m is not None else None
-                part.org_reason_month.append((org, r, month, int(cnt)))
+                orm[(org, r, month)] += int(cnt)
             part.searches += int(cnt)
             if t0 is not None and (part.first is None or t0 < part.first):
                 part.first = t0
             if t1 is not None and (part.last is None or t1 > part.last):
                 part.last = t1
+            bad_counts[int(bad)] += int(cnt_all)
+            if bad:
+                odd_rows.extend(int(x) for x in odd_rns or [])
+        elif not g_ev:
+            if cnt:
+                groups.append(
+                    _Group(org, reason, bool(lbh), bool(swh), int(cnt), max_n, max_d, max_lb, ev_rns or [])
+                )
         elif not g_n and n is not None and cnt:
             part.networks[int(n)] = int(cnt)
         elif not g_d and d is not None and cnt:
@@ -178,12 +192,11 @@ def _aggregate(
         elif not g_u and user is not None and cnt:
             pu = pseudo("user", user) or ""
             part.users[pu] = part.users.get(pu, 0) + int(cnt)
-        elif not g_bad:
-            bad_counts[int(bad)] = int(cnt_all)
+    # a fixed order, whatever order the groups came out of the hash tables in
+    part.org_reason_month = [(o, r, m, n) for (o, r, m), n in sorted(orm.items(), key=_orm_key)]
 
     # classify distinct reasons and organisations once
-    reasons = {r for _, r, _, _ in part.org_reason_month}
-    for r in reasons:
+    for r in sorted({r for _, r, _, _ in part.org_reason_month} | {g.reason or "" for g in groups}):
         c = classifier.classify(r)
         part.classes[r] = (c.category, c.level, c.terms)
     fixed_kind = opened.spec.org_kind
@@ -200,7 +213,6 @@ def _aggregate(
     any_sweep = any(k > opts.sweep_networks for k in part.networks) or any(
         k > opts.sweep_devices for k in part.devices
     )
-    any_bad = any(k != 0 for k in bad_counts)
     rejected = count_rejects(con, opened)
     unreadable = sum(v for k, v in bad_counts.items() if k & BAD_TIME)
     part.read.rows_read = part.searches
@@ -233,7 +245,7 @@ def _aggregate(
                 message=f"{x['message']} (text: {_short(x['text'])})",
             )
         )
-    part.issues_total = rejected
+    part.issues_total = rejected + sum(v for k, v in bad_counts.items() if k)
     if rejected and part.searches == 0 and unreadable == 0:
         first: dict[str, Any] = rej[0] if rej else {"line": 2, "message": "rejected"}
         hint = ""
@@ -248,41 +260,76 @@ def _aggregate(
             row=int(first["line"]),
         )
 
-    if flag_reasons or flag_orgs or any_lb or any_sweep or any_bad:
-        _collect(
-            con,
-            part,
-            opened,
-            opts,
-            flag_reasons,
-            flag_orgs,
-            any_lb,
-            any_sweep,
-            pseudo,
-            task.out_part,
-            reject_lines,
-            task.file_index,
-        )
-    elif task.out_part:
-        checks.write_empty_hits(task.out_part)
+    shift = _row_shifter(reject_lines)
+    _odd_issues(part, con, opened, sorted(odd_rows)[: int(opts.issue_limit)], shift)
+    _findings(con, part, opened, opts, groups, flag_reasons, flag_orgs, any_lb, any_sweep, pseudo, shift)
+    if task.out_part:
+        if flag_reasons or flag_orgs or any_lb or any_sweep:
+            _write_out(con, opts, flag_reasons, flag_orgs, any_lb, any_sweep, pseudo, task, reject_lines)
+        else:
+            checks.write_empty_hits(task.out_part)
     return part
 
 
-def _scan_a_sql(opened: Any, main_fmt: str) -> str:
-    return f"""
-        SELECT GROUPING(org_name, r, m) AS g_orm, GROUPING(networks) AS g_n, GROUPING(devices) AS g_d,
-               GROUPING(lb) AS g_lb, GROUPING(user) AS g_u, GROUPING(bad) AS g_bad,
-               org_name, r, m, networks, devices, lb, user, bad,
-               count(*) FILTER (WHERE ok) AS n, count(*) AS n_all, min(time) AS t0, max(time) AS t1
-        FROM (
-          SELECT org_name, coalesce(reason, '') AS r,
-                 datepart('year', time) * 100 + datepart('month', time) AS m, networks, devices,
-                 CAST(floor(lookback_days) AS BIGINT) AS lb, user, time, bad & {BAD_TIME} = 0 AS ok,
-                 bad + CASE WHEN bad & {BAD_TIME} = 0 AND NOT main_form THEN {MIXED_DATES} ELSE 0 END AS bad
-          FROM ev
-        )
-        GROUP BY GROUPING SETS ((org_name, r, m), (networks), (devices), (lb), (user), (bad))
+@dataclass
+class _Group:
+    """Readable rows of one organisation with one reason, look-back hit and sweep hit (from the scan)."""
+
+    org: str | None
+    reason: str | None
+    lb_hit: bool
+    sweep_hit: bool
+    count: int
+    max_networks: Any
+    max_devices: Any
+    max_lookback: Any
+    rows: list[int]  # the first `evidence_limit` row numbers
+
+
+def _orm_key(item: tuple[tuple[str | None, str, str | None], int]) -> tuple[str, str, str]:
+    (o, r, m), _ = item
+    return (o or "", r, m or "")
+
+
+def _scan_sql(opts: AuditOptions) -> str:
+    """The one pass over the file: every summary, the read problems and the evidence groups.
+
+    Grouping sets: (organisation, reason, month, bad) for the counts by organisation, reason and month
+    and the unreadable or odd rows; one each for the reach, look-back and user histograms; and
+    (organisation, reason, look-back hit, sweep hit) with the first row numbers of each group, from
+    which the evidence of every rule is put together once reasons and organisations are classified
+    (the first rows of a rule are among the first rows of the groups it covers). Only row numbers are
+    kept in the scan: keeping whole rows costs a copy per row and grouping set, far more than picking
+    the few evidence rows by number afterwards.
     """
+    k = max(1, int(opts.evidence_limit))
+    i = max(1, int(opts.issue_limit))
+    lbh = f"lookback_days > {float(opts.retention_days)}" if opts.retention_days is not None else "false"
+    swh = (
+        f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
+        f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
+    )
+    return f"""
+        SELECT GROUPING(r) AS g_main, GROUPING(networks) AS g_n, GROUPING(devices) AS g_d,
+               GROUPING(lb) AS g_lb, GROUPING(user) AS g_u, GROUPING(reason) AS g_ev,
+               org_name, r, m, bad, networks, devices, lb, user, reason, lbh, swh,
+               count(*) FILTER (WHERE ok) AS n, count(*) AS n_all, min(time) AS t0, max(time) AS t1,
+               max(networks) FILTER (WHERE ok) AS max_n, max(devices) FILTER (WHERE ok) AS max_d,
+               max(lookback_days) FILTER (WHERE ok) AS max_lb,
+               min_by(rn, rn, {k}) FILTER (WHERE ok) AS ev_rns,
+               min_by(rn, rn, {i}) FILTER (WHERE bad <> 0) AS odd_rns
+        FROM (
+          SELECT rn, org_name, coalesce(reason, '') AS r, reason,
+                 datepart('year', time) * 100 + datepart('month', time) AS m, networks, devices,
+                 CAST(floor(lookback_days) AS BIGINT) AS lb, lookback_days, user, time,
+                 bad & {BAD_TIME} = 0 AS ok,
+                 bad + CASE WHEN bad & {BAD_TIME} = 0 AND NOT main_form THEN {MIXED_DATES} ELSE 0 END AS bad,
+                 coalesce({lbh}, false) AS lbh, {swh} AS swh
+          FROM ev_rn
+        )
+        GROUP BY GROUPING SETS ((org_name, r, m, bad), (networks), (devices), (lb), (user),
+                                (org_name, reason, lbh, swh))
+    """  # fmt: skip
 
 
 def _short(text: Any, n: int = 80) -> str:
@@ -290,117 +337,25 @@ def _short(text: Any, n: int = 80) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _collect(
-    con: duckdb.DuckDBPyConnection,
+def _odd_issues(
     part: FilePartial,
+    con: duckdb.DuckDBPyConnection,
     opened: Any,
-    opts: AuditOptions,
-    flag_reasons: dict[str, tuple[str, str | None, tuple[str, ...]]],
-    flag_orgs: dict[str, str],
-    any_lb: bool,
-    any_sweep: bool,
-    pseudo: Pseudonymiser,
-    out_part: str | None,
-    reject_lines: list[int],
-    file_index: int = 0,
+    odd: list[int],
+    shift: Callable[[int], int],
 ) -> None:
+    """List the rows with an unreadable time, a bad count or window, or a second date form."""
+    if not odd:
+        return
     import pyarrow as pa
 
-    con.register(
-        "flag_reasons",
-        pa.table(
-            {
-                "r": list(flag_reasons),
-                "category": [c[0] for c in flag_reasons.values()],
-                "level": [c[1] for c in flag_reasons.values()],
-                "terms": [list(c[2]) for c in flag_reasons.values()],
-            }
-        ),
-    )
-    con.register(
-        "flag_orgs",
-        pa.table(
-            {"o": list(flag_orgs), "kind": list(flag_orgs.values())},
-            schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
-        ),
-    )
-    lb = (
-        f"lookback_days > {float(opts.retention_days)}"
-        if any_lb and opts.retention_days is not None
-        else "false"
-    )
-    sw = (
-        f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
-        f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
-        if any_sweep
-        else "false"
-    )
-    hits_sql = f"""
-        SELECT ev_rn.*, fr.category, fr.level, fr.terms, fo.kind AS org_flag, {lb} AS lb_hit,
-               {sw} AS sweep_hit
-        FROM ev_rn
-        LEFT JOIN flag_reasons fr ON coalesce(ev_rn.reason, '') = fr.r
-        LEFT JOIN flag_orgs fo ON coalesce(ev_rn.org_name, '') = fo.o
-        WHERE (fr.r IS NOT NULL OR fo.o IS NOT NULL OR {lb} OR {sw}) AND bad & {BAD_TIME} = 0
-           OR bad <> 0 OR NOT main_form
-    """  # fmt: skip
-    if out_part:  # every flagged row is needed: keep them (DuckDB spills to disk past its memory limit)
-        con.execute(f"CREATE TEMP TABLE hits AS {hits_sql}")
-        source = "hits"
-    else:
-        source = f"({hits_sql})"
-    # one streaming pass: rows grouped by what they break, with the first rows of each group
-    # (full evidence for the first `evidence_limit` rows; row numbers only for unreadable rows)
-    groups = con.execute(f"""
-        SELECT coalesce(org_name, '') AS o, category, org_flag, lb_hit, sweep_hit, bad, main_form,
-               count(*) AS n, max(networks), max(devices), max(lookback_days),
-               min_by({{'rn': rn, 'event_id': event_id, 'time': time, 'org_name': org_name, 'user': user,
-                        'subject': subject, 'reason': reason, 'networks': networks, 'devices': devices,
-                        'lookback_days': lookback_days, 'terms': terms}}, rn, {int(opts.evidence_limit)})
-                   FILTER (WHERE bad & {BAD_TIME} = 0) AS first_rows,
-               min_by(rn, rn, {int(opts.issue_limit)}) FILTER (WHERE bad <> 0 OR NOT main_form) AS odd_rows
-        FROM {source} GROUP BY ALL
-    """).fetchall()  # fmt: skip
-    shift = _row_shifter(reject_lines)
-    rules = checks.rule_matchers(any_lb, any_sweep)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    bad_rows: list[tuple[int, int, bool]] = []
-    for (
-        o,
-        category,
-        org_flag,
-        lb_hit,
-        sweep_hit,
-        bad,
-        main_form,
-        n,
-        max_n,
-        max_d,
-        max_lb,
-        first_rows,
-        odd_rows,
-    ) in groups:
-        if bad or not main_form:
-            part.issues_total += int(n)
-            bad_rows.extend((int(rn), int(bad), bool(main_form)) for rn in odd_rows or [])
-        if bad & BAD_TIME:
-            continue
-        flags = {"category": category, "org_flag": org_flag, "lb_hit": lb_hit, "sweep_hit": sweep_hit}
-        for rule, match in rules.items():
-            if not match(flags):
-                continue
-            f = found.setdefault(
-                (rule, o),
-                {"count": 0, "max_networks": None, "max_devices": None, "max_lookback": None, "rows": []},
-            )
-            f["count"] += int(n)
-            for key, val in (("max_networks", max_n), ("max_devices", max_d), ("max_lookback", max_lb)):
-                if val is not None and (f[key] is None or val > f[key]):
-                    f[key] = val
-            f["rows"].extend(first_rows or [])
-    bad_rows.sort()
-    for rn, bad, main_form in bad_rows[: int(opts.issue_limit)]:
-        row = shift(rn)
+    con.register("odd_rn", pa.table({"rn": pa.array(odd, pa.int64())}))
+    got = con.execute(
+        f"SELECT rn, bad, main_form FROM ({opened.pick('odd_rn', max(odd))}) ORDER BY rn"
+    ).fetchall()
+    con.unregister("odd_rn")
+    for rn, bad, main_form in got:
+        row = shift(int(rn))
         if bad & BAD_TIME:
             part.issues.append(
                 ReadIssue(
@@ -442,6 +397,65 @@ def _collect(
                     "(read, but check the export)",
                 )
             )
+
+
+def _findings(
+    con: duckdb.DuckDBPyConnection,
+    part: FilePartial,
+    opened: Any,
+    opts: AuditOptions,
+    groups: list[_Group],
+    flag_reasons: dict[str, tuple[str, str | None, tuple[str, ...]]],
+    flag_orgs: dict[str, str],
+    any_lb: bool,
+    any_sweep: bool,
+    pseudo: Pseudonymiser,
+    shift: Callable[[int], int],
+) -> None:
+    """Rule hits per organisation from the evidence groups; evidence rows picked by number."""
+    limit = int(opts.evidence_limit)
+    rules = checks.rule_matchers(any_lb, any_sweep)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for g in groups:
+        o = g.org or ""
+        cls = flag_reasons.get(g.reason or "")
+        flags = {
+            "category": cls[0] if cls else None,
+            "org_flag": flag_orgs.get(o),
+            "lb_hit": g.lb_hit,
+            "sweep_hit": g.sweep_hit,
+        }
+        for rule, match in rules.items():
+            if not match(flags):
+                continue
+            f = found.setdefault(
+                (rule, o),
+                {"count": 0, "max_networks": None, "max_devices": None, "max_lookback": None, "rows": []},
+            )
+            f["count"] += g.count
+            for key, val in (
+                ("max_networks", g.max_networks),
+                ("max_devices", g.max_devices),
+                ("max_lookback", g.max_lookback),
+            ):
+                if val is not None and (f[key] is None or val > f[key]):
+                    f[key] = val
+            f["rows"].extend(g.rows)
+    for f in found.values():
+        f["rows"] = sorted(f["rows"])[:limit]
+    wanted = sorted({rn for f in found.values() for rn in f["rows"]})
+    picked: dict[int, dict[str, Any]] = {}
+    if wanted:
+        import pyarrow as pa
+
+        con.register("want_rn", pa.table({"rn": pa.array(wanted, pa.int64())}))
+        cur = con.execute(
+            "SELECT rn, event_id, time, org_name, user, subject, reason, networks, devices, lookback_days "
+            f"FROM ({opened.pick('want_rn', wanted[-1])})"
+        )
+        names = [d[0] for d in cur.description]
+        picked = {int(r[0]): dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+        con.unregister("want_rn")
     # matched terms and levels per (rule, organisation) from the classified reason groups
     terms: dict[tuple[str, str], Counter[str]] = {}
     levels: dict[tuple[str, str], Counter[str]] = {}
@@ -455,18 +469,14 @@ def _collect(
             if level:
                 levels.setdefault(k, Counter())[level] += cnt
     for (rule, o), f in found.items():
-        rows = sorted(f["rows"], key=lambda r: r["rn"])[: int(opts.evidence_limit)]
-        part.hits[(rule, o or None)] = {
-            "count": f["count"],
-            "levels": dict(levels.get((rule, o), {})),
-            "terms": dict(terms.get((rule, o), {})),
-            "max_networks": f["max_networks"],
-            "max_devices": f["max_devices"],
-            "max_lookback": f["max_lookback"],
-            "evidence": [
+        evidence = []
+        for rn in f["rows"]:
+            r = picked[rn]
+            cls = flag_reasons.get(r["reason"] or "")
+            evidence.append(
                 Evidence(
                     file=part.read.file,
-                    row=shift(int(r["rn"])),
+                    row=shift(rn),
                     event_id=r["event_id"],
                     time=r["time"],
                     org_name=r["org_name"],
@@ -476,13 +486,78 @@ def _collect(
                     networks=r["networks"],
                     devices=r["devices"],
                     lookback_days=None if r["lookback_days"] is None else round(float(r["lookback_days"]), 2),
-                    matched_terms=list(r["terms"] or []),
+                    matched_terms=list(cls[2]) if cls else [],
                 )
-                for r in rows
-            ],
+            )
+        part.hits[(rule, o or None)] = {
+            "count": f["count"],
+            "levels": dict(levels.get((rule, o), {})),
+            "terms": dict(terms.get((rule, o), {})),
+            "max_networks": f["max_networks"],
+            "max_devices": f["max_devices"],
+            "max_lookback": f["max_lookback"],
+            "evidence": evidence,
         }
-    if out_part:
-        checks.write_hits(con, out_part, pseudo, any_lb, any_sweep, reject_lines, file_index)
+
+
+def _write_out(
+    con: duckdb.DuckDBPyConnection,
+    opts: AuditOptions,
+    flag_reasons: dict[str, tuple[str, str | None, tuple[str, ...]]],
+    flag_orgs: dict[str, str],
+    any_lb: bool,
+    any_sweep: bool,
+    pseudo: Pseudonymiser,
+    task: FileTask,
+    reject_lines: list[int],
+) -> None:
+    """`--out` only: every flagged row, one per rule broken, to Parquet (one more pass over the file)."""
+    import pyarrow as pa
+
+    con.register(
+        "flag_reasons",
+        pa.table(
+            {
+                "r": list(flag_reasons),
+                "category": [c[0] for c in flag_reasons.values()],
+                "level": [c[1] for c in flag_reasons.values()],
+                "terms": [list(c[2]) for c in flag_reasons.values()],
+            },
+            schema=pa.schema(
+                [("r", pa.string()), ("category", pa.string()), ("level", pa.string()),
+                 ("terms", pa.list_(pa.string()))]
+            ),
+        ),
+    )  # fmt: skip
+    con.register(
+        "flag_orgs",
+        pa.table(
+            {"o": list(flag_orgs), "kind": list(flag_orgs.values())},
+            schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
+        ),
+    )
+    lb = (
+        f"lookback_days > {float(opts.retention_days)}"
+        if any_lb and opts.retention_days is not None
+        else "false"
+    )
+    sw = (
+        f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
+        f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
+        if any_sweep
+        else "false"
+    )
+    con.execute(f"""
+        CREATE TEMP TABLE hits AS
+        SELECT ev_rn.*, fr.category, fr.level, fr.terms, fo.kind AS org_flag, {lb} AS lb_hit,
+               {sw} AS sweep_hit
+        FROM ev_rn
+        LEFT JOIN flag_reasons fr ON coalesce(ev_rn.reason, '') = fr.r
+        LEFT JOIN flag_orgs fo ON coalesce(ev_rn.org_name, '') = fo.o
+        WHERE (fr.r IS NOT NULL OR fo.o IS NOT NULL OR {lb} OR {sw}) AND bad & {BAD_TIME} = 0
+    """)  # fmt: skip
+    assert task.out_part is not None
+    checks.write_hits(con, task.out_part, pseudo, any_lb, any_sweep, reject_lines, task.file_index)
 
 
 def _row_shifter(reject_lines: list[int]) -> Callable[[int], int]:

@@ -40,6 +40,13 @@ class Opened:
     time_formats: list[str]
     notes: list[str] = field(default_factory=list)
     rejects_table: str | None = None
+    pick_sql: str = ""  # the rows picked by number (see `pick`)
+    rn_offset: int = 1
+
+    def pick(self, want: str, last_rn: int) -> str:
+        """SQL for the event rows whose row number is in table `want` (none after `last_rn`)."""
+        limit = max(0, int(last_rn) - self.rn_offset)  # row_number() k is row k + rn_offset
+        return self.pick_sql.replace("@@WANT@@", want).replace("@@LIMIT@@", str(limit))
 
 
 def _container(path: Path, head: bytes) -> str:
@@ -223,53 +230,67 @@ def open_log(
 
     def num_raw(fld: str) -> str:
         c = col(fld)
-        return f"nullif(trim({c}), '')" if c else "NULL::VARCHAR"
+        return f"nullif({c}, '')" if c else "NULL::VARCHAR"
 
-    # each value is parsed once (inner query); flags are computed from the parsed values (outer query)
+    # Each value is parsed once (inner query); flags are computed from the parsed values (outer query).
+    # Values are parsed as they are first and trimmed only when that fails (trim costs as much as the
+    # parse itself on a large file); blank-after-trim counts as missing, as before.
     fallback = time_formats[1:]
     t_main = _ts_one("t_raw", time_formats[0])
     t_rest = _ts_expr("t_raw", fallback) if fallback else "NULL::TIMESTAMP"
     org = _q(org_name) if org_name and not col("org_name") else text_col("org_name")
-    sql = f"""
-    CREATE OR REPLACE TEMP VIEW ev AS
-    SELECT event_id, file, time, org_name, user, subject, window_start, window_end, networks, devices,
+    ws_expr = f"nullif({ws_src}, '')" if ws_src else "NULL::VARCHAR"
+    we_expr = f"nullif({we_src}, '')" if we_src else "NULL::VARCHAR"
+    conv = f"""
+    SELECT @@RN@@event_id, file, time, org_name, user, subject, window_start, window_end, networks, devices,
            reason, case_number, date_diff('second', window_start, time) / 86400.0 AS lookback_days,
            (CASE WHEN time IS NULL THEN {BAD_TIME} ELSE 0 END
-            + CASE WHEN (networks IS NULL AND n_raw IS NOT NULL) OR (devices IS NULL AND d_raw IS NOT NULL)
+            + CASE WHEN (networks IS NULL AND n_raw IS NOT NULL AND trim(n_raw) <> '')
+                     OR (devices IS NULL AND d_raw IS NOT NULL AND trim(d_raw) <> '')
                    THEN {BAD_NUMBER} ELSE 0 END
-            + CASE WHEN window_start IS NULL AND ws_raw IS NOT NULL THEN {BAD_WINDOW} ELSE 0 END) AS bad,
+            + CASE WHEN window_start IS NULL AND ws_raw IS NOT NULL AND trim(ws_raw) <> ''
+                   THEN {BAD_WINDOW} ELSE 0 END) AS bad,
            main_form
     FROM (
-      SELECT event_id, file, org_name, user, subject, reason, case_number, n_raw, d_raw, ws_raw,
+      SELECT @@RN@@event_id, file, org_name, user, subject, reason, case_number, n_raw, d_raw, ws_raw,
              coalesce(t_main, {t_rest}) AS time, t_main IS NOT NULL AS main_form,
              {ts("ws_raw") if ws_src else "NULL::TIMESTAMP"} AS window_start,
              {ts("we_raw") if we_src else "NULL::TIMESTAMP"} AS window_end,
-             try_cast(replace(n_raw, ',', '') AS BIGINT) AS networks,
-             try_cast(replace(d_raw, ',', '') AS BIGINT) AS devices
+             {_int_expr("n_raw")} AS networks,
+             {_int_expr("d_raw")} AS devices
       FROM (
         SELECT *, {t_main} AS t_main FROM (
-          SELECT {text_col("event_id")} AS event_id, {_q(file)} AS file,
+          SELECT @@RN@@{text_col("event_id")} AS event_id, {_q(file)} AS file,
                  {t_col + " AS t_raw" if t_col else "NULL::VARCHAR AS t_raw"},
                  {org} AS org_name, {text_col("user")} AS user, {text_col("subject")} AS subject,
-                 {f"nullif(trim({ws_src}), '')" if ws_src else "NULL::VARCHAR"} AS ws_raw,
-                 {f"nullif(trim({we_src}), '')" if we_src else "NULL::VARCHAR"} AS we_raw,
+                 {ws_expr} AS ws_raw,
+                 {we_expr} AS we_raw,
                  {num_raw("networks")} AS n_raw, {num_raw("devices")} AS d_raw,
                  {col("reason") or "NULL::VARCHAR"} AS reason,
                  {text_col("case_number")} AS case_number
-          FROM ({raw_sql})
+          FROM (@@SRC@@)
         )
       )
     )
     """  # fmt: skip
+    offset = 1 + (int(row_range[0]) if row_range is not None and container == "parquet" else 0)
     try:
-        con.execute(sql)
-        # the same rows numbered in file order (header = row 1); used by the evidence pass only
-        offset = 1 + (int(row_range[0]) if row_range is not None and container == "parquet" else 0)
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ev AS " + conv.replace("@@RN@@", "").replace("@@SRC@@", raw_sql)
+        )
+        # the same rows numbered in file order (header = row 1)
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW ev_rn AS SELECT row_number() OVER () + {offset} AS rn, * FROM ev"
         )
     except duckdb.Error as exc:
         raise InputError(f"cannot read as {spec.name}: {exc}", file=file) from exc
+    # rows picked by number: numbered on the raw records, converted only once picked, and read no
+    # further than the last row wanted (the evidence rows of the findings)
+    pick_sql = conv.replace("@@RN@@", "rn, ").replace(
+        "@@SRC@@",
+        f"SELECT * FROM (SELECT row_number() OVER () + {offset} AS rn, * FROM ({raw_sql}) "
+        "LIMIT @@LIMIT@@) WHERE rn IN (SELECT rn FROM @@WANT@@)",
+    )
     return Opened(
         file,
         container + (".gz" if gz else ""),
@@ -281,6 +302,8 @@ def open_log(
         time_formats,
         notes,
         rejects_table,
+        pick_sql,
+        offset,
     )
 
 
@@ -301,7 +324,13 @@ def _duck_encoding(enc: str, file: str) -> str:
 def _ts_one(c: str, fmt: str) -> str:
     if fmt == "ISO":
         return f"try_cast(regexp_replace(trim({c}), '(Z| UTC)$', '') AS TIMESTAMP)"
-    return f"try_strptime(trim({c}), {_q(fmt)})"
+    # the value as it is first; trimmed only when that fails (a parse that succeeds is unchanged by trim)
+    return f"coalesce(try_strptime({c}, {_q(fmt)}), try_strptime(trim({c}), {_q(fmt)}))"
+
+
+def _int_expr(c: str) -> str:
+    """Whole number from text: as it is first, then with thousands commas and spaces removed."""
+    return f"coalesce(try_cast({c} AS BIGINT), try_cast(replace(trim({c}), ',', '') AS BIGINT))"
 
 
 def _ts_expr(c: str, formats: list[str]) -> str:
