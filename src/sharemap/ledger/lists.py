@@ -32,7 +32,7 @@ from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
 
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 """Bump when parsing changes, so cached parses are not reused."""
 
 _MODEL_WORDS: dict[str, Model287g] = {
@@ -63,7 +63,12 @@ _HEADERS = {
     "ADDENDUM": "addendum",
 }
 
-_STATE_NAMES = [s.name.upper() for s in us.states.STATES_AND_TERRITORIES] + ["DISTRICT OF COLUMBIA"]
+_STATE_SPELLINGS = frozenset(
+    name
+    for s in us.states.STATES_AND_TERRITORIES
+    for name in (s.name.upper(), s.abbr, s.name.upper().replace("COMMONWEALTH OF THE ", ""))
+) | {"DISTRICT OF COLUMBIA", "DC", "WASHINGTON DC", "WASHINGTON, DC"}
+"""Exact state spellings; anything else that still resolves is reported as a repaired misspelling."""
 
 _TIME_OF_DAY = {"am": dt.time(9, 0), "mid": dt.time(12, 0), "pm": dt.time(17, 0), "": dt.time(12, 0)}
 
@@ -526,11 +531,9 @@ def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: Li
     try:
         state = _state_code(state_raw)
     except InputError:
-        guess = process.extractOne(state_raw.upper(), _STATE_NAMES, scorer=fuzz.ratio, score_cutoff=90)
-        if guess is None:
-            problem("STATE", state_raw, "not a US state or territory; row skipped")
-            return None
-        state = state_code(guess[0])
+        problem("STATE", state_raw, "not a US state or territory; row skipped")
+        return None
+    if state_raw.upper() not in _STATE_SPELLINGS:
         problem("STATE", state_raw, f"misspelt state; read as {state}")
     support = _text(cells["support_type"][0])
     model = model_from_text(support)
