@@ -1,4 +1,4 @@
-"""Law commands: rule, state, matrix, check."""
+"""Law commands: rule, state, matrix, retention, check."""
 
 from __future__ import annotations
 
@@ -187,6 +187,65 @@ def matrix_cmd(
     rows = [[j, *[v[a] for a in actions]] for j, v in by_state.items()]
     console.print(table(f"Effects on {day.isoformat()}", cols, rows))
     console.print("P prohibited  R required  C permitted with conditions  A permitted  . no provision")
+
+
+@law_app.command("retention")
+@command
+def retention_cmd(
+    state: str | None = typer.Option(
+        None, "--state", help="Two-letter state code or DC (default: every jurisdiction that sets a limit)."
+    ),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
+    data_kind: str = typer.Option("alpr", "--data", help="Kind of data (alpr)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The retention limit in force for plate-reader data, with its provision and sources."""
+    from sharemap.law.engine import default_law
+    from sharemap.law.retention import retention_days, retention_provisions
+    from sharemap.law.vocab import RetainedData
+
+    day = _date(date)
+    kind = _enum(RetainedData, data_kind, "--data")
+    if state is not None:
+        code = state.upper()
+        found = retention_days(code, day, kind)
+        if as_json:
+            print_json(
+                found.to_dict()
+                if found
+                else {
+                    "jurisdiction": code,
+                    "data_kind": kind.value,
+                    "date": day.isoformat(),
+                    "days": None,
+                    "provision": None,
+                }
+            )
+            return
+        if found is None:
+            console.print(
+                f"{code} on {day.isoformat()}: no coded provision sets a retention limit "
+                f"for {kind.value} data",
+                highlight=False,
+            )
+            return
+        console.print(found.explain(), highlight=False)
+        return
+    codes = sorted({p.jurisdiction for p in retention_provisions(kind, law=default_law())})
+    limits = [r for r in (retention_days(c, day, kind) for c in codes) if r is not None]
+    if as_json:
+        print_json(
+            {"date": day.isoformat(), "data_kind": kind.value, "limits": [r.to_dict() for r in limits]}
+        )
+        return
+    rows = [[r.jurisdiction, r.period, r.provision_id, r.verification.value] for r in limits]
+    console.print(
+        table(
+            f"{kind.value} retention limits in force on {day.isoformat()}",
+            ["state", "limit", "provision", "verification"],
+            rows,
+        )
+    )
 
 
 @law_app.command("check")

@@ -10,7 +10,8 @@ from sharemap.law.engine import (
     rule,
 )
 from sharemap.law.load import load_provisions
-from sharemap.law.model import Condition, Provision, Scope
+from sharemap.law.model import Condition, Provision, RetentionLimit, Scope
+from sharemap.law.retention import Retention, retention_days, retention_provisions
 from sharemap.law.vocab import (
     Action,
     Actor,
@@ -19,6 +20,7 @@ from sharemap.law.vocab import (
     LegalProcess,
     Purpose,
     Recipient,
+    RetainedData,
     Status,
     Verification,
     action_for_287g,
@@ -37,6 +39,9 @@ __all__ = [
     "Provision",
     "Purpose",
     "Recipient",
+    "RetainedData",
+    "Retention",
+    "RetentionLimit",
     "Ruling",
     "Scope",
     "Status",
@@ -45,5 +50,7 @@ __all__ = [
     "action_for_287g",
     "default_law",
     "load_provisions",
+    "retention_days",
+    "retention_provisions",
     "rule",
 ]

@@ -75,13 +75,21 @@ def load_file(path: Path) -> list[Provision]:
         data = dict(item)
         data.setdefault("jurisdiction", jurisdiction)
         data["actors"] = _expand(data.get("actors"), ACTOR_GROUPS)
-        data["actions"] = _expand(data.get("actions"), ACTION_GROUPS)
+        if "actions" in data:
+            data["actions"] = _expand(data["actions"], ACTION_GROUPS)
         if data["jurisdiction"] != jurisdiction:
             raise DataError(
                 f"provision {pid}: jurisdiction {data['jurisdiction']!r} differs from the file's",
                 file=path,
                 field=f"{pid}.jurisdiction",
                 expected=jurisdiction,
+            )
+        if not data.get("actions") and data.get("retention") is None:
+            raise DataError(
+                f"provision {pid}: no actions",
+                file=path,
+                field=f"{pid}.actions",
+                expected="at least one action, or a retention block",
             )
         if "sources" not in data or not data["sources"]:
             raise DataError(

@@ -16,6 +16,7 @@ from sharemap.law.vocab import (
     LegalProcess,
     Purpose,
     Recipient,
+    RetainedData,
     Status,
     Verification,
 )
@@ -66,6 +67,44 @@ class Scope(Frozen):
     data: tuple[DataKind, ...] = ()
 
 
+class RetentionLimit(Frozen):
+    """How long the law lets an agency keep one kind of data (the `retention` block of a provision).
+
+    days: the longest the data may be held, counted from collection. months: the same, for a law
+    that counts in months (then days is left out). Both null when the law only requires the agency
+    to adopt a retention policy and sets no number. applies_to: which data and whose (in our own
+    words). exceptions: when data may be kept longer (an ongoing investigation, a warrant, a
+    preservation request), in plain words; they are reported, not tested.
+    """
+
+    data: RetainedData
+    days: int | None = Field(default=None, strict=True, ge=1)
+    months: int | None = Field(default=None, strict=True, ge=1)
+    applies_to: str = Field(min_length=1)
+    exceptions: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> RetentionLimit:
+        if self.days is not None and self.months is not None:
+            raise ValueError("give the limit in days or in months, not both")
+        return self
+
+    @property
+    def max_days(self) -> int | None:
+        """The limit in days; a limit in months counts 31 days a month (never shorter than the law's)."""
+        if self.months is not None:
+            return self.months * 31
+        return self.days
+
+    @property
+    def period(self) -> str:
+        if self.days is not None:
+            return f"{self.days} days"
+        if self.months is not None:
+            return f"{self.months} months"
+        return "no number set by law (retention policy required)"
+
+
 class Provision(Frozen):
     """One provision of law, in force over a date range, binding some actors for some actions.
 
@@ -76,6 +115,8 @@ class Provision(Frozen):
       permitted_with_conditions  the law allows the actions if every condition is met
     `saves: true` marks a savings clause (8 U.S.C. 1373/1644): within its scope, a state or local
     prohibition does not apply.
+    `retention` carries a retention limit. A provision that only sets a retention limit lists no
+    actions and has effect `required` (the duty to delete); it never enters a ruling.
     """
 
     id: str = Field(pattern=r"^[A-Z]{2}-[A-Za-z0-9.\-]+$")
@@ -88,7 +129,7 @@ class Provision(Frozen):
     status: Status
     status_since: dt.date | None = None
     actors: tuple[Actor, ...] = Field(min_length=1)
-    actions: tuple[Action, ...] = Field(min_length=1)
+    actions: tuple[Action, ...] = ()
     effect: Effect
     scope: Scope = Scope()
     exceptions: tuple[Condition, ...] = ()
@@ -99,6 +140,7 @@ class Provision(Frozen):
     verification: Verification
     verification_note: str | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
+    retention: RetentionLimit | None = None
 
     @field_validator("effect")
     @classmethod
@@ -119,6 +161,13 @@ class Provision(Frozen):
             raise ValueError("a savings clause (saves: true) must have effect 'permitted'")
         if self.conditions and self.effect is not Effect.PERMITTED_WITH_CONDITIONS:
             raise ValueError("only a permitted_with_conditions provision has conditions")
+        if not self.actions:
+            if self.retention is None:
+                raise ValueError("a provision needs at least one action (or a retention block)")
+            if self.effect is not Effect.REQUIRED:
+                raise ValueError(
+                    "a provision with no actions only sets a retention limit: its effect must be 'required'"
+                )
         return self
 
     def in_force_on(self, day: dt.date) -> bool:

@@ -52,6 +52,12 @@ class Action(StrEnum):
     ADOPT_LIMITING_POLICY = "adopt_limiting_policy"  # adopt a local policy that limits cooperation
 
 
+class RetainedData(StrEnum):
+    """Kinds of data a retention limit (a provision's `retention` block) can cover."""
+
+    ALPR = "alpr"  # plate reads held by a public agency: plate, time, place, images
+
+
 class LegalProcess(StrEnum):
     """The legal document in hand when ICE asks. Provisions name exactly which ones they accept."""
 
