@@ -66,3 +66,18 @@ def test_combined_time_frame_cell() -> None:
                   engine="serial", key=KEY)  # fmt: skip
     lb = next(f for f in r.findings if f.rule_id == "lookback_beyond_retention")
     assert lb.evidence[0].row == 2 and lb.evidence[0].lookback_days == 44.04
+
+
+def test_state_retention_limit_comes_from_the_law() -> None:
+    r = run_audit([SMALL], AuditOptions(state="VA"), engine="serial", key=KEY)
+    lb = next(f for f in r.findings if f.rule_id == "lookback_beyond_retention")
+    assert lb.org_name == "Houston TX PD" and lb.count == 1
+    assert lb.law is not None and [c.provision_id for c in lb.law.provisions] == ["VA-Code2.2-5517-ALPR"]
+    assert "21 days" in lb.explanation
+    assert any("VA-Code2.2-5517-ALPR" in n and "21 days" in n for n in r.notices)
+    # a limit given on the command line is used as given and cites no provision
+    own = run_audit([SMALL], AuditOptions(state="VA", retention_days=200), engine="serial", key=KEY)
+    assert not [f for f in own.findings if f.rule_id == "lookback_beyond_retention"]
+    mine = run_audit([SMALL], AuditOptions(state="VA", retention_days=30), engine="serial", key=KEY)
+    lb30 = next(f for f in mine.findings if f.rule_id == "lookback_beyond_retention")
+    assert lb30.law is None

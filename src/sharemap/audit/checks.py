@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from sharemap.audit.lawlink import law_basis
+from sharemap.audit.lawlink import law_basis, retention_basis
 from sharemap.audit.pseudo import Pseudonymiser
 from sharemap.audit.schema import SEVERITY_RANK, Evidence, Finding, LawBasis, Severity, Summary
 
@@ -200,6 +200,8 @@ def build_findings(parts: Sequence[FilePartial], options: AuditOptions, summary:
     for (rule, org), m in merged.items():
         state, kind = orgs.get(org or "", (None, "unknown"))
         basis = law_basis(rule, options.state, on, system)
+        if rule == "lookback_beyond_retention":
+            basis = retention_basis(options.state, dt.date.today(), options.retention_days)
         f = _finding(rule, org, state, kind, m, basis, options)
         if f is not None:
             findings.append(f)

@@ -31,6 +31,7 @@ import duckdb
 from sharemap.audit import checks
 from sharemap.audit.classify import Classifier, default_classifier
 from sharemap.audit.formats.spec import FormatSpec, load_mapping
+from sharemap.audit.lawlink import retention_limit
 from sharemap.audit.orgs import classify_org
 from sharemap.audit.pseudo import Pseudonymiser
 from sharemap.audit.schema import (
@@ -820,6 +821,12 @@ def run_audit(
     sharemap.runner). `out` writes every flagged row (one row per rule hit) to Parquet.
     """
     options = options or AuditOptions()
+    notices: list[str] = []
+    if options.retention_days is None and options.state:
+        days, why = retention_limit(options.state, dt.date.today())
+        notices.append(why)
+        if days is not None:
+            options = replace(options, retention_days=float(days))
     files = expand_inputs(paths)
     if not files:
         raise InputError("no input files given", expected="one or more log files")
@@ -839,7 +846,6 @@ def run_audit(
         )
         for i, (fi, f, rows) in enumerate(plan)
     ]
-    notices: list[str] = []
     if options.retention_days is None:
         notices.append(
             "look-back check not run: no retention limit known for the state; give --retention-days N"

@@ -107,3 +107,45 @@ def _ask(state: str, actor: str, action: str, recipient: str | None, purpose: st
         provisions=cites,
         why=ruling.explain(),
     )
+
+
+def retention_limit(state: str, on: dt.date) -> tuple[int | None, str]:
+    """The state's plate-reader retention limit in days (None if the law sets none) and a note saying why."""
+    try:
+        from sharemap.law import retention_days
+    except ImportError as exc:  # the law layer is optional at run time
+        return None, f"retention limit not looked up: law engine unavailable: {exc}"
+    found = retention_days(state, on)
+    if found is None or found.days is None:
+        return None, f"no plate-reader retention limit in days is coded for {state} on {on}"
+    return found.days, (
+        f"look-back limit {found.period} ({found.days} days) from {found.citation} [{found.provision_id}], "
+        f"in force since {found.effective_from}, verification {found.verification.value}; it is applied "
+        "to every search in the files"
+    )
+
+
+def retention_basis(state: str | None, on: dt.date | None, days: float | None) -> LawBasis | None:
+    """The provision behind the retention limit in use, as a citation for the look-back finding.
+
+    None when the limit in use (`days`) is not the state's own (given on the command line instead).
+    """
+    if not state or days is None:
+        return None
+    try:
+        from sharemap.law import retention_days
+    except ImportError:
+        return None
+    found = retention_days(state, on or dt.date.today())
+    if found is None or found.days is None or float(found.days) != float(days):
+        return None
+    url = str(found.sources[0].url) if found.sources and found.sources[0].url else None
+    return LawBasis(
+        jurisdiction=state,
+        action="retain_alpr_data",
+        effect="required",
+        provisions=[
+            Citation(provision_id=found.provision_id, citation=found.citation, title=found.title, url=url)
+        ],
+        why=f"{found.citation}: plate-reader data kept at most {found.period}",
+    )
