@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from sharemap.law import Context, LegalProcess, default_law
-from sharemap.law.compile import ENUM_COLUMNS, compile_query, create_enum_types, load_slots
+from sharemap.law.compile import ENUM_COLUMNS, INPUT_COLUMNS, compile_query, create_enum_types, load_slots
 from sharemap.law.vocab import JURISDICTIONS, Action, Actor, DataKind, Purpose
 
 
@@ -96,20 +96,7 @@ def _questions_table(con: Any, rows: int) -> None:
     )
     create_enum_types(con)
     cols = ", ".join(
-        f"CAST({c} AS {ENUM_COLUMNS[c]}) AS {c}" if c in ENUM_COLUMNS else c
-        for c in (
-            "jurisdiction",
-            "actor",
-            "action",
-            "date",
-            "legal_process",
-            "purpose",
-            "recipient",
-            "data",
-            "listed_conviction",
-            "consent",
-            "written_assurance",
-        )
+        f"CAST({c} AS {ENUM_COLUMNS[c]}) AS {c}" if c in ENUM_COLUMNS else c for c in INPUT_COLUMNS
     )
     con.execute(f"CREATE OR REPLACE TABLE questions_typed AS SELECT {cols} FROM questions")
 

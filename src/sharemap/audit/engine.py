@@ -375,36 +375,11 @@ def _odd_issues(
     con.unregister("odd_rn")
     for rn, bad, main_form in got:
         row = shift(int(rn))
-        if bad & BAD_TIME:
-            part.issues.append(
-                ReadIssue(
-                    file=part.read.file,
-                    row=row,
-                    field="time",
-                    kind="unreadable_time",
-                    message="search time missing or in no known date form; row not audited",
+        for flag, field_name, kind, message in _ROW_ISSUES:
+            if bad & flag:
+                part.issues.append(
+                    ReadIssue(file=part.read.file, row=row, field=field_name, kind=kind, message=message)
                 )
-            )
-        if bad & BAD_NUMBER:
-            part.issues.append(
-                ReadIssue(
-                    file=part.read.file,
-                    row=row,
-                    field="networks/devices",
-                    kind="bad_number",
-                    message="count is not a whole number; read as missing",
-                )
-            )
-        if bad & BAD_WINDOW:
-            part.issues.append(
-                ReadIssue(
-                    file=part.read.file,
-                    row=row,
-                    field="window_start",
-                    kind="bad_window",
-                    message="time-window start in no known date form; look-back not checked",
-                )
-            )
         if not main_form and not bad & BAD_TIME:
             part.issues.append(
                 ReadIssue(
@@ -416,6 +391,19 @@ def _odd_issues(
                     "(read, but check the export)",
                 )
             )
+
+
+_ROW_ISSUES = (
+    (BAD_TIME, "time", "unreadable_time", "search time missing or in no known date form; row not audited"),
+    (BAD_NUMBER, "networks/devices", "bad_number", "count is not a whole number; read as missing"),
+    (
+        BAD_WINDOW,
+        "window_start",
+        "bad_window",
+        "time-window start in no known date form; look-back not checked",
+    ),
+)
+"""Per-row read problems, by the bit the scan sets in `bad`: (bit, field, kind, message)."""
 
 
 def _findings(

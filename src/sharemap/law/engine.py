@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from sharemap.errors import InputError
 from sharemap.law.model import Condition, Provision
@@ -331,11 +331,7 @@ class Law:
     ) -> Ruling:
         """Rule on one question. See the module docstring for how the effect is decided."""
         if jurisdiction not in _JURISDICTION_SET:
-            raise InputError(
-                f"unknown jurisdiction {jurisdiction!r}",
-                field="jurisdiction",
-                expected="US, DC or a two-letter state code",
-            )
+            _unknown_jurisdiction(jurisdiction)
         actor = actor if type(actor) is Actor else _coerce(Actor, actor, "actor")
         action = action if type(action) is Action else _coerce(Action, action, "action")
         if type(date) is not dt.date:
@@ -442,6 +438,14 @@ def _in_candidate_order(
 def _dates_note(r: _Rule) -> str:
     end = f" until {r.end.isoformat()}" if r.end else ""
     return f"applies from {r.start.isoformat()}{end}"
+
+
+def _unknown_jurisdiction(jurisdiction: str) -> NoReturn:
+    raise InputError(
+        f"unknown jurisdiction {jurisdiction!r}",
+        field="jurisdiction",
+        expected="US, DC or a two-letter state code",
+    )
 
 
 def _coerce(enum: Any, value: Any, name: str) -> Any:

@@ -19,9 +19,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sharemap.errors import InputError
 from sharemap.kb.model import Source
-from sharemap.law.engine import Law, _coerce, _coerce_date, default_law
+from sharemap.law.engine import Law, _coerce, _coerce_date, _unknown_jurisdiction, default_law
 from sharemap.law.model import Provision
 from sharemap.law.vocab import JURISDICTIONS, RetainedData, Verification
 
@@ -134,11 +133,7 @@ def retention_days(
     Uses the shipped provisions unless `law` is given.
     """
     if jurisdiction not in JURISDICTIONS:
-        raise InputError(
-            f"unknown jurisdiction {jurisdiction!r}",
-            field="jurisdiction",
-            expected="US, DC or a two-letter state code",
-        )
+        _unknown_jurisdiction(jurisdiction)
     kind = data_kind if type(data_kind) is RetainedData else _coerce(RetainedData, data_kind, "data_kind")
     day = date if type(date) is dt.date else _coerce_date(date)
     found = [

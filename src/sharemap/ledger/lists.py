@@ -261,10 +261,6 @@ def parse_date(value: Any) -> dt.date | None:
     raise ValueError(text)
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_list(path: str | Path, kind: ListKind | None = None) -> ParsedList:
     """Parse one ICE list file (.xlsx or .csv). Raises InputError naming the file when it is not one."""
     path = Path(path)

@@ -40,19 +40,6 @@ SHIPPED_FILES = {
     "snapshot_problems": "snapshot_problems.parquet",
 }
 
-TABLES = (
-    "snapshots",
-    "snapshot_rows",
-    "snapshot_problems",
-    "agencies",
-    "agreements",
-    "agreement_snapshots",
-    "pending",
-    "moa_terms",
-    "counties",
-    "sources",
-    "build_info",
-)
 
 ICE_LIST_SOURCE = {
     "source_id": "ice-287g-lists",

@@ -40,7 +40,14 @@ from sharemap.flows.trace import format_seconds
 from sharemap.kb.facts import Encounter
 from sharemap.kb.model import Model287g
 from sharemap.report.charts import MODEL_COLOURS, stacked_bars
-from sharemap.report.render import STATUS_COLOURS, diagram_html, to_html, to_html_fragment, to_markdown
+from sharemap.report.render import (
+    STATUS_COLOURS,
+    diagram_html,
+    report_css,
+    to_html,
+    to_html_fragment,
+    to_markdown,
+)
 from sharemap.web import jobs as jobs_mod
 from sharemap.web import upload as upload_mod
 from sharemap.web.cache import ResponseCache
@@ -85,6 +92,12 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     app.add_middleware(ResponseCache)  # cached answers skip routing and compression
     app.add_middleware(UploadLimit, limit=limit)  # outermost: oversized uploads are refused unread
     app.mount("/static", StaticFiles(directory=str(WEB.joinpath("static"))), name="static")
+
+    @app.get("/report.css", include_in_schema=False)
+    def report_stylesheet() -> Response:
+        """The report's own styles, shared with the PDF and standalone HTML (one copy, in sharemap.report)."""
+        return Response(report_css(), media_type="text/css")
+
     app.state.site = site
     app.state.jobs = jobs
 
