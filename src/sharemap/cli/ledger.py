@@ -367,33 +367,22 @@ def moa(
     json: bool = JsonOption,
 ) -> None:
     """Inspect one MOA PDF without touching the database: the terms read from it, with pages."""
-    from sharemap.ledger.moa import read_moa
+    from sharemap.ledger.moa import read_moa, terms_to_rows
 
     terms = read_moa(file)
     if json:
         print_json(terms)
         return
-    _print_moa(terms)
-
-
-def _print_moa(terms: Any) -> None:
-    from sharemap.ledger.moa import terms_to_rows
-
+    console.print(f"[bold]{terms.file_name}[/] — status: {terms.status.value}")
     rows = terms_to_rows([terms])
-    head = rows[0] if rows else {}
-    console.print(f"[bold]{file_label(terms)}[/] — status: {getattr(terms, 'status', '')}")
-    if head:
+    if rows:
         console.print(
             table(
                 None,
                 ["Category", "Term", "Value", "Pages", "Evidence"],
                 [
-                    [r["category"], r.get("label") or r["term"], r["value"], r["pages"], r.get("snippet", "")]
+                    [r["category"], r["label"] or r["term"], r["value"], r["pages"], r["snippet"]]
                     for r in rows
                 ],
             )
         )
-
-
-def file_label(terms: Any) -> str:
-    return str(getattr(terms, "file", getattr(terms, "file_name", "agreement")))
