@@ -28,7 +28,7 @@ import duckdb
 
 from sharemap.audit.lawlink import law_basis, retention_basis
 from sharemap.audit.pseudo import Pseudonymiser
-from sharemap.audit.schema import SEVERITY_RANK, Evidence, Finding, LawBasis, Severity, Summary
+from sharemap.audit.schema import SEVERITY_RANK, Evidence, Finding, LawBasis, Severity, Summary, ranked
 
 if TYPE_CHECKING:
     from sharemap.audit.engine import AuditOptions, FilePartial
@@ -143,28 +143,52 @@ def write_hits(
     con.register("reject_adj", pa.table({"a": pa.array(adj, pa.int64())}))
     row = "rn + (SELECT count(*) FROM reject_adj WHERE a <= rn)" if adj else "rn"
     index = int(file_index)
-    selects = []
-    for rule, pred in hit_predicates(any_lb, any_sweep).items():
-        selects.append(
-            f"SELECT '{rule}' AS rule_id, file, {index} AS file_index, {row} AS row, event_id, time, "
-            "org_name, pseudo('user', user) AS user, pseudo('plate', subject) AS subject, "
-            "pseudo_text(reason) AS reason, category, level, terms, networks, devices, lookback_days "
-            f"FROM hits WHERE ({pred}) AND bad & 1 = 0"
-        )
-    con.execute(f"COPY ({' UNION ALL '.join(selects)} ORDER BY row, rule_id) TO '{path}' (FORMAT parquet)")
+    # one output row per rule a row breaks, rules in name order; rows stay in file order as read
+    # (insertion order is preserved), so the file streams out without a sort
+    rules = ", ".join(
+        f"CASE WHEN {pred} THEN '{rule}' END"
+        for rule, pred in sorted(hit_predicates(any_lb, any_sweep).items())
+    )
+    con.execute(f"""
+        COPY (
+          SELECT rule_id, file, {index} AS file_index, {row} AS row, event_id, time, org_name,
+                 pseudo('user', user) AS user, pseudo('plate', subject) AS subject,
+                 pseudo_text(reason) AS reason, category, level, terms, networks, devices, lookback_days
+          FROM (SELECT *, unnest(list_filter([{rules}], lambda r: r IS NOT NULL)) AS rule_id FROM hits)
+          WHERE bad & 1 = 0
+        ) TO '{path}' (FORMAT parquet)
+    """)  # fmt: skip
 
 
-def combine_hits(parts_dir: str, out: Path) -> None:
+def combine_hits(parts_dir: str, out: Path, row_offsets: dict[int, int] | None = None) -> None:
+    """The tasks' hit files, in task order (so in file and row order), as one Parquet file.
+
+    Streamed batch by batch; `row_offsets` (task index -> rows before the task's piece of its file)
+    renumbers the rows of CSV pieces as rows of the whole file.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     files = sorted(glob.glob(os.path.join(parts_dir, "part-*.parquet")))
     out.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    if files:
-        lst = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-        con.execute(
-            f"COPY (SELECT * FROM read_parquet({lst}, union_by_name=true) ORDER BY file_index, row, rule_id) "
-            f"TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
-        )
-    con.close()
+    if not files:
+        return
+    offsets = row_offsets or {}
+    writer: pq.ParquetWriter | None = None
+    try:
+        for f in files:
+            offset = offsets.get(int(Path(f).stem.split("-")[1]), 0)
+            source = pq.ParquetFile(f)
+            writer = writer or pq.ParquetWriter(str(out), source.schema_arrow)
+            for batch in source.iter_batches():
+                if offset:
+                    i = batch.schema.get_field_index("row")
+                    batch = batch.set_column(i, "row", pc.add(batch.column(i), pa.scalar(offset, pa.int64())))
+                writer.write_batch(batch if batch.schema == writer.schema else batch.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def build_findings(parts: Sequence[FilePartial], options: AuditOptions, summary: Summary) -> list[Finding]:
@@ -221,7 +245,7 @@ def _finding(
     options: AuditOptions,
 ) -> Finding | None:
     n = m["count"]
-    term_list = ", ".join(t for t, _ in m["terms"].most_common()) or "-"  # most frequent first
+    term_list = ", ".join(t for t, _ in ranked(m["terms"])) or "-"  # most frequent first
     who = org or "the logging agency"
     st = options.state or "the state"
     evidence: list[Evidence] = m["evidence"][: options.evidence_limit]
@@ -230,7 +254,7 @@ def _finding(
     cites = ", ".join(c.citation for c in basis.provisions) if basis and basis.provisions else ""
     if rule == "immigration_purpose":
         levels = dict(m["levels"])
-        details = {"levels": levels, "matched_terms": dict(m["terms"].most_common())}
+        details = {"levels": levels, "matched_terms": dict(ranked(m["terms"]))}
         explicit = levels.get("explicit", 0)
         if effect == "prohibited":
             sev = Severity.HIGH if explicit else Severity.MEDIUM
@@ -247,7 +271,7 @@ def _finding(
         )
     elif rule == "immigration_review":
         sev = Severity.INFO
-        details = {"matched_terms": dict(m["terms"].most_common())}
+        details = {"matched_terms": dict(ranked(m["terms"]))}
         text = (
             f"{n:,} search(es) by {who} have a reason that may or may not mean immigration enforcement "
             f"(terms: {term_list}); read them before counting them either way."

@@ -16,12 +16,14 @@ and Ray engines give identical findings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from sharemap.audit.classify import Classifier, default_classifier
 from sharemap.audit.formats.spec import FormatSpec, load_mapping
 from sharemap.audit.lawlink import retention_limit
 from sharemap.audit.orgs import classify_org
+from sharemap.audit.pieces import PIECE_BYTES, PIECE_MIN_BYTES, CsvPiece, cut_points
 from sharemap.audit.pseudo import Pseudonymiser
 from sharemap.audit.schema import (
     AuditResult,
@@ -41,8 +44,17 @@ from sharemap.audit.schema import (
     Histogram,
     ReadIssue,
     Summary,
+    ranked,
 )
-from sharemap.audit.source import BAD_NUMBER, BAD_TIME, BAD_WINDOW, count_rejects, open_log, read_rejects
+from sharemap.audit.source import (
+    BAD_NUMBER,
+    BAD_TIME,
+    BAD_WINDOW,
+    Opened,
+    count_rejects,
+    open_log,
+    read_rejects,
+)
 from sharemap.errors import InputError
 from sharemap.runner import Engine, run_tasks
 
@@ -89,6 +101,11 @@ class FilePartial:
     issues: list[ReadIssue] = field(default_factory=list)
     issues_total: int = 0
     system: str = "other"
+    file_index: int = 0
+    piece: bool = False  # a byte range of a CSV: rows numbered from the piece's start until merged
+    records: int = 0  # records read or rejected (to number the rows of the next piece)
+    rejected: int = 0  # records the CSV parser rejected
+    mixed_dates: int = 0  # rows read in a date form other than the file's main one
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,8 @@ class FileTask:
     out_part: str | None = None
     file_index: int = 0
     rows: tuple[int, int] | None = None  # Parquet: records [start, end) of the file
+    piece: CsvPiece | None = None  # CSV: a byte range of the file
+    pick: tuple[int, ...] = ()  # pick_rows: the evidence rows wanted (numbered as audit_file did)
 
 
 def _connect(options: AuditOptions, tmp: str) -> duckdb.DuckDBPyConnection:
@@ -113,41 +132,77 @@ def _connect(options: AuditOptions, tmp: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def audit_file(task: FileTask) -> FilePartial:
-    """The per-file task: read, aggregate, classify, collect flagged rows. Picklable for Ray."""
+@contextlib.contextmanager
+def _opened(task: FileTask) -> Iterator[tuple[duckdb.DuckDBPyConnection, Opened]]:
+    """The task's file (or piece of it) opened in a fresh DuckDB connection with its own temp dir."""
     opts = task.options
-    classifier = Classifier.from_file(opts.terms) if opts.terms else default_classifier()
-    pseudo = Pseudonymiser(key=task.key, reveal=opts.reveal)
     mapping: FormatSpec | None = load_mapping(opts.mapping) if opts.mapping else None
     tmp = tempfile.mkdtemp(prefix="sharemap-audit-")
     try:
         con = _connect(opts, tmp)
+        piece = task.piece
+        source = piece.write(task.path, Path(tmp) / f"piece{Path(task.path).suffix}") if piece else task.path
         opened = open_log(
             con,
-            task.path,
+            source,
             forced_format=opts.format,
             mapping=mapping,
-            encoding=opts.encoding,
+            encoding=piece.encoding if piece else opts.encoding,
             org_name=opts.org,
             tag=str(task.index),
             row_range=task.rows,
+            name=task.path,
+            time_formats=piece.time_formats if piece else None,
         )
         try:
-            part = _aggregate(con, opened, task, classifier, pseudo)
+            yield con, opened
         except duckdb.Error as exc:  # a malformed file the readers could not route around
             raise InputError(f"cannot read as {opened.spec.name}: {exc}", file=task.path) from exc
-        con.close()
-        return part
+        finally:
+            con.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def audit_file(task: FileTask) -> FilePartial:
+    """The per-file task: read, aggregate, classify, find the rule hits. Picklable for Ray."""
+    opts = task.options
+    classifier = Classifier.from_file(opts.terms) if opts.terms else default_classifier()
+    pseudo = Pseudonymiser(key=task.key, reveal=opts.reveal)
+    with _opened(task) as (con, opened):
+        return _aggregate(con, opened, task, classifier, pseudo)
+
+
+EVIDENCE_COLUMNS = (
+    "event_id", "time", "org_name", "user", "subject", "reason", "networks", "devices", "lookback_days",
+)  # fmt: skip
+
+
+def pick_rows(task: FileTask) -> dict[int, tuple[Any, ...]]:
+    """The second task: the evidence rows `task.pick` (row numbers as the first task counted them),
+    read by number, converting nothing else and stopping after the last one. Picklable for Ray."""
+    wanted = sorted(set(task.pick))
+    if not wanted:
+        return {}
+    import pyarrow as pa
+
+    with _opened(task) as (con, opened):
+        con.register("want_rn", pa.table({"rn": pa.array(wanted, pa.int64())}))
+        rows = con.execute(
+            f"SELECT rn, {', '.join(EVIDENCE_COLUMNS)} FROM ({opened.pick('want_rn', wanted[-1], wanted)})"
+        ).fetchall()
+    return {int(r[0]): tuple(r[1:]) for r in rows}
+
+
 def _aggregate(
-    con: duckdb.DuckDBPyConnection, opened: Any, task: FileTask, classifier: Classifier, pseudo: Pseudonymiser
+    con: duckdb.DuckDBPyConnection,
+    opened: Opened,
+    task: FileTask,
+    classifier: Classifier,
+    pseudo: Pseudonymiser,
 ) -> FilePartial:
     opts = task.options
     file = opened.file
-    main_fmt = opened.time_formats[0]
     # the one pass, into a small table; the second stage (below) reads the summaries from it without
     # the row-number lists, and merges the lists of the fine groups into the evidence groups in SQL
     con.execute(f"CREATE OR REPLACE TEMP TABLE agg AS {_scan_sql(opts)}")
@@ -181,6 +236,8 @@ def _aggregate(
         ),
     )
     part.system = opened.spec.system.value
+    part.file_index = task.file_index
+    part.piece = task.piece is not None
     bad_counts: Counter[int] = Counter()
     orm: Counter[tuple[str | None, str, str | None]] = Counter()
     for (g_fine, g_n, g_d, g_lb, g_u, org, reason, m, bad, n, d, lb, user,
@@ -235,13 +292,10 @@ def _aggregate(
     unreadable = sum(v for k, v in bad_counts.items() if k & BAD_TIME)
     part.read.rows_read = part.searches
     part.read.rows_unreadable = unreadable + rejected
-    mixed = sum(v for k, v in bad_counts.items() if k & MIXED_DATES)
-    if mixed:
-        part.read.notes.append(
-            f"mixed date forms: {mixed:,} row(s) not in the main form {main_fmt!r}; "
-            "read with the other forms listed"
-        )
-    part.read.time_formats = opened.time_formats[: 1 + (1 if mixed else 0)]
+    part.rejected = rejected
+    part.records = sum(bad_counts.values()) + rejected
+    part.mixed_dates = sum(v for k, v in bad_counts.items() if k & MIXED_DATES)
+    part.read.time_formats = opened.time_formats[: 1 + (1 if part.mixed_dates else 0)]
 
     # rejected rows (parser level), listed by line
     rej = read_rejects(con, opened, limit=opts.issue_limit)
@@ -280,7 +334,7 @@ def _aggregate(
 
     shift = _row_shifter(reject_lines)
     _odd_issues(part, con, opened, sorted(odd_rows)[: int(opts.issue_limit)], shift)
-    _findings(con, part, opened, opts, groups, flag_reasons, flag_orgs, any_lb, any_sweep, pseudo, shift)
+    _rule_hits(part, opts, groups, flag_reasons, flag_orgs, any_lb, any_sweep, shift)
     if task.out_part:
         if flag_reasons or flag_orgs or any_lb or any_sweep:
             _write_out(con, opts, flag_reasons, flag_orgs, any_lb, any_sweep, pseudo, task, reject_lines)
@@ -406,20 +460,21 @@ _ROW_ISSUES = (
 """Per-row read problems, by the bit the scan sets in `bad`: (bit, field, kind, message)."""
 
 
-def _findings(
-    con: duckdb.DuckDBPyConnection,
+def _rule_hits(
     part: FilePartial,
-    opened: Any,
     opts: AuditOptions,
     groups: list[_Group],
     flag_reasons: dict[str, tuple[str, str | None, tuple[str, ...]]],
     flag_orgs: dict[str, str],
     any_lb: bool,
     any_sweep: bool,
-    pseudo: Pseudonymiser,
     shift: Callable[[int], int],
 ) -> None:
-    """Rule hits per organisation from the evidence groups; evidence rows picked by number."""
+    """Rule hits per organisation from the evidence groups, with the numbers of their first rows.
+
+    The rows themselves are read afterwards (`pick_rows`), once the first rows of each rule over
+    every task are known: a piece of a file read side by side with others cannot know them alone.
+    """
     limit = int(opts.evidence_limit)
     rules = checks.rule_matchers(any_lb, any_sweep)
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -448,21 +503,6 @@ def _findings(
                 if val is not None and (f[key] is None or val > f[key]):
                     f[key] = val
             f["rows"].extend(g.rows)
-    for f in found.values():
-        f["rows"] = sorted(f["rows"])[:limit]
-    wanted = sorted({rn for f in found.values() for rn in f["rows"]})
-    picked: dict[int, dict[str, Any]] = {}
-    if wanted:
-        import pyarrow as pa
-
-        con.register("want_rn", pa.table({"rn": pa.array(wanted, pa.int64())}))
-        cur = con.execute(
-            "SELECT rn, event_id, time, org_name, user, subject, reason, networks, devices, lookback_days "
-            f"FROM ({opened.pick('want_rn', wanted[-1], wanted)})"
-        )
-        names = [d[0] for d in cur.description]
-        picked = {int(r[0]): dict(zip(names, r, strict=True)) for r in cur.fetchall()}
-        con.unregister("want_rn")
     # matched terms and levels per (rule, organisation) from the classified reason groups
     terms: dict[tuple[str, str], Counter[str]] = {}
     levels: dict[tuple[str, str], Counter[str]] = {}
@@ -476,26 +516,6 @@ def _findings(
             if level:
                 levels.setdefault(k, Counter())[level] += cnt
     for (rule, o), f in found.items():
-        evidence = []
-        for rn in f["rows"]:
-            r = picked[rn]
-            cls = flag_reasons.get(r["reason"] or "")
-            evidence.append(
-                Evidence(
-                    file=part.read.file,
-                    row=shift(rn),
-                    event_id=r["event_id"],
-                    time=r["time"],
-                    org_name=r["org_name"],
-                    user=pseudo("user", r["user"]),
-                    subject=pseudo("plate", r["subject"]),
-                    reason=pseudo.text(r["reason"]),
-                    networks=r["networks"],
-                    devices=r["devices"],
-                    lookback_days=None if r["lookback_days"] is None else round(float(r["lookback_days"]), 2),
-                    matched_terms=list(cls[2]) if cls else [],
-                )
-            )
         part.hits[(rule, o or None)] = {
             "count": f["count"],
             "levels": dict(levels.get((rule, o), {})),
@@ -503,8 +523,55 @@ def _findings(
             "max_networks": f["max_networks"],
             "max_devices": f["max_devices"],
             "max_lookback": f["max_lookback"],
-            "evidence": evidence,
+            "rows": [(rn, shift(rn)) for rn in sorted(f["rows"])[:limit]],  # (number read, file row)
+            "evidence": [],
         }
+
+
+def _attach_evidence(
+    tasks: Sequence[FileTask],
+    parts: Sequence[FilePartial],
+    options: AuditOptions,
+    pseudo: Pseudonymiser,
+    run: Callable[[Callable[[FileTask], Any], list[FileTask]], list[Any]],
+) -> None:
+    """Choose each rule's first `evidence_limit` rows over all tasks, read them (`pick_rows`, one
+    task per file or piece that holds some) and attach them, pseudonymised, to the hits."""
+    offsets = piece_offsets(parts)
+    chosen: dict[tuple[str, str | None], list[tuple[FilePartial, int, int]]] = {}
+    for p in sorted(parts, key=lambda p: p.index):  # file order, then row order
+        for key, hit in p.hits.items():
+            rows = chosen.setdefault(key, [])
+            for rn, row in hit["rows"][: max(0, options.evidence_limit - len(rows))]:
+                rows.append((p, rn, row + offsets.get(p.index, 0)))
+    wanted: dict[int, set[int]] = {}
+    for rows in chosen.values():
+        for p, rn, _ in rows:
+            wanted.setdefault(p.index, set()).add(rn)
+    by_index = {t.index: t for t in tasks}
+    pick = [replace(by_index[i], pick=tuple(sorted(rns))) for i, rns in sorted(wanted.items())]
+    picked = dict(zip((t.index for t in pick), run(pick_rows, pick), strict=True))
+    for key, rows in chosen.items():
+        for p, rn, row in rows:
+            values = dict(zip(EVIDENCE_COLUMNS, picked[p.index][rn], strict=True))
+            cat, _, terms = p.classes.get(values["reason"] or "", ("", None, ()))
+            lookback = values["lookback_days"]
+            p.hits[key]["evidence"].append(
+                Evidence(
+                    file=p.read.file,
+                    row=row,
+                    event_id=values["event_id"],
+                    time=values["time"],
+                    org_name=values["org_name"],
+                    user=pseudo("user", values["user"]),
+                    subject=pseudo("plate", values["subject"]),
+                    reason=pseudo.text(values["reason"]),
+                    networks=values["networks"],
+                    devices=values["devices"],
+                    lookback_days=None if lookback is None else round(float(lookback), 2),
+                    matched_terms=list(terms) if cat in checks.REASON_RULES else [],
+                )
+            )
 
 
 def _write_out(
@@ -555,7 +622,7 @@ def _write_out(
         else "false"
     )
     con.execute(f"""
-        CREATE TEMP TABLE hits AS
+        CREATE TEMP VIEW hits AS
         SELECT ev_rn.*, fr.category, fr.level, fr.terms, fo.kind AS org_flag, {lb} AS lb_hit,
                {sw} AS sweep_hit
         FROM ev_rn
@@ -595,15 +662,17 @@ def merge(
 ) -> AuditResult:
     """Merge per-file partials (in file order) into one result with findings, summary and issues."""
     parts = sorted(parts, key=lambda p: p.index)
+    for p in parts:
+        _renumber(p, piece_offsets(parts).get(p.index, 0))
     summary = _summary(parts, options)
     findings = checks.build_findings(parts, options, summary)
     issues: list[ReadIssue] = []
     total = 0
-    for p in parts:
-        issues.extend(p.issues)
-        total += p.issues_total
+    for file_parts in _by_file(parts):
+        issues.extend(_first_rows(file_parts, options.issue_limit))
+        total += sum(p.issues_total for p in file_parts)
     return AuditResult(
-        files=_merge_reads([p.read for p in parts]),
+        files=[_merge_read(file_parts) for file_parts in _by_file(parts)],
         state=options.state,
         engine=engine,
         pseudonymised=not options.reveal,
@@ -616,63 +685,181 @@ def merge(
         },
         summary=summary,
         findings=findings,
-        issues=issues[: options.issue_limit * max(1, len(parts))],
+        issues=issues,
         issues_total=total,
         notices=notices,
     )
 
 
-def _merge_reads(reads: list[FileRead]) -> list[FileRead]:
-    """One FileRead per file, adding up the row-group tasks of a file."""
-    out: list[FileRead] = []
-    for r in reads:
-        if out and out[-1].file == r.file:
-            last = out[-1]
-            last.rows_read += r.rows_read
-            last.rows_unreadable += r.rows_unreadable
-            last.notes = list(dict.fromkeys(last.notes + r.notes))
-            last.time_formats = list(dict.fromkeys(last.time_formats + r.time_formats))
+def piece_offsets(parts: Sequence[FilePartial]) -> dict[int, int]:
+    """Task index -> records before it in its file, for the pieces of CSV files (in task order)."""
+    offsets: dict[int, int] = {}
+    before: Counter[int] = Counter()
+    for p in sorted(parts, key=lambda p: p.index):
+        if p.piece:
+            offsets[p.index] = before[p.file_index]
+            before[p.file_index] += p.records
+    return offsets
+
+
+def _renumber(part: FilePartial, offset: int) -> None:
+    """Row numbers of a piece's read issues as rows of the whole file (evidence rows are numbered
+    when they are attached)."""
+    if not offset:
+        return
+    for issue in part.issues:
+        if issue.row is not None:
+            issue.row += offset
+
+
+def _by_file(parts: Sequence[FilePartial]) -> list[list[FilePartial]]:
+    """Tasks grouped by file (tasks are in file order)."""
+    groups: list[list[FilePartial]] = []
+    for p in parts:
+        if groups and groups[-1][0].file_index == p.file_index:
+            groups[-1].append(p)
         else:
-            out.append(r.model_copy(deep=True))
+            groups.append([p])
+    return groups
+
+
+def _first_rows(parts: list[FilePartial], limit: int) -> list[ReadIssue]:
+    """The issues of one file's tasks, up to `limit` rows (as one task over the whole file lists)."""
+    if len(parts) == 1:
+        return list(parts[0].issues)
+    out: list[ReadIssue] = []
+    rows: set[int] = set()
+    for issue in (i for p in parts for i in p.issues):
+        if issue.row is not None and issue.row not in rows:
+            if len(rows) >= limit:
+                continue
+            rows.add(issue.row)
+        out.append(issue)
     return out
 
 
-def _plan(files: Sequence[Path], split: bool, chunks: int) -> list[tuple[int, Path, tuple[int, int] | None]]:
-    """(file index, file, record range) per task: Parquet files with several row groups are split
-    into up to `chunks` contiguous ranges of row groups when `split`."""
-    plan: list[tuple[int, Path, tuple[int, int] | None]] = []
+def _merge_read(parts: list[FilePartial]) -> FileRead:
+    """One FileRead per file, adding up the tasks (row groups or pieces) of the file."""
+    read = parts[0].read.model_copy(deep=True)
+    for r in (p.read for p in parts[1:]):
+        read.rows_read += r.rows_read
+        read.rows_unreadable += r.rows_unreadable
+        read.notes = list(dict.fromkeys(read.notes + r.notes))
+        read.time_formats = list(dict.fromkeys(read.time_formats + r.time_formats))
+    mixed = sum(p.mixed_dates for p in parts)
+    if mixed:
+        read.notes.append(
+            f"mixed date forms: {mixed:,} row(s) not in the main form {read.time_formats[0]!r}; "
+            "read with the other forms listed"
+        )
+    return read
+
+
+Plan = list[tuple[int, Path, tuple[int, int] | None, CsvPiece | None]]
+
+
+def _plan(files: Sequence[Path], options: AuditOptions, split: bool, chunks: int) -> Plan:
+    """(file index, file, Parquet record range, CSV piece) per task.
+
+    When `split`, Parquet files with several row groups are split into up to `chunks` contiguous
+    ranges of row groups, and plain CSV files of at least PIECE_MIN_BYTES into at least `chunks`
+    pieces of about PIECE_BYTES (see sharemap.audit.pieces).
+    """
+    plan: Plan = []
     for fi, f in enumerate(files):
-        groups: list[int] = []
-        if split and f.suffix.lower() == ".parquet" and f.exists():
-            try:
-                rows = (
-                    duckdb.connect()
-                    .execute(
-                        "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(?) "
-                        "GROUP BY 1 ORDER BY 1",
-                        [str(f)],
-                    )
-                    .fetchall()
-                )
-                groups = [int(n) for _, n in rows]
-            except duckdb.Error:
-                groups = []
-        if len(groups) < 2:
-            plan.append((fi, f, None))
-            continue
-        k = min(len(groups), max(2, chunks))
-        total = sum(groups)
-        start, acc = 0, 0
-        bounds: list[int] = []
-        for n in groups:
-            acc += n
-            if len(bounds) < k - 1 and (acc + n / 2) * k >= total * (len(bounds) + 1):
-                bounds.append(acc)
-        for end in [*bounds, total]:
-            if end > start:
-                plan.append((fi, f, (start, end)))
-            start = end
+        if split and f.suffix.lower() == ".parquet":
+            ranges = _row_group_ranges(f, chunks)
+            if len(ranges) > 1:
+                plan.extend((fi, f, r, None) for r in ranges)
+                continue
+        elif split and f.is_file() and f.stat().st_size >= PIECE_MIN_BYTES:
+            pieces = _csv_pieces(f, options, max(chunks, -(-f.stat().st_size // PIECE_BYTES)))
+            if len(pieces) > 1:
+                plan.extend((fi, f, None, piece) for piece in pieces)
+                continue
+        plan.append((fi, f, None, None))
     return plan
+
+
+def _row_group_ranges(f: Path, chunks: int) -> list[tuple[int, int]]:
+    try:
+        rows = (
+            duckdb.connect()
+            .execute(
+                "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(?) "
+                "GROUP BY 1 ORDER BY 1",
+                [str(f)],
+            )
+            .fetchall()
+        )
+    except duckdb.Error:
+        return []
+    groups = [int(n) for _, n in rows]
+    if len(groups) < 2:
+        return []
+    k = min(len(groups), max(2, chunks))
+    total = sum(groups)
+    start, acc = 0, 0
+    bounds: list[int] = []
+    for n in groups:
+        acc += n
+        if len(bounds) < k - 1 and (acc + n / 2) * k >= total * (len(bounds) + 1):
+            bounds.append(acc)
+    ranges = []
+    for end in [*bounds, total]:
+        if end > start:
+            ranges.append((start, end))
+        start = end
+    return ranges
+
+
+def _csv_pieces(f: Path, options: AuditOptions, pieces: int) -> list[CsvPiece]:
+    """Pieces of a plain (not compressed) CSV file, sharing the date forms found in the whole file."""
+    tmp = tempfile.mkdtemp(prefix="sharemap-plan-")
+    try:
+        con = _connect(options, tmp)
+        opened = open_log(
+            con,
+            f,
+            forced_format=options.format,
+            mapping=load_mapping(options.mapping) if options.mapping else None,
+            encoding=options.encoding,
+            org_name=options.org,
+        )
+        con.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if opened.container != "csv" or not opened.delimiter:
+        return []
+    points = cut_points(f, pieces, opened.delimiter, len(opened.header), opened.encoding)
+    return [
+        CsvPiece(start, end, points[0], opened.encoding, tuple(opened.time_formats))
+        for start, end in itertools.pairwise(points)
+    ]
+
+
+def _read_whole_if_rejected(
+    tasks: list[FileTask],
+    parts: list[FilePartial],
+    run: Callable[[Callable[[FileTask], Any], list[FileTask]], list[Any]],
+) -> tuple[list[FileTask], list[FilePartial]]:
+    """Audit again, in one piece, every CSV file of which a piece had rows the parser rejected.
+
+    A rejected record may be a cut inside a quoted field, and rejected rows are located by line,
+    which only the whole file gives; so such files are read whole, as a small file would be.
+    """
+    redo = {p.file_index for p in parts if p.piece and p.rejected}
+    if not redo:
+        return tasks, parts
+    again: list[FileTask] = []
+    for t in tasks:
+        if t.file_index in redo and t.piece is not None:
+            if t.out_part and os.path.exists(t.out_part):
+                os.remove(t.out_part)
+            if not again or again[-1].file_index != t.file_index:
+                again.append(replace(t, piece=None))
+    kept = [t for t in tasks if t.file_index not in redo] + again
+    return kept, [p for p in parts if p.file_index not in redo] + run(audit_file, again)
 
 
 def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
@@ -718,9 +905,9 @@ def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
         devs.add(Histogram(counts=p.devices))
         lbs.add(Histogram(counts=p.lookback))
     s.users = len(users)
-    s.by_org = dict(by_org.most_common())
-    s.by_org_kind = dict(kinds.most_common())
-    s.by_category = dict(by_cat.most_common())
+    s.by_org = dict(ranked(by_org))
+    s.by_org_kind = dict(ranked(kinds))
+    s.by_category = dict(ranked(by_cat))
     s.by_month = dict(sorted(by_month.items()))
     s.by_org_category_month = [
         {"org": o, "category": c, "month": m, "searches": n} for (o, c, m), n in sorted(ocm.items())
@@ -746,11 +933,11 @@ def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
         "max": lbs.maximum(),
         "distribution": {b: lb_buckets[b] for b in order if lb_buckets.get(b)},
     }
-    s.no_stated_purpose = dict(no_purpose.most_common())
-    s.placeholder_reasons = dict(placeholder.most_common(25))
-    s.top_terms = dict(terms.most_common(20))
-    s.top_reasons = {_redact_reason(r, options): n for r, n in reasons.most_common(15)}
-    s.top_users = dict(users.most_common(10))
+    s.no_stated_purpose = dict(ranked(no_purpose))
+    s.placeholder_reasons = dict(ranked(placeholder, 25))
+    s.top_terms = dict(ranked(terms, 20))
+    s.top_reasons = {_redact_reason(r, options): n for r, n in ranked(reasons, 15)}
+    s.top_users = dict(ranked(users, 10))
     return s
 
 
@@ -802,11 +989,14 @@ def run_audit(
     out: str | Path | None = None,
     key: bytes | None = None,
     on_done: Callable[[int], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> AuditResult:
     """Audit the logs at `paths` and return findings, summary and read issues.
 
     engine "local" runs files in a process pool, "serial" in this process, "ray" on Ray (see
-    sharemap.runner). `out` writes every flagged row (one row per rule hit) to Parquet.
+    sharemap.runner); the local and Ray engines split large CSV and Parquet files into pieces run
+    side by side. `out` writes every flagged row (one row per rule hit) to Parquet. `on_plan(n)`
+    is told the number of tasks, `on_done(k)` each time k of them finish (progress bars).
     """
     options = options or AuditOptions()
     notices: list[str] = []
@@ -821,7 +1011,7 @@ def run_audit(
     pseudo = Pseudonymiser(key=key, reveal=options.reveal)
     parts_dir = tempfile.mkdtemp(prefix="sharemap-audit-out-") if out else None
     cpus = os.cpu_count() or 1
-    plan = _plan(files, split=engine != "serial", chunks=workers or cpus)
+    plan = _plan(files, options, split=engine != "serial", chunks=workers or cpus)
     tasks = [
         FileTask(
             index=i,
@@ -831,9 +1021,12 @@ def run_audit(
             out_part=os.path.join(parts_dir, f"part-{i:05d}.parquet") if parts_dir else None,
             file_index=fi,
             rows=rows,
+            piece=piece,
         )
-        for i, (fi, f, rows) in enumerate(plan)
+        for i, (fi, f, rows, piece) in enumerate(plan)
     ]
+    if on_plan:
+        on_plan(len(tasks))
     if options.retention_days is None:
         notices.append(
             "look-back check not run: no retention limit known for the state; give --retention-days N"
@@ -844,10 +1037,16 @@ def run_audit(
             workers = workers or min(len(tasks), cpus)
             per_task = replace(options, threads=max(1, cpus // workers))
             tasks = [replace(t, options=per_task) for t in tasks]
+
+        def run(fn: Callable[[FileTask], Any], todo: list[FileTask]) -> list[Any]:
+            return run_tasks(fn, todo, engine=engine, address=address, workers=workers)
+
         parts = run_tasks(audit_file, tasks, engine=engine, address=address, workers=workers, on_done=on_done)
+        tasks, parts = _read_whole_if_rejected(tasks, parts, run)
+        _attach_evidence(tasks, parts, options, pseudo, run)
         result = merge(parts, options, engine, pseudo, notices)
         if out and parts_dir:
-            checks.combine_hits(parts_dir, Path(out))
+            checks.combine_hits(parts_dir, Path(out), piece_offsets(parts))
         return result
     finally:
         if parts_dir:

@@ -8,6 +8,7 @@ the CLI, the web app and reports print the same thing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -144,6 +145,12 @@ class Finding(Model):
     evidence_total: int = 0
     law: LawBasis | None = None
     details: dict[str, Any] = {}
+
+
+def ranked(counts: Mapping[str, int], n: int | None = None) -> list[tuple[str, int]]:
+    """Most frequent first, ties in name order: the same order whatever the order counts were added
+    in (files, pieces and engines differ in that)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 class Histogram(Model):

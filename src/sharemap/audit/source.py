@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,14 +128,18 @@ def open_log(
     org_name: str | None = None,
     tag: str = "0",
     row_range: tuple[int, int] | None = None,
+    name: str | None = None,
+    time_formats: Sequence[str] | None = None,
 ) -> Opened:
     """Create the views `ev` and `ev_rn` over `path` in `con` and return how the file was read.
 
     `row_range` (Parquet only) reads records [start, end) of the file, for fanning one file out over
-    row groups; row numbers stay those of the whole file.
+    row groups; row numbers stay those of the whole file. `name` is the file named in messages and
+    evidence when `path` is a piece of it; `time_formats` skips the detection (pieces of one file
+    share the forms found in the whole file).
     """
     path = Path(path)
-    file = str(path)
+    file = name or str(path)
     if not path.exists():
         raise InputError("no such file", file=file)
     if path.stat().st_size == 0:
@@ -171,20 +176,21 @@ def open_log(
         ]  # fmt: skip
         if enc.lower().replace("_", "-") not in ("utf-8", "utf8"):
             opts.append(f"encoding={_q(_duck_encoding(enc, file))}")
-        raw_sql = f"SELECT * FROM read_csv({_q(file)}, {', '.join(opts)})"
+        raw_sql = f"SELECT * FROM read_csv({_q(str(path))}, {', '.join(opts)})"
         rejects_table: str | None = rejects
     elif container == "parquet":
         try:
             header = [
-                r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(file)})").fetchall()
+                r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(str(path))})").fetchall()
             ]
         except duckdb.Error as exc:
             raise InputError(f"cannot read Parquet file: {exc}", file=file) from exc
         src_cols = header
-        raw_sql = f"SELECT * FROM read_parquet({_q(file)})"
+        raw_sql = f"SELECT * FROM read_parquet({_q(str(path))})"
         if row_range is not None:
             raw_sql = (
-                f"SELECT * EXCLUDE (file_row_number) FROM read_parquet({_q(file)}, file_row_number=true) "
+                "SELECT * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({_q(str(path))}, file_row_number=true) "
                 f"WHERE file_row_number >= {int(row_range[0])} AND file_row_number < {int(row_range[1])}"
             )
         rejects_table = None
@@ -202,7 +208,7 @@ def open_log(
         header = list(obj)
         src_cols = header
         cols = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in header) + "}"
-        raw_sql = f"SELECT * FROM read_json({_q(file)}, format='newline_delimited', columns={cols})"
+        raw_sql = f"SELECT * FROM read_json({_q(str(path))}, format='newline_delimited', columns={cols})"
         rejects_table = None
     else:
         header, src_cols = _load_xlsx(con, path, tag)
@@ -221,7 +227,9 @@ def open_log(
         name = resolved.get(fld)
         return _ident(by_name[name]) if name else None
 
-    time_formats = _detect_time_formats(con, raw_sql, col("time"), spec)
+    if not time_formats:
+        time_formats = _detect_time_formats(con, raw_sql, col("time"), spec)
+    time_formats = list(time_formats)
     ts = lambda c: _ts_expr(c, time_formats)  # noqa: E731
     t_col, ws_col, we_col = col("time"), col("window_start"), col("window_end")
     wc = col("window_combined")

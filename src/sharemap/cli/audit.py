@@ -80,7 +80,7 @@ def audit_command(
         transient=True,
         disable=as_json,
     ) as progress:
-        bar = progress.add_task("files", total=n_files)
+        bar = progress.add_task("tasks", total=n_files)
         result = run_audit(
             files,
             options,
@@ -89,6 +89,7 @@ def audit_command(
             workers=workers,
             out=out,
             on_done=lambda n: progress.advance(bar, n),
+            on_plan=lambda n: progress.update(bar, total=n),
         )
     if report:
         report.write_text(render_markdown(result), encoding="utf-8")
