@@ -762,8 +762,8 @@ def _plan(files: Sequence[Path], options: AuditOptions, split: bool, chunks: int
     """(file index, file, Parquet record range, CSV piece) per task.
 
     When `split`, Parquet files with several row groups are split into up to `chunks` contiguous
-    ranges of row groups, and plain CSV files of at least PIECE_MIN_BYTES into at least `chunks`
-    pieces of about PIECE_BYTES (see sharemap.audit.pieces).
+    ranges of row groups, and plain CSV files of at least PIECE_MIN_BYTES into pieces of at most
+    about PIECE_BYTES, and into at least `chunks` pieces over all files (sharemap.audit.pieces).
     """
     plan: Plan = []
     for fi, f in enumerate(files):
@@ -773,7 +773,9 @@ def _plan(files: Sequence[Path], options: AuditOptions, split: bool, chunks: int
                 plan.extend((fi, f, r, None) for r in ranges)
                 continue
         elif split and f.is_file() and f.stat().st_size >= PIECE_MIN_BYTES:
-            pieces = _csv_pieces(f, options, max(chunks, -(-f.stat().st_size // PIECE_BYTES)))
+            # enough pieces to keep every worker busy, counting the other files, and none over PIECE_BYTES
+            per_file = max(-(-chunks // len(files)), -(-f.stat().st_size // PIECE_BYTES))
+            pieces = _csv_pieces(f, options, per_file) if per_file > 1 else []
             if len(pieces) > 1:
                 plan.extend((fi, f, None, piece) for piece in pieces)
                 continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PIECE_MIN_BYTES = 64 * 2**20  # smaller files are audited whole
-PIECE_BYTES = 128 * 2**20  # target size of a piece
+PIECE_BYTES = 256 * 2**20  # target size of a piece
 _PROBE_BYTES = 64 * 1024  # text after a candidate cut that is parsed to check it
 _PROBE_RECORDS = 8
 _SEARCH_BYTES = 2**20  # how far past the target a cut is looked for
