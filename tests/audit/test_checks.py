@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from audit_paths import AUDIT, KEY
 
 from sharemap.audit.engine import AuditOptions, run_audit
@@ -81,3 +83,24 @@ def test_state_retention_limit_comes_from_the_law() -> None:
     mine = run_audit([SMALL], AuditOptions(state="VA", retention_days=30), engine="serial", key=KEY)
     lb30 = next(f for f in mine.findings if f.rule_id == "lookback_beyond_retention")
     assert lb30.law is None
+
+
+def test_retention_limit_applies_from_the_day_the_law_took_effect(tmp_path: Path) -> None:
+    """WA's 21-day limit (SB 6002) took effect on 2026-03-30: a 60-day look-back made before then
+    breaks no limit; the same look-back made after it does."""
+    header = SMALL.read_text().splitlines()[0]
+    row = ('"{id}","Officer A","Seattle WA PD","3","120","{start}, 09:00:00 AM UTC","{end}, 09:00:00 AM UTC",'
+           '"","burglary","","","{end}, 09:00:00 AM UTC","search",""')  # fmt: skip
+    log = tmp_path / "wa.csv"
+    before = row.format(id="before", start="11/16/2025", end="01/15/2026")
+    after = row.format(id="after", start="03/02/2026", end="05/01/2026")
+    log.write_text(f"{header}\n{before}\n{after}\n")
+    r = run_audit([log], AuditOptions(state="WA"), engine="serial", key=KEY)
+    lb = next(f for f in r.findings if f.rule_id == "lookback_beyond_retention")
+    assert lb.count == 1 and [e.event_id for e in lb.evidence] == ["after"]
+    assert "21 days (searches from 2026-03-30)" in lb.explanation
+    assert lb.law is not None and [c.provision_id for c in lb.law.provisions] == ["WA-SB6002-ALPR"]
+    assert any("applied to searches made from 2026-03-30" in n for n in r.notices)
+    assert r.settings["retention_periods"] == [
+        {"from": "2026-03-30", "to": None, "days": 21, "law": lb.law.provisions[0].citation}
+    ]

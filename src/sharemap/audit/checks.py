@@ -225,7 +225,11 @@ def build_findings(parts: Sequence[FilePartial], options: AuditOptions, summary:
         state, kind = orgs.get(org or "", (None, "unknown"))
         basis = law_basis(rule, options.state, on, system)
         if rule == "lookback_beyond_retention":
-            basis = retention_basis(options.state, dt.date.today(), options.retention_days)
+            basis = (
+                None
+                if options.retention_days is not None
+                else retention_basis(options.state, options.retention_periods)
+            )
         f = _finding(rule, org, state, kind, m, basis, options)
         if f is not None:
             findings.append(f)
@@ -303,9 +307,21 @@ def _finding(
         )
     elif rule == "lookback_beyond_retention":
         sev = Severity.MEDIUM
-        details = {"retention_days": options.retention_days, "max_lookback_days": m["max_lookback"]}
+        if options.retention_days is not None:
+            limit = f"{options.retention_days:g} days"
+        else:
+            limit = " or ".join(
+                f"{p.days} days (searches from {p.start}" + (f" to {p.end})" if p.end else ")")
+                for p in options.retention_periods
+            )
+        details = {
+            "retention_days": options.retention_days
+            if options.retention_days is not None
+            else [p.days for p in options.retention_periods],
+            "max_lookback_days": m["max_lookback"],
+        }
         text = (
-            f"{n:,} search(es) by {who} looked back more than {options.retention_days:g} days (longest "
+            f"{n:,} search(es) by {who} looked back more than {limit} (longest "
             f"{(m['max_lookback'] or 0):,.1f} days); data older than the retention limit should not exist."
         )
     elif rule == "wide_sweep":

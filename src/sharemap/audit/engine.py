@@ -33,7 +33,7 @@ import duckdb
 from sharemap.audit import checks
 from sharemap.audit.classify import Classifier, default_classifier
 from sharemap.audit.formats.spec import FormatSpec, load_mapping
-from sharemap.audit.lawlink import retention_limit
+from sharemap.audit.lawlink import RetentionPeriod, retention_periods
 from sharemap.audit.orgs import classify_org
 from sharemap.audit.pieces import PIECE_BYTES, PIECE_MIN_BYTES, CsvPiece, cut_points
 from sharemap.audit.pseudo import Pseudonymiser
@@ -70,7 +70,8 @@ class AuditOptions:
     mapping: str | None = None
     encoding: str | None = None
     org: str | None = None
-    retention_days: float | None = None
+    retention_days: float | None = None  # given: one limit for every search
+    retention_periods: tuple[RetentionPeriod, ...] = ()  # else the state's limits, by search date
     sweep_networks: int = 100
     sweep_devices: int = 10_000
     evidence_limit: int = 100
@@ -283,8 +284,7 @@ def _aggregate(
     flag_reasons = {r: c for r, c in part.classes.items() if c[0] in checks.REASON_RULES}
     restricted = checks.restricted_org_kinds(opts.state, part.system, part.last)
     flag_orgs = {o: k for o, (_, k) in part.orgs.items() if k in restricted}
-    lb_limit = opts.retention_days
-    any_lb = lb_limit is not None and any(k + 1 > lb_limit for k in part.lookback)
+    any_lb = any(g.lb_hit for g in groups)
     any_sweep = any(k > opts.sweep_networks for k in part.networks) or any(
         k > opts.sweep_devices for k in part.devices
     )
@@ -378,7 +378,7 @@ def _scan_sql(opts: AuditOptions) -> str:
     """
     k = max(1, int(opts.evidence_limit))
     i = max(1, int(opts.issue_limit))
-    lbh = f"lookback_days > {float(opts.retention_days)}" if opts.retention_days is not None else "false"
+    lbh = lookback_hit_sql(opts)
     swh = (
         f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
         f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
@@ -403,6 +403,20 @@ def _scan_sql(opts: AuditOptions) -> str:
         )
         GROUP BY GROUPING SETS ((org_name, reason, m, bad, lbh, swh), (networks), (devices), (lb), (user))
     """  # fmt: skip
+
+
+def lookback_hit_sql(opts: AuditOptions) -> str:
+    """SQL: does the row's look-back exceed the retention limit for its search date?"""
+    if opts.retention_days is not None:
+        return f"lookback_days > {float(opts.retention_days)}"
+    if not opts.retention_periods:
+        return "false"
+    whens = " ".join(
+        f"WHEN time >= TIMESTAMP '{p.start}'" + (f" AND time < TIMESTAMP '{p.end}'" if p.end else "")
+        + f" THEN lookback_days > {float(p.days)}"
+        for p in opts.retention_periods
+    )  # fmt: skip
+    return f"(CASE {whens} ELSE false END)"
 
 
 def _short(text: Any, n: int = 80) -> str:
@@ -610,11 +624,7 @@ def _write_out(
             schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
         ),
     )
-    lb = (
-        f"lookback_days > {float(opts.retention_days)}"
-        if any_lb and opts.retention_days is not None
-        else "false"
-    )
+    lb = lookback_hit_sql(opts) if any_lb else "false"
     sw = (
         f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
         f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
@@ -678,6 +688,10 @@ def merge(
         pseudonymised=not options.reveal,
         settings={
             "retention_days": options.retention_days,
+            "retention_periods": [
+                {"from": str(p.start), "to": str(p.end) if p.end else None, "days": p.days, "law": p.citation}
+                for p in options.retention_periods
+            ],
             "sweep_networks": options.sweep_networks,
             "sweep_devices": options.sweep_devices,
             "evidence_limit": options.evidence_limit,
@@ -1003,10 +1017,9 @@ def run_audit(
     options = options or AuditOptions()
     notices: list[str] = []
     if options.retention_days is None and options.state:
-        days, why = retention_limit(options.state, dt.date.today())
+        periods, why = retention_periods(options.state)
         notices.append(why)
-        if days is not None:
-            options = replace(options, retention_days=float(days))
+        options = replace(options, retention_periods=tuple(periods))
     files = expand_inputs(paths)
     if not files:
         raise InputError("no input files given", expected="one or more log files")
@@ -1029,7 +1042,7 @@ def run_audit(
     ]
     if on_plan:
         on_plan(len(tasks))
-    if options.retention_days is None:
+    if options.retention_days is None and not options.retention_periods:
         notices.append(
             "look-back check not run: no retention limit known for the state; give --retention-days N"
         )

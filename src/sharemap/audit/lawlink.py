@@ -9,6 +9,8 @@ invent a citation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -109,43 +111,77 @@ def _ask(state: str, actor: str, action: str, recipient: str | None, purpose: st
     )
 
 
-def retention_limit(state: str, on: dt.date) -> tuple[int | None, str]:
-    """The state's plate-reader retention limit in days (None if the law sets none) and a note saying why."""
-    try:
-        from sharemap.law import retention_days
-    except ImportError as exc:  # the law layer is optional at run time
-        return None, f"retention limit not looked up: law engine unavailable: {exc}"
-    found = retention_days(state, on)
-    if found is None or found.days is None:
-        return None, f"no plate-reader retention limit in days is coded for {state} on {on}"
-    return found.days, (
-        f"look-back limit {found.period} ({found.days} days) from {found.citation} [{found.provision_id}], "
-        f"in force since {found.effective_from}, verification {found.verification.value}; it is applied "
-        "to every search in the files"
-    )
+@dataclass(frozen=True)
+class RetentionPeriod:
+    """A plate-reader retention limit of the state's law and the dates it applies to searches."""
+
+    start: dt.date  # first day in force
+    end: dt.date | None  # first day no longer in force (None: still in force)
+    days: int
+    period: str  # as the law states it ("21 days", "9 months")
+    citation: str
+    provision_id: str
+    title: str
+    url: str | None
+    verification: str
 
 
-def retention_basis(state: str | None, on: dt.date | None, days: float | None) -> LawBasis | None:
-    """The provision behind the retention limit in use, as a citation for the look-back finding.
+def retention_periods(state: str) -> tuple[list[RetentionPeriod], str]:
+    """The state's plate-reader retention limits in days over time, and a note saying which apply.
 
-    None when the limit in use (`days`) is not the state's own (given on the command line instead).
+    A search is held to the limit in force on the day it was made, so a log that spans a new law is
+    checked only from the day the law took effect.
     """
-    if not state or days is None:
-        return None
     try:
         from sharemap.law import retention_days
-    except ImportError:
+        from sharemap.law.retention import retention_provisions
+    except ImportError as exc:  # the law layer is optional at run time
+        return [], f"retention limit not looked up: law engine unavailable: {exc}"
+    provisions = [p for p in retention_provisions() if p.jurisdiction == state]
+    bounds = sorted({d for p in provisions for d in (p.effective_from, p.effective_to, p.status_since) if d})
+    periods: list[RetentionPeriod] = []
+    ends: list[dt.date | None] = [*bounds[1:], None]
+    for start, end in zip(bounds, ends[: len(bounds)], strict=True):
+        found = retention_days(state, start)
+        if found is None or found.days is None:
+            continue
+        last = periods[-1] if periods else None
+        if last and last.end == start and last.provision_id == found.provision_id and last.days == found.days:
+            periods[-1] = replace(last, end=end)
+            continue
+        url = str(found.sources[0].url) if found.sources and found.sources[0].url else None
+        periods.append(
+            RetentionPeriod(start, end, found.days, found.period, found.citation, found.provision_id,
+                            found.title, url, found.verification.value)
+        )  # fmt: skip
+    if not periods:
+        return [], f"no plate-reader retention limit in days is coded for {state}"
+    note = "; ".join(
+        f"look-back limit {p.period} ({p.days} days) from {p.citation} [{p.provision_id}], verification "
+        f"{p.verification}, applied to searches made from {p.start}" + (f" to {p.end}" if p.end else "")
+        for p in periods
+    )
+    return periods, note + "; searches made outside these dates are not checked for look-back"
+
+
+def retention_basis(state: str | None, periods: Sequence[RetentionPeriod]) -> LawBasis | None:
+    """The provisions behind the state's retention limits in use, as citations for the look-back
+    finding (None when the limit was given on the command line instead)."""
+    if not state or not periods:
         return None
-    found = retention_days(state, on or dt.date.today())
-    if found is None or found.days is None or float(found.days) != float(days):
-        return None
-    url = str(found.sources[0].url) if found.sources and found.sources[0].url else None
+    first: dict[str, RetentionPeriod] = {}
+    for p in periods:
+        first.setdefault(p.provision_id, p)  # one citation per provision
+    cites = [
+        Citation(provision_id=p.provision_id, citation=p.citation, title=p.title, url=p.url)
+        for p in first.values()
+    ]
     return LawBasis(
         jurisdiction=state,
         action="retain_alpr_data",
         effect="required",
-        provisions=[
-            Citation(provision_id=found.provision_id, citation=found.citation, title=found.title, url=url)
-        ],
-        why=f"{found.citation}: plate-reader data kept at most {found.period}",
+        provisions=cites,
+        why="; ".join(
+            f"{p.citation}: plate-reader data kept at most {p.period} (from {p.start})" for p in periods
+        ),
     )

@@ -35,7 +35,9 @@ def audit_command(
         None, "--mapping", help="YAML column mapping for DMV, Nlets or jail logs."
     ),
     retention_days: float | None = typer.Option(
-        None, "--retention-days", help="Retention limit N: flag look-backs longer than N days."
+        None,
+        "--retention-days",
+        help="Flag look-backs longer than N days (default: the state's limit in force on each search date).",
     ),
     org: str | None = typer.Option(
         None, "--org", help="Name of the agency whose log this is (logs without an org column)."
