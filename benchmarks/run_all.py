@@ -1,6 +1,6 @@
 """Run every benchmark in one go (`make bench`); each script prints its own figures and baseline.
 
-The audit benchmark generates a 20-million-row log (about 2 GB in /tmp) and the identity benchmark a
+The audit benchmark generates a 20-million-row log (about 4 GB in /tmp) and the identity benchmark a
 one-million-template gallery: both take minutes. `--quick` runs the small versions.
 """
 
