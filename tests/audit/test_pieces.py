@@ -123,3 +123,12 @@ def test_rejected_rows_are_listed_by_line_as_in_one_pass(tmp_path: Path, small_p
     _same_outputs(log, tmp_path)
     r = run_audit([log], OPTS, engine="local", workers=2, key=KEY)
     assert [i.line for i in r.issues if i.line] == [4_001]
+
+
+def test_windows_line_ends_and_a_byte_order_mark(tmp_path: Path, small_pieces: None) -> None:
+    raw = generate(tmp_path / "raw.csv", 6_000, seed=11, threads=1).read_bytes()
+    log = tmp_path / "crlf.csv"
+    log.write_bytes(b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"))
+    assert _same_outputs(log, tmp_path) > 1
+    r = run_audit([log], OPTS, engine="local", workers=2, key=KEY)
+    assert r.files[0].rows_read == 6_000 and r.issues_total == 0
