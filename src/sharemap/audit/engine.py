@@ -1,4 +1,4 @@
-"""Run an audit: one task per file (the same DuckDB queries on every engine), results merged.
+"""Run an audit: one task per file or piece of a file (the same DuckDB queries on every engine).
 
 Each task reads its file in one streaming pass with bounded memory: one aggregate query (GROUPING
 SETS, see `_scan_sql`) over the finest key the summaries and checks need (organisation, reason,
@@ -7,11 +7,13 @@ small table. Second-stage queries on that table give every summary count, the di
 organisations, the unreadable rows, and, per (organisation, reason, look-back hit, sweep hit), the
 count, the largest reach and the numbers of the first `evidence_limit` rows. Reasons and
 organisations are then classified once per distinct value (the classifier's rules, in Python), and
-each rule's evidence, the first rows by row number, is put together from the groups it covers. Only
-those few rows are then read back by number, converting nothing else and stopping after the last one
-wanted. The full list of flagged rows is written (one more pass) only when `--out` asks for it.
-Tasks return small, order-independent partial results; merging sorts by file and row, so the local
-and Ray engines give identical findings.
+each rule's hits are put together from the groups it covers. The full list of flagged rows is written
+(one more pass) only when `--out` asks for it.
+
+Large Parquet files are split by row groups and large CSV files into pieces (`sharemap.audit.pieces`)
+on the local and Ray engines. Once every task is back, each rule's first rows over all tasks are
+chosen and read by number in a second round (`pick_rows`). Partial results are merged in file and row
+order, so every engine, and every way of cutting a file, gives identical results.
 """
 
 from __future__ import annotations
