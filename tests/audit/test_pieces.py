@@ -132,3 +132,15 @@ def test_windows_line_ends_and_a_byte_order_mark(tmp_path: Path, small_pieces: N
     assert _same_outputs(log, tmp_path) > 1
     r = run_audit([log], OPTS, engine="local", workers=2, key=KEY)
     assert r.files[0].rows_read == 6_000 and r.issues_total == 0
+
+
+def test_ray_audits_the_pieces_alike(tmp_path: Path, small_pieces: None) -> None:
+    pytest.importorskip("ray")
+    log = _multi_line_log(tmp_path / "tf.csv", 6_000)
+    whole, _ = _audit(log, "serial", tmp_path / "whole.parquet")
+    ray, tasks = _audit(log, "ray", tmp_path / "ray.parquet")
+    assert tasks > 1 and ray == whole
+    a, b = (
+        duckdb.execute(f"SELECT * FROM '{tmp_path / n}'").fetchall() for n in ("whole.parquet", "ray.parquet")
+    )
+    assert a == b and a
