@@ -676,7 +676,7 @@ def merge(
     parts = sorted(parts, key=lambda p: p.index)
     for p in parts:
         _renumber(p, piece_offsets(parts).get(p.index, 0))
-    summary = _summary(parts, options)
+    summary = _summary(parts, pseudo)
     findings = checks.build_findings(parts, options, summary)
     issues: list[ReadIssue] = []
     total = 0
@@ -880,7 +880,7 @@ def _read_whole_if_rejected(
     return kept, [p for p in parts if p.file_index not in redo] + run(audit_file, again)
 
 
-def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
+def _summary(parts: Sequence[FilePartial], pseudo: Pseudonymiser) -> Summary:
     s = Summary()
     by_org: Counter[str] = Counter()
     by_cat: Counter[str] = Counter()
@@ -954,13 +954,9 @@ def _summary(parts: Sequence[FilePartial], options: AuditOptions) -> Summary:
     s.no_stated_purpose = dict(ranked(no_purpose))
     s.placeholder_reasons = dict(ranked(placeholder, 25))
     s.top_terms = dict(ranked(terms, 20))
-    s.top_reasons = {_redact_reason(r, options): n for r, n in ranked(reasons, 15)}
+    s.top_reasons = {pseudo.text(r) or "": n for r, n in ranked(reasons, 15)}
     s.top_users = dict(ranked(users, 10))
     return s
-
-
-def _redact_reason(r: str, options: AuditOptions) -> str:
-    return r if options.reveal else (Pseudonymiser(key=b"", reveal=True).text(r) or "")
 
 
 def _reach(h: Histogram) -> dict[str, float | int | None]:

@@ -24,6 +24,13 @@ from sharemap.errors import InputError
 KEY_ENV = "SHAREMAP_AUDIT_KEY"
 DIGITS = 12
 _PLATE_TOKEN = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{5,8}\b")
+# an officer named in free text: a rank or title (any case; "Inv" and "Off" left out, they are also
+# placeholder and ordinary words) then a badge number or one or two capitalised words
+_OFFICER = re.compile(
+    r"\b(?P<title>(?i:officer|ofcr?|deputy|dep|sgt|sergeant|lt|lieutenant|det|detective|cpl|corporal"
+    r"|trooper|tpr|agent|s/?a|capt|captain|investigator)\.?)(?P<gap>\s*#\s*|\s+#?)"
+    r"(?P<who>\d{2,6}\b|[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+)?)"
+)
 
 
 def key_file() -> Path:
@@ -76,10 +83,12 @@ class Pseudonymiser:
         return hit
 
     def text(self, value: str | None) -> str | None:
-        """Free text (a stated reason) with plate-like tokens (5-8 letters and digits) pseudonymised."""
+        """Free text (a stated reason) with officers named after a title ("Ofc. Smith", "DEP JONES",
+        "Officer #4521") and plate-like tokens (5-8 letters and digits) pseudonymised."""
         if value is None or self.reveal:
             return value
-        return _PLATE_TOKEN.sub(lambda m: self("plate", m.group(0)) or "", value)
+        named = _OFFICER.sub(lambda m: f"{m['title']} {self('officer', m['who'])}", value)
+        return _PLATE_TOKEN.sub(lambda m: self("plate", m.group(0)) or "", named)
 
     def sql_macro(self) -> str:
         """A DuckDB macro `pseudo(kind, value)` computing exactly the same HMAC as __call__."""
