@@ -40,6 +40,11 @@ def test_plates_in_free_text() -> None:
     text = p.text("stolen vehicle ZKB670 case 2510494")
     assert text is not None and "ZKB670" not in text and "2510494" in text and "plate:" in text
     assert Pseudonymiser(reveal=True).text("ZKB670") == "ZKB670"
+    # written with a dash: the same pseudonym as without
+    assert p.text("plate ZKB-670 seen") == f"plate {p('plate', 'ZKB670')} seen"
+    # an ISO time in an alert text is not a plate (it was read as one before 2026-11-25)
+    alert = "Alert: Stolen Vehicle 41HP587 - 2025-08-22T18:07:15.907Z"
+    assert p.text(alert) == f"Alert: Stolen Vehicle {p('plate', '41HP587')} - 2025-08-22T18:07:15.907Z"
 
 
 def test_officers_named_in_free_text() -> None:

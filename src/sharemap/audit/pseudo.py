@@ -23,7 +23,12 @@ from sharemap.errors import InputError
 
 KEY_ENV = "SHAREMAP_AUDIT_KEY"
 DIGITS = 12
-_PLATE_TOKEN = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{5,8}\b")
+# a plate in free text: 5-8 letters and digits, both present, or two groups joined by a dash
+# ("ABC-1234"); not part of a longer word, a hyphenated run or a time ("2025-08-22T18:07")
+_PLATE_TOKEN = re.compile(
+    r"(?<![\w:-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])"
+    r"(?:[A-Za-z0-9]{5,8}|[A-Za-z0-9]{2,4}-[A-Za-z0-9]{2,5})(?![\w:-])"
+)
 # an officer named in free text: a rank or title (any case; "Inv" and "Off" left out, they are also
 # placeholder and ordinary words) then a badge number or one or two capitalised words
 _OFFICER = re.compile(
