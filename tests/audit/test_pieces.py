@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from audit_paths import KEY
 
-from sharemap.audit import engine
+from sharemap.audit import engine, pieces
 from sharemap.audit.engine import AuditOptions, run_audit
 from sharemap.audit.pieces import cut_points
 
@@ -23,7 +23,7 @@ OPTS = AuditOptions(state="OR", retention_days=30, evidence_limit=5, threads=1)
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split files from 256 KiB on, into pieces of about 200 KiB."""
-    monkeypatch.setattr(engine, "PIECE_MIN_BYTES", 256 * 1024)
+    monkeypatch.setattr(pieces, "PIECE_MIN_BYTES", 256 * 1024)
     monkeypatch.setattr(engine, "PIECE_BYTES", 200 * 1024)
 
 
@@ -144,3 +144,15 @@ def test_ray_audits_the_pieces_alike(tmp_path: Path, small_pieces: None) -> None
         duckdb.execute(f"SELECT * FROM '{tmp_path / n}'").fetchall() for n in ("whole.parquet", "ray.parquet")
     )
     assert a == b and a
+
+
+def test_compressed_logs_are_not_cut(tmp_path: Path, small_pieces: None) -> None:
+    import gzip
+
+    raw = generate(tmp_path / "raw.csv", 6_000, seed=13, threads=1)
+    gz = tmp_path / "log.csv.gz"
+    gz.write_bytes(gzip.compress(raw.read_bytes()))
+    assert pieces.may_cut(raw) and not pieces.may_cut(gz)
+    tasks: list[int] = []
+    r = run_audit([gz], OPTS, engine="local", workers=2, key=KEY, on_plan=tasks.append)
+    assert tasks == [1] and r.summary.searches == 6_000

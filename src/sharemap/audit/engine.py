@@ -37,7 +37,7 @@ from sharemap.audit.classify import Classifier, default_classifier
 from sharemap.audit.formats.spec import FormatSpec, load_mapping
 from sharemap.audit.lawlink import RetentionPeriod, retention_periods
 from sharemap.audit.orgs import classify_org
-from sharemap.audit.pieces import PIECE_BYTES, PIECE_MIN_BYTES, CsvPiece, cut_points
+from sharemap.audit.pieces import PIECE_BYTES, CsvPiece, cut_points, may_cut
 from sharemap.audit.pseudo import Pseudonymiser
 from sharemap.audit.schema import (
     AuditResult,
@@ -788,7 +788,7 @@ def _plan(files: Sequence[Path], options: AuditOptions, split: bool, chunks: int
             if len(ranges) > 1:
                 plan.extend((fi, f, r, None) for r in ranges)
                 continue
-        elif split and f.is_file() and f.stat().st_size >= PIECE_MIN_BYTES:
+        elif split and f.is_file() and may_cut(f):
             # enough pieces to keep every worker busy, counting the other files, and none over PIECE_BYTES
             per_file = max(-(-chunks // len(files)), -(-f.stat().st_size // PIECE_BYTES))
             pieces = _csv_pieces(f, options, per_file) if per_file > 1 else []

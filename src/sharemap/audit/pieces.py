@@ -57,6 +57,17 @@ class CsvPiece:
         return dest
 
 
+def may_cut(path: Path) -> bool:
+    """Could `path` be a plain CSV large enough to cut? (Not compressed, a workbook, Parquet or JSON.)"""
+    if path.stat().st_size < PIECE_MIN_BYTES or path.name.lower().endswith(_NOT_CSV):
+        return False
+    with path.open("rb") as fh:
+        return not fh.read(4).startswith((b"\x1f\x8b", b"PK\x03\x04", b"PAR1"))
+
+
+_NOT_CSV = (".parquet", ".xlsx", ".json", ".jsonl", ".ndjson", ".gz")
+
+
 def cut_points(path: Path, pieces: int, delimiter: str, columns: int, encoding: str) -> list[int]:
     """Byte offsets where records start, splitting the records after the header into about `pieces`
     parts of similar size (first = the end of the header line, last = the file size)."""
