@@ -125,6 +125,10 @@ class _Doc:
     def pages_of(self, start: int, end: int) -> tuple[int, ...]:
         return tuple(range(self.page_of(start), self.page_of(max(start, end - 1)) + 1))
 
+    def quote(self, start: int, end: int) -> dict[str, Any]:
+        """Where a term was found: its pages and a short quote (MoaTerm's pages and snippet)."""
+        return {"pages": self.pages_of(start, end), "snippet": _snippet(self.text, start, end)}
+
 
 def _decode_cid(chars: list[dict[str, Any]]) -> None:
     """Glyphs without a Unicode map come out as "(cid:N)". In the Word-made 2025 PDFs the glyph ids
@@ -295,8 +299,7 @@ def _systems(doc: _Doc) -> list[MoaTerm]:
                     term="system_named",
                     label="System named in the MOA",
                     value=name,
-                    pages=doc.pages_of(m.start(), m.end()),
-                    snippet=_snippet(doc.text, m.start(), m.end()),
+                    **doc.quote(m.start(), m.end()),
                 )
             )
     return terms
@@ -349,8 +352,7 @@ def _model_term(doc: _Doc, model: Model287g, m: re.Match[str], basis: str) -> Mo
         term="model",
         label=f"287(g) model ({basis})",
         value=model.value,
-        pages=doc.pages_of(m.start(), m.end()),
-        snippet=_snippet(doc.text, m.start(), m.end()),
+        **doc.quote(m.start(), m.end()),
     )
 
 
@@ -396,8 +398,7 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
                 term="ice",
                 label="Federal party",
                 value="U.S. Immigration and Customs Enforcement (ICE), Department of Homeland Security",
-                pages=doc.pages_of(m.start(), m.end()),
-                snippet=_snippet(doc.text, m.start(), m.end()),
+                **doc.quote(m.start(), m.end()),
                 party="ice",
             )
         )
@@ -415,8 +416,7 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
                 term="lea",
                 label="Law-enforcement agency (parties clause)",
                 value=lea,
-                pages=doc.pages_of(p.start("v"), p.end("v")),
-                snippet=_snippet(doc.text, p.start("v"), p.end("v")),
+                **doc.quote(p.start("v"), p.end("v")),
                 party="lea",
             )
         )
@@ -481,8 +481,7 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
                 term="lea_represents",
                 label="Jurisdiction the LEA represents",
                 value=_WS.sub(" ", r.group("v")).strip(),
-                pages=doc.pages_of(r.start(), r.end()),
-                snippet=_snippet(doc.text, r.start(), r.end()),
+                **doc.quote(r.start(), r.end()),
             )
         )
     f = re.search(
@@ -498,8 +497,7 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
                 term="ice_field_office",
                 label="ICE ERO field office",
                 value=f"{office} Field Office",
-                pages=doc.pages_of(f.start(), f.end()),
-                snippet=_snippet(doc.text, f.start(), f.end()),
+                **doc.quote(f.start(), f.end()),
             )
         )
     return terms, lea

@@ -8,14 +8,16 @@ force that day; it is also how the quarter-end totals are counted.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError
-from sharemap.kb.model import Agency, AgencyKind, Agreement, AgreementStatus, Model287g
+from sharemap.kb.model import Agency, Agreement, Frozen, Model287g
 from sharemap.ledger.history import agency_key
+
+_M = TypeVar("_M", bound=Frozen)
 
 _AGREEMENT_COLUMNS = (
     "agreement_id, agency_id, agency_name, state, program, model, signed, moa_url, addendum_url, "
@@ -89,27 +91,13 @@ def agreements(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY state, agency_name, model, signed"
-    return [_agreement(r) for r in con.execute(sql, params).fetchall()]
+    return _records(Agreement, con.execute(sql, params))
 
 
-def _agreement(r: tuple[Any, ...]) -> Agreement:
-    return Agreement(
-        agreement_id=r[0],
-        agency_id=r[1],
-        agency_name=r[2],
-        state=r[3],
-        program=r[4],
-        model=Model287g(r[5]),
-        signed=r[6],
-        moa_url=r[7],
-        addendum_url=r[8],
-        status=AgreementStatus(r[9]),
-        first_seen=r[10],
-        last_seen=r[11],
-        ended_on=r[12],
-        superseded_by=r[13],
-        snapshot_count=r[14],
-    )
+def _records(model: type[_M], cur: duckdb.DuckDBPyConnection) -> list[_M]:
+    """The rows of a query as domain models (the query names its columns as the model's fields)."""
+    names = [d[0] for d in cur.description or ()]
+    return [model(**dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
 
 def county_fips_state(con: duckdb.DuckDBPyConnection, fips: str) -> str:
@@ -120,25 +108,17 @@ def county_fips_state(con: duckdb.DuckDBPyConnection, fips: str) -> str:
 
 
 def agency(con: duckdb.DuckDBPyConnection, agency_id: str) -> Agency:
-    row = con.execute(
-        "SELECT agency_id, name, kind, state, county_fips, county_name, statewide, ice_type, "
-        "unmapped_reason, name_variants FROM agencies WHERE agency_id = ?",
-        [agency_id],
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"no agency with id {agency_id!r}")
-    return Agency(
-        agency_id=row[0],
-        name=row[1],
-        kind=AgencyKind(row[2]),
-        state=row[3],
-        county_fips=row[4],
-        county_name=row[5],
-        statewide=row[6],
-        ice_type=row[7],
-        unmapped_reason=row[8],
-        name_variants=tuple(row[9] or ()),
+    found = _records(
+        Agency,
+        con.execute(
+            "SELECT agency_id, name, kind, state, county_fips, county_name, statewide, ice_type, "
+            "unmapped_reason, coalesce(name_variants, []) AS name_variants FROM agencies WHERE agency_id = ?",
+            [agency_id],
+        ),
     )
+    if not found:
+        raise NotFoundError(f"no agency with id {agency_id!r}")
+    return found[0]
 
 
 def find_agency(con: duckdb.DuckDBPyConnection, name: str, state: str | None = None) -> Agency:
