@@ -43,7 +43,6 @@ from sharemap.report.sim import SimRun, check_place, simulation_blocks
 
 Kind = Literal["county", "state", "agency", "nation"]
 
-NOT_FOUND_PATH = "sharemap/kb/data/not_found.yaml"
 WIDER = (
     Encounter.TRAFFIC_STOP,
     Encounter.DMV_RECORD,
@@ -758,9 +757,7 @@ def _unknowns(
                     items.append(
                         c.sentence(f"How long {ch.name} takes is not disclosed ({ch.latency.text}).", cites)
                     )
-    reg = c.register(
-        "sharemap knowledge base: register of what the research looked for and did not find", NOT_FOUND_PATH
-    )
+    reg = c.not_found_register()
     for nf in kb.not_found:
         items.append(c.sentence(f"{nf.topic}: {nf.detail}", reg))
     unsigned = [a for a in agreements if a.signed is None]

@@ -16,6 +16,7 @@ from sharemap.law.model import Provision
 from sharemap.report.model import Reference, Sentence
 
 ICE_LIST_URL = "https://www.ice.gov/identify-and-arrest/287g"
+NOT_FOUND_PATH = "sharemap/kb/data/not_found.yaml"  # the register of what was looked for and not found
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 
 
@@ -110,9 +111,10 @@ class Citations:
             location=f"{name}, p. {page}" if page else name,
         )
 
-    def register(self, title: str, path: str) -> int:
-        """The project's own register of what was looked for and not found (a file in the package)."""
-        return self._add(("register", path), title, None, None, "register", location=path)
+    def not_found_register(self) -> int:
+        """The project's own register of what the research looked for and did not find."""
+        title = "sharemap knowledge base: register of what the research looked for and did not find"
+        return self._add(("register", NOT_FOUND_PATH), title, None, None, "register", location=NOT_FOUND_PATH)
 
     def sim_source(self, title: str, url: str, location: str) -> int:
         """A published figure behind the simulator: a sourced parameter or calibration target of

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 SUMMARY = "summary.json"
 CHART_FILES = ("funnel.png", "by_status.png", "hold_rates.png", "disclosures.png")
-NOT_FOUND_PATH = "sharemap/kb/data/not_found.yaml"
 REQUIRED_STAGES = (
     "bookings",
     "ident_match",
@@ -592,9 +591,7 @@ def _run_blocks(
     )
 
     # latencies
-    reg = c.register(
-        "sharemap knowledge base: register of what the research looked for and did not find", NOT_FOUND_PATH
-    )
+    reg = c.not_found_register()
     rows, cites = [], []
     for r in s["latencies"]:
         name = str(r["latency"])
