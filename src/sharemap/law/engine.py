@@ -30,7 +30,6 @@ from sharemap.errors import InputError
 from sharemap.law.model import Condition, Provision
 from sharemap.law.vocab import (
     JURISDICTIONS,
-    VERIFICATION_RANK,
     Action,
     Actor,
     ConditionKind,
@@ -41,6 +40,7 @@ from sharemap.law.vocab import (
     Recipient,
     Status,
     Verification,
+    weakest,
 )
 
 # The data an action discloses when the context does not say.
@@ -396,7 +396,6 @@ class Law:
             result, deciding = Effect.NO_PROVISION, []
 
         checks: list[ConditionCheck] = []
-        weakest: Verification | None = None
         for p in deciding:
             for c in p.exceptions:
                 checks.append(ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)))
@@ -404,8 +403,6 @@ class Law:
                 checks.append(ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)))
             for text in p.obligations:
                 checks.append(ConditionCheck(p.id, "obligation", text, None))
-            if weakest is None or VERIFICATION_RANK[p.verification] > VERIFICATION_RANK[weakest]:
-                weakest = p.verification
         return Ruling(
             jurisdiction=jurisdiction,
             actor=actor,
@@ -415,7 +412,7 @@ class Law:
             effect=result,
             provisions=tuple(deciding),
             conditions=tuple(checks),
-            verification=weakest,
+            verification=weakest(p.verification for p in deciding),
             steps=_in_candidate_order(rules, skipped, steps),
         )
 

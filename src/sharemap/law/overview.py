@@ -10,12 +10,12 @@ from typing import Any
 from sharemap.law.engine import Context, Law, Ruling, default_law
 from sharemap.law.vocab import (
     JURISDICTIONS,
-    VERIFICATION_RANK,
     Action,
     Actor,
     Effect,
     Status,
     Verification,
+    weakest,
 )
 
 # The actor a matrix cell asks about when none is given: who usually takes the action.
@@ -181,10 +181,6 @@ def overview(jurisdiction: str, date: dt.date | None = None, law: Law | None = N
     }[(limits, requires)]
     own = law.for_jurisdiction(jurisdiction)
     in_force = [p for p in own if p.status is not Status.UNCONFIRMED and p.in_force_on(day)]
-    weakest: Verification | None = None
-    for p in in_force:
-        if weakest is None or VERIFICATION_RANK[p.verification] > VERIFICATION_RANK[weakest]:
-            weakest = p.verification
     return Overview(
         jurisdiction=jurisdiction,
         date=day,
@@ -194,6 +190,6 @@ def overview(jurisdiction: str, date: dt.date | None = None, law: Law | None = N
         conditional=tuple(conditional),
         provisions_in_force=len(in_force),
         provisions_recorded=len(own),
-        weakest_verification=weakest,
+        weakest_verification=weakest(p.verification for p in in_force),
         cells=tuple(cells),
     )

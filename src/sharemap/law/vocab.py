@@ -7,6 +7,7 @@ stable: new members may be added, existing ones are never renamed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from sharemap.kb.model import Model287g
@@ -151,6 +152,12 @@ VERIFICATION_RANK: dict[Verification, int] = {
     Verification.PARTIAL: 2,
     Verification.UNVERIFIED: 3,
 }
+
+
+def weakest(levels: Iterable[Verification]) -> Verification | None:
+    """The least verified of `levels` (None for none): a ruling is only as sure as its weakest source."""
+    return max(levels, key=VERIFICATION_RANK.__getitem__, default=None)
+
 
 ENTER_287G_ACTIONS: dict[Model287g, Action] = {
     Model287g.JEM: Action.ENTER_287G_JEM,
