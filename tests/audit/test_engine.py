@@ -12,6 +12,7 @@ from audit_paths import AUDIT, EUGENE, KEY
 from typer.testing import CliRunner
 
 from sharemap.audit.engine import AuditOptions, run_audit
+from sharemap.audit.schema import AuditResult
 from sharemap.cli.app import app
 
 SMALL = AUDIT / "network_audit_small.csv"
@@ -99,22 +100,28 @@ def test_parquet_row_groups_fan_out(tmp_path: Path) -> None:
     assert split.files[0].rows_read == 4294 and len(split.files) == 1
 
 
+def _evidence_is_first_rows(r: AuditResult, out: Path, limit: int) -> None:
+    """Each finding's evidence is the first `limit` rows of its rule and organisation in `out`, and
+    its count that of its rows there."""
+    con = duckdb.connect()
+    for f in r.findings:
+        where = f"FROM '{out}' WHERE rule_id = ? AND org_name IS NOT DISTINCT FROM ?"
+        rows = con.execute(
+            f"SELECT row, user, reason {where} ORDER BY row LIMIT {limit}", [f.rule_id, f.org_name]
+        )
+        assert [(e.row, e.user, e.reason) for e in f.evidence] == rows.fetchall()
+        (n,) = con.execute(f"SELECT count(*) {where}", [f.rule_id, f.org_name]).fetchone()  # type: ignore[misc]
+        assert f.evidence_total == f.count == n
+
+
 def test_evidence_is_first_rows_of_every_rule(tmp_path: Path) -> None:
-    """Evidence gathered in the one pass (row numbers per group, rows picked afterwards) equals the
-    first rows of each rule and organisation in the full flagged-row output."""
+    """Evidence (row numbers per group in the pass, rows picked afterwards) equals the first rows of
+    each rule and organisation in the full flagged-row output."""
     out = tmp_path / "hits.parquet"
     opts = AuditOptions(state="OR", retention_days=3, evidence_limit=7)
     r = run_audit([EUGENE], opts, engine="serial", key=KEY, out=out)
-    con = duckdb.connect()
     assert r.findings
-    for f in r.findings:
-        rows = con.execute(
-            f"SELECT row, user, reason FROM '{out}' WHERE rule_id = ? AND org_name IS NOT DISTINCT FROM ? "
-            "ORDER BY row LIMIT 7",
-            [f.rule_id, f.org_name],
-        ).fetchall()
-        assert [(e.row, e.user, e.reason) for e in f.evidence] == rows
-        assert f.evidence_total == f.count
+    _evidence_is_first_rows(r, out, 7)
 
 
 def test_evidence_is_first_rows_on_synthetic_log(tmp_path: Path) -> None:
@@ -130,20 +137,5 @@ def test_evidence_is_first_rows_on_synthetic_log(tmp_path: Path) -> None:
     out = tmp_path / "hits.parquet"
     opts = AuditOptions(state="OR", retention_days=30, evidence_limit=5)
     r = run_audit([log], opts, engine="serial", key=KEY, out=out)
-    con = duckdb.connect()
     assert len({f.rule_id for f in r.findings}) >= 3
-    for f in r.findings:
-        rows = con.execute(
-            f"SELECT row, user, reason FROM '{out}' WHERE rule_id = ? AND org_name IS NOT DISTINCT FROM ? "
-            "ORDER BY row LIMIT 5",
-            [f.rule_id, f.org_name],
-        ).fetchall()
-        assert [(e.row, e.user, e.reason) for e in f.evidence] == rows
-        assert (
-            f.evidence_total
-            == f.count
-            == con.execute(
-                f"SELECT count(*) FROM '{out}' WHERE rule_id = ? AND org_name IS NOT DISTINCT FROM ?",
-                [f.rule_id, f.org_name],
-            ).fetchone()[0]
-        )  # type: ignore[index]
+    _evidence_is_first_rows(r, out, 5)
