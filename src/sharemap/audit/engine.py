@@ -380,7 +380,7 @@ def _scan_sql(opts: AuditOptions) -> str:
     """
     k = max(1, int(opts.evidence_limit))
     i = max(1, int(opts.issue_limit))
-    lbh = lookback_hit_sql(opts)
+    lbh = _lookback_hit_sql(opts)
     swh = (
         f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
         f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
@@ -407,7 +407,7 @@ def _scan_sql(opts: AuditOptions) -> str:
     """  # fmt: skip
 
 
-def lookback_hit_sql(opts: AuditOptions) -> str:
+def _lookback_hit_sql(opts: AuditOptions) -> str:
     """SQL: does the row's look-back exceed the retention limit for its search date?"""
     if opts.retention_days is not None:
         return f"lookback_days > {float(opts.retention_days)}"
@@ -550,10 +550,10 @@ def _attach_evidence(
     options: AuditOptions,
     pseudo: Pseudonymiser,
     run: Callable[[Callable[[FileTask], Any], list[FileTask]], list[Any]],
+    offsets: dict[int, int],
 ) -> None:
     """Choose each rule's first `evidence_limit` rows over all tasks, read them (`pick_rows`, one
     task per file or piece that holds some) and attach them, pseudonymised, to the hits."""
-    offsets = piece_offsets(parts)
     chosen: dict[tuple[str, str | None], list[tuple[FilePartial, int, int]]] = {}
     for p in sorted(parts, key=lambda p: p.index):  # file order, then row order
         for key, hit in p.hits.items():
@@ -626,7 +626,7 @@ def _write_out(
             schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
         ),
     )
-    lb = lookback_hit_sql(opts) if any_lb else "false"
+    lb = _lookback_hit_sql(opts) if any_lb else "false"
     sw = (
         f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
         f"OR coalesce(devices, 0) > {int(opts.sweep_devices)})"
@@ -671,11 +671,13 @@ def merge(
     engine: str,
     pseudo: Pseudonymiser,
     notices: list[str],
+    offsets: dict[int, int],
 ) -> AuditResult:
-    """Merge per-file partials (in file order) into one result with findings, summary and issues."""
+    """Merge per-file partials (in file order) into one result with findings, summary and issues;
+    `offsets` (`piece_offsets`) renumbers the read issues of CSV pieces as rows of the whole file."""
     parts = sorted(parts, key=lambda p: p.index)
     for p in parts:
-        _renumber(p, piece_offsets(parts).get(p.index, 0))
+        _renumber(p, offsets.get(p.index, 0))
     summary = _summary(parts, pseudo)
     findings = checks.build_findings(parts, options, summary)
     issues: list[ReadIssue] = []
@@ -1056,10 +1058,11 @@ def run_audit(
 
         parts = run_tasks(audit_file, tasks, engine=engine, address=address, workers=workers, on_done=on_done)
         tasks, parts = _read_whole_if_rejected(tasks, parts, run)
-        _attach_evidence(tasks, parts, options, pseudo, run)
-        result = merge(parts, options, engine, pseudo, notices)
+        offsets = piece_offsets(parts)
+        _attach_evidence(tasks, parts, options, pseudo, run, offsets)
+        result = merge(parts, options, engine, pseudo, notices, offsets)
         if out and parts_dir:
-            checks.combine_hits(parts_dir, Path(out), piece_offsets(parts))
+            checks.combine_hits(parts_dir, Path(out), offsets)
         return result
     finally:
         if parts_dir:
