@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sharemap.kb.model import AgreementStatus, ListKind, Model287g
-from sharemap.ledger.history import SnapshotMeta, agency_key, build_history, find_partial
+from sharemap.ledger.history import SnapshotMeta, build_history, find_partial
+from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import ListRow
 from sharemap.ledger.snapshots import rows_table
 

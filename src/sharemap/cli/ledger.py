@@ -18,7 +18,7 @@ from sharemap.cli.common import JsonOption, command, console, parse_date, print_
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
 from sharemap.ledger import geo, query, store
-from sharemap.ledger.history import agency_key
+from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
 
@@ -219,6 +219,24 @@ def agency(
             ],
         )
     )
+    if detail["renames"]:
+        console.print(
+            table(
+                "Listed under other names (one agreement; see table agency_links for the evidence)",
+                ["Model", "Listed as", "Until", "Then as", "From", "Decided by"],
+                [
+                    [
+                        r["model"],
+                        r["older_name"],
+                        r["older_last_seen"],
+                        r["newer_name"],
+                        r["newer_first_seen"],
+                        f"{r['decided_by']} ({r['score']} points)",
+                    ]
+                    for r in detail["renames"]
+                ],  # fmt: skip
+            )
+        )
     if detail["pending"]:
         console.print(
             table(
@@ -283,7 +301,8 @@ def stats(
     console.print(
         f"History: {summary['participating_snapshots']} participating and {summary['pending_snapshots']} "
         f"pending list snapshots since {summary['history_from']}; {summary['agreements_ever_listed']:,} "
-        f"agreements ever listed, {summary['ended']} ended, {summary['superseded']} superseded; "
+        f"agreements ever listed, {summary['ended']} ended, {summary['superseded']} superseded "
+        f"(and {summary['renamed']} listings that continued under another name, not counted as ends); "
         f"{summary['pending_now']} requests still pending (never signed) on ICE's last pending list of "
         f"{summary['pending_list_date']}; {summary['unmapped_agencies']} agencies not "
         "placed in a county (listed in `sharemap export` table agencies)."

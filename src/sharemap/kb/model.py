@@ -109,6 +109,8 @@ class Agreement(Frozen):
     ended_on: dt.date | None = None
     superseded_by: str | None = None
     snapshot_count: int = 0
+    listed_as: tuple[str, ...] = ()
+    """Every name ICE listed this agreement under (typos and renames included)."""
 
 
 class PendingRequest(Frozen):

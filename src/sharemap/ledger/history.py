@@ -8,20 +8,20 @@ Pure functions over parsed rows. Two rules carry the weight:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
-import re
 import statistics
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from sharemap.kb.model import AgreementStatus, ListKind, Model287g
+from sharemap.ledger import linkage
+from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import ListRow
 
 PARTIAL_SHARE = 0.8
@@ -84,31 +84,14 @@ class History:
     partial: set[str]
     duplicates: dict[str, str]
     latest_complete: dict[ListKind, dt.date]
-
-
-_ABBREVIATIONS = [
-    (r"\bsheriff'?s'?\b", "sheriff"),
-    (r"\bdept\b\.?", "department"),
-    (r"\bco\b\.?", "county"),
-    (r"\bpd\b", "police department"),
-    (r"\bso\b", "sheriff office"),
-    (r"\bst\b\.?", "saint"),
-    (r"\bft\b\.?", "fort"),
-    (r"\bmt\b\.?", "mount"),
-    (r"&", " and "),
-    (r"\bthe\b", " "),
-]
-
-
-@functools.lru_cache(maxsize=65536)
-def agency_key(state: str, name: str) -> str:
-    """A spelling-insensitive key: case, accents, apostrophes, "Sheriffs"/"Sheriff's", abbreviations."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = text.replace("`", "'").replace("\u2019", "'")
-    for pattern, repl in _ABBREVIATIONS:
-        text = re.sub(pattern, repl, text)
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return f"{state.lower()}-{text.replace(' ', '-')}"
+    name_links: list[linkage.Link] = field(default_factory=list)
+    """Every pair of names considered as one agency, with the decision and its evidence."""
+    merged_keys: dict[str, str] = field(default_factory=dict)
+    """Agency keys folded into another agency (old spelling -> the agency's key)."""
+    agency_names: dict[str, list[str]] = field(default_factory=dict)
+    """Every name each agency was listed under (its own and its merged spellings' rows)."""
+    listing_agreement: dict[str, str] = field(default_factory=dict)
+    """Each listing (agreement id under one spelling, before linking) -> the agreement it is part of."""
 
 
 def find_partial(metas: Sequence[SnapshotMeta]) -> set[str]:
@@ -143,11 +126,19 @@ def find_duplicates(metas: Sequence[SnapshotMeta]) -> dict[str, str]:
     return dupes
 
 
-def build_history(metas: Sequence[SnapshotMeta], rows: pa.Table) -> History:
+def build_history(
+    metas: Sequence[SnapshotMeta],
+    rows: pa.Table,
+    decisions: Sequence[linkage.Decision] | None = None,
+) -> History:
     """Fold every snapshot's rows (a table with ROW_SCHEMA) into agreement and pending histories.
 
-    The per-row work is one DuckDB aggregation; Python only settles the status of each agreement.
+    The per-row work is a DuckDB aggregation, run once per spelling-insensitive name and, when some
+    names turn out to be one agency renamed (see linkage; `decisions` default to the shipped reviewed
+    file), once more under the merged names. Python settles the status of each agreement.
     """
+    if decisions is None:
+        decisions = linkage.load_decisions()
     partial = find_partial(metas)
     duplicates = find_duplicates(metas)
     usable = sorted((m for m in metas if m.snapshot_id not in duplicates), key=lambda m: m.captured)
@@ -172,9 +163,20 @@ def build_history(metas: Sequence[SnapshotMeta], rows: pa.Table) -> History:
         pairs = con.sql("SELECT DISTINCT state, agency FROM list_rows").fetchall()
         keys = {"state": [p[0] for p in pairs], "agency": [p[1] for p in pairs]}
         keys["agency_key"] = [agency_key(s, a) for s, a in pairs]
-        con.register("agency_keys", pa.table(keys))
-        con.execute(_SIGHTINGS_SQL)
+        keys["canonical_key"] = keys["agency_key"]
+        _register(con, keys, {})
         agreements = [_agreement(r) for r in con.sql(_AGREEMENTS_SQL).fetchall()]
+        _settle_agreements(agreements, complete[ListKind.PARTICIPATING])
+        linked = linkage.link([_listing(a) for a in agreements], decisions)
+        if linked.canonical or linked.owners:
+            keys["canonical_key"] = [linked.canonical.get(k, k) for k in keys["agency_key"]]
+            _register(con, keys, linked.owners)
+            agreements = [_agreement(r) for r in con.sql(_AGREEMENTS_SQL).fetchall()]
+            _settle_agreements(agreements, complete[ListKind.PARTICIPATING])
+        names = con.sql(
+            "SELECT canonical_key, list(DISTINCT agency ORDER BY agency) FROM agency_keys GROUP BY 1"
+        ).fetchall()
+        listing_ids = con.sql("SELECT DISTINCT listing_id, agreement_id FROM sightings").fetchall()
         pending = [_pending(r) for r in con.sql(_PENDING_SQL).fetchall()]
         links = con.sql(
             "SELECT DISTINCT agreement_id, snapshot_id FROM sightings "
@@ -182,7 +184,6 @@ def build_history(metas: Sequence[SnapshotMeta], rows: pa.Table) -> History:
         ).to_arrow_table()
     finally:
         con.close()
-    _settle_agreements(agreements, complete[ListKind.PARTICIPATING])
     _settle_pending(pending, complete[ListKind.PENDING], agreements)
     return History(
         agreements=agreements,
@@ -191,18 +192,84 @@ def build_history(metas: Sequence[SnapshotMeta], rows: pa.Table) -> History:
         partial=partial,
         duplicates=duplicates,
         latest_complete=latest_complete,
+        name_links=linked.links,
+        merged_keys=_merged_keys(linked, {a.agency_key for a in agreements}),
+        agency_names=dict(names),
+        listing_agreement=dict(listing_ids),
+    )
+
+
+def _merged_keys(linked: linkage.Linkage, held: set[str]) -> dict[str, str]:
+    """Old spellings -> the agency they belong to; a name whose every listing moved to another body
+    (and that holds nothing itself) points at the body now holding its agreement."""
+    merged = {k: v for k, v in linked.canonical.items() if k != v}
+    for listing_id, (owner, _) in sorted(linked.owners.items()):
+        key = listing_id.rsplit(":", 2)[0]
+        if key not in held and key not in merged:
+            merged[key] = owner
+    return merged
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection,
+    keys: dict[str, list[str]],
+    owners: dict[str, tuple[str, dt.date | None]],
+) -> None:
+    """(Re)build the sightings under these agency keys and agreement owners."""
+    owner_table = pa.table(
+        {
+            "listing_id": list(owners),
+            "owner": [o for o, _ in owners.values()],
+            "owner_signed": [d for _, d in owners.values()],
+        },
+        schema=_OWNERS,
+    )
+    for name, table in (("agency_keys", pa.table(keys)), ("owners", owner_table)):
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+        con.register(name, table)
+    con.execute(_SIGHTINGS_SQL)
+
+
+_OWNERS = pa.schema([("listing_id", pa.string()), ("owner", pa.string()), ("owner_signed", pa.date32())])
+
+
+def _listing(a: AgreementHistory) -> linkage.Listing:
+    return linkage.Listing(
+        agreement_id=a.agreement_id,
+        agency_key=a.agency_key,
+        state=a.state,
+        name=a.latest.agency,
+        model=a.model,
+        signed=a.signed,
+        moa_url=a.moa_url,
+        first_seen=a.first_seen,
+        last_seen=a.last_seen,
+        ended_on=a.ended_on,
+        snapshot_count=a.snapshot_count,
     )
 
 
 _MODEL_SHORT = "CASE model " + " ".join(f"WHEN '{m.value}' THEN '{m.short.lower()}'" for m in Model287g)
 
+_LISTING_ID = (
+    f"k.agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) || ':' "
+    "|| coalesce(strftime(r.signed, '%Y-%m-%d'), 'unsigned')"
+)
+
 _SIGHTINGS_SQL = f"""
-CREATE TEMP TABLE sightings AS
-SELECT r.*, m.kind, m.captured, k.agency_key,
-       k.agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) AS model_key,
-       k.agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) || ':'
-           || coalesce(strftime(r.signed, '%Y-%m-%d'), 'unsigned') AS agreement_id
-FROM list_rows r JOIN metas m USING (snapshot_id) JOIN agency_keys k USING (state, agency)
+CREATE OR REPLACE TEMP TABLE sightings AS
+WITH named AS (
+    SELECT r.* REPLACE (coalesce(r.signed, o.owner_signed) AS signed), m.kind, m.captured,
+           k.agency_key AS name_key, {_LISTING_ID} AS listing_id,
+           coalesce(o.owner, k.canonical_key) AS agency_key
+    FROM list_rows r JOIN metas m USING (snapshot_id) JOIN agency_keys k USING (state, agency)
+    LEFT JOIN owners o ON o.listing_id = {_LISTING_ID}
+)
+SELECT *, agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) AS model_key,
+       agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) || ':'
+           || coalesce(strftime(signed, '%Y-%m-%d'), 'unsigned') AS agreement_id
+FROM named
 """
 
 _GROUP_COLUMNS = """
@@ -215,7 +282,7 @@ _GROUP_COLUMNS = """
 """
 
 _AGREEMENTS_SQL = f"""
-SELECT agreement_id, agency_key, any_value(state), any_value(model), any_value(signed), {_GROUP_COLUMNS},
+SELECT agreement_id, agency_key, arg_max(state, captured), any_value(model), any_value(signed), {_GROUP_COLUMNS},
        arg_max(moa_url, captured) FILTER (WHERE moa_url IS NOT NULL) AS moa_url,
        arg_max(addendum_url, captured) FILTER (WHERE addendum_url IS NOT NULL) AS addendum_url
 FROM sightings WHERE kind = 'participating' AND model IS NOT NULL
@@ -223,7 +290,7 @@ GROUP BY agreement_id, agency_key ORDER BY agreement_id
 """
 
 _PENDING_SQL = f"""
-SELECT model_key, agency_key, any_value(state), any_value(model), {_GROUP_COLUMNS}
+SELECT model_key, agency_key, arg_max(state, captured), any_value(model), {_GROUP_COLUMNS}
 FROM sightings WHERE kind = 'pending'
 GROUP BY model_key, agency_key ORDER BY model_key
 """

@@ -15,13 +15,14 @@ from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError
 from sharemap.kb.model import Agency, Agreement, Frozen, Model287g
-from sharemap.ledger.history import agency_key
+from sharemap.ledger.linkage import agency_key
 
 _M = TypeVar("_M", bound=Frozen)
 
 _AGREEMENT_COLUMNS = (
     "agreement_id, agency_id, agency_name, state, program, model, signed, moa_url, addendum_url, "
-    "status, first_seen, last_seen, ended_on, superseded_by, snapshot_count"
+    "status, first_seen, last_seen, ended_on, superseded_by, snapshot_count, "
+    "coalesce(listed_as, []) AS listed_as"
 )
 
 
@@ -128,10 +129,10 @@ def find_agency(con: duckdb.DuckDBPyConnection, name: str, state: str | None = N
         [state.upper()] if state else [],
     ).fetchall()
     if state:
-        key = agency_key(state, name)
+        key = _resolve(con, agency_key(state, name))
         if any(r[0] == key for r in rows):
             return agency(con, key)
-    exact = [r for r in rows if agency_key(r[2], name) == r[0]]
+    exact = [r for r in rows if _resolve(con, agency_key(r[2], name)) == r[0]]
     if len(exact) == 1:
         return agency(con, exact[0][0])
     if len(exact) > 1:
@@ -143,6 +144,29 @@ def find_agency(con: duckdb.DuckDBPyConnection, name: str, state: str | None = N
     raise NotFoundError(f"no agency named {name!r}{' in ' + state.upper() if state else ''}{hint}")
 
 
+def _resolve(con: duckdb.DuckDBPyConnection, key: str) -> str:
+    """An agency key as spelt in an older list -> the agency it was merged into (else itself)."""
+    if not _has_table(con, "agency_aliases"):
+        return key
+    row = con.execute("SELECT agency_id FROM agency_aliases WHERE alias_key = ?", [key]).fetchone()
+    return str(row[0]) if row else key
+
+
+def agency_links(
+    con: duckdb.DuckDBPyConnection, *, agency_id: str | None = None, same: bool | None = True
+) -> list[dict[str, Any]]:
+    """Names ICE listed one agreement under, with the evidence (same=None: every pair considered)."""
+    where, params = [], []
+    if agency_id:
+        where.append("agency_id = ?")
+        params.append(agency_id)
+    if same is not None:
+        where.append("same_agreement = ?")
+        params.append(same)
+    sql = "SELECT * FROM agency_links" + (" WHERE " + " AND ".join(where) if where else "")
+    return _dicts(con, sql + " ORDER BY newer_first_seen, newer_name", params)
+
+
 def agency_history(con: duckdb.DuckDBPyConnection, agency_id: str) -> dict[str, Any]:
     """Everything the ledger knows about one agency: agreements over time, pending, MOA terms."""
     ag = agency(con, agency_id)
@@ -150,7 +174,15 @@ def agency_history(con: duckdb.DuckDBPyConnection, agency_id: str) -> dict[str, 
     pending = _dicts(con, "SELECT * FROM pending WHERE agency_id = ? ORDER BY first_seen", [agency_id])
     terms = moa_terms_for(con, [a.moa_url for a in history if a.moa_url])
     sources = _dicts(con, "SELECT * FROM sources", [])
-    return {"agency": ag, "agreements": history, "pending": pending, "moa_terms": terms, "sources": sources}
+    renames = agency_links(con, agency_id=agency_id) if _has_table(con, "agency_links") else []
+    return {
+        "agency": ag,
+        "agreements": history,
+        "renames": renames,
+        "pending": pending,
+        "moa_terms": terms,
+        "sources": sources,
+    }
 
 
 def moa_terms_for(con: duckdb.DuckDBPyConnection, urls: list[str]) -> list[dict[str, Any]]:
@@ -253,30 +285,27 @@ def national_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     by_model = {m.short: sum(a.model is m for a in active) for m in Model287g}
     agencies = {a.agency_id for a in active}
     states = sorted({a.state for a in active})
-    counts = con.execute(
-        "SELECT (SELECT count(*) FROM snapshots WHERE kind='participating'), "
-        "(SELECT count(*) FROM snapshots WHERE kind='pending'), "
-        "(SELECT min(captured)::DATE FROM snapshots), (SELECT count(*) FROM agreements), "
-        "(SELECT count(*) FROM agreements WHERE status='ended'), "
-        "(SELECT count(*) FROM agreements WHERE status='superseded'), "
-        "(SELECT count(*) FROM agencies WHERE unmapped_reason IS NOT NULL), "
-        "(SELECT count(*) FROM pending WHERE status='pending'), "
-        "(SELECT max(captured)::DATE FROM snapshots WHERE kind='pending' AND NOT partial)"
-    ).fetchone()
-    assert counts is not None
+    (counts,) = _dicts(
+        con,
+        """SELECT
+            (SELECT count(*) FROM snapshots WHERE kind='participating') AS participating_snapshots,
+            (SELECT count(*) FROM snapshots WHERE kind='pending') AS pending_snapshots,
+            (SELECT min(captured)::DATE FROM snapshots) AS history_from,
+            (SELECT count(*) FROM agreements) AS agreements_ever_listed,
+            (SELECT count(*) FROM agreements WHERE status='ended') AS ended,
+            (SELECT count(*) FROM agreements WHERE status='superseded') AS superseded,
+            (SELECT count(DISTINCT older_listing_id) FROM agency_links WHERE same_agreement) AS renamed,
+            (SELECT count(*) FROM agencies WHERE unmapped_reason IS NOT NULL) AS unmapped_agencies,
+            (SELECT count(*) FROM pending WHERE status='pending') AS pending_now,
+            (SELECT max(captured)::DATE FROM snapshots WHERE kind='pending' AND NOT partial)
+                AS pending_list_date""",
+        [],
+    )
     return {
         "list_date": latest[0] if latest else None,
         "agreements_in_force": len(active),
         "by_model": by_model,
         "agencies": len(agencies),
         "states": states,
-        "participating_snapshots": counts[0],
-        "pending_snapshots": counts[1],
-        "history_from": counts[2],
-        "agreements_ever_listed": counts[3],
-        "ended": counts[4],
-        "superseded": counts[5],
-        "unmapped_agencies": counts[6],
-        "pending_now": counts[7],
-        "pending_list_date": counts[8],
+        **counts,
     }

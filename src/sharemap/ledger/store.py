@@ -165,7 +165,9 @@ def _agencies(history: History, known: Placements) -> list[dict[str, Any]]:
     for key, recs in sorted(records.items()):
         signed = [r for r in recs if isinstance(r, AgreementHistory)]
         row = max(signed or recs, key=lambda r: r.last_seen).latest
-        variants = list(dict.fromkeys(n for r in recs for n in r.agency_names))
+        variants = history.agency_names.get(key) or list(
+            dict.fromkeys(n for r in recs for n in r.agency_names)
+        )
         rows.append(
             {
                 "agency_id": key,
@@ -203,9 +205,57 @@ def _agreement_rows(history: History, agencies: dict[str, dict[str, Any]]) -> li
                 "ended_on": a.ended_on,
                 "superseded_by": a.superseded_by,
                 "snapshot_count": a.snapshot_count,
+                "listed_as": a.agency_names,
             }
         )
     return out
+
+
+def _link_rows(history: History) -> list[dict[str, Any]]:
+    """Every pair of names considered as one agreement, with the decision and its evidence."""
+    final = history.listing_agreement
+    return [
+        {
+            "state": x.newer.state,
+            "model": x.older.model.short,
+            "older_name": x.older.name,
+            "older_state": x.older.state,
+            "older_listing_id": x.older.agreement_id,
+            "older_agency_key": x.older.agency_key,
+            "older_signed": x.older.signed,
+            "older_first_seen": x.older.first_seen,
+            "older_last_seen": x.older.last_seen,
+            "newer_name": x.newer.name,
+            "newer_listing_id": x.newer.agreement_id,
+            "newer_agency_key": x.newer.agency_key,
+            "newer_signed": x.newer.signed,
+            "newer_first_seen": x.newer.first_seen,
+            "agreement_id": final.get(x.older.agreement_id),
+            "newer_agreement_id": final.get(x.newer.agreement_id),
+            "agency_id": final.get(x.newer.agreement_id, "").rsplit(":", 2)[0] or None,
+            "same_agreement": x.same,
+            "same_agency": x.same and x.same_agency,
+            "score": x.score,
+            "decided_by": x.decided_by,
+            "reason": x.reason,
+            "evidence": list(x.evidence),
+        }
+        for x in sorted(history.name_links, key=lambda x: (x.newer.first_seen, x.newer.name, x.older.name))
+    ]
+
+
+_LINK_SCHEMA = pa.schema(
+    [
+        ("state", pa.string()), ("model", pa.string()), ("older_name", pa.string()),
+        ("older_state", pa.string()), ("older_listing_id", pa.string()), ("older_agency_key", pa.string()),
+        ("older_signed", pa.date32()), ("older_first_seen", pa.date32()), ("older_last_seen", pa.date32()),
+        ("newer_name", pa.string()), ("newer_listing_id", pa.string()), ("newer_agency_key", pa.string()),
+        ("newer_signed", pa.date32()), ("newer_first_seen", pa.date32()), ("agreement_id", pa.string()),
+        ("newer_agreement_id", pa.string()), ("agency_id", pa.string()), ("same_agreement", pa.bool_()),
+        ("same_agency", pa.bool_()), ("score", pa.int32()), ("decided_by", pa.string()),
+        ("reason", pa.string()), ("evidence", pa.list_(pa.string())),
+    ]
+)  # fmt: skip
 
 
 def _pending_rows(history: History, agencies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -268,6 +318,11 @@ def build_database(
         "agencies": pa.Table.from_pylist(agencies),
         "agreements": pa.Table.from_pylist(agreements),
         "agreement_snapshots": history.links,
+        "agency_links": pa.Table.from_pylist(_link_rows(history), schema=_LINK_SCHEMA),
+        "agency_aliases": pa.table(
+            {"alias_key": list(history.merged_keys), "agency_id": list(history.merged_keys.values())},
+            schema=pa.schema([("alias_key", pa.string()), ("agency_id", pa.string())]),
+        ),
         "pending": pa.Table.from_pylist(_pending_rows(history, by_key)),
         "counties": pa.Table.from_pylist(_counties()),
         "sources": pa.Table.from_pylist([ICE_LIST_SOURCE]),
