@@ -224,17 +224,7 @@ def agency(
             table(
                 "Listed under other names (one agreement; see table agency_links for the evidence)",
                 ["Model", "Listed as", "Until", "Then as", "From", "Decided by"],
-                [
-                    [
-                        r["model"],
-                        r["older_name"],
-                        r["older_last_seen"],
-                        r["newer_name"],
-                        r["newer_first_seen"],
-                        f"{r['decided_by']} ({r['score']} points)",
-                    ]
-                    for r in detail["renames"]
-                ],  # fmt: skip
+                [_rename_row(r) for r in detail["renames"]],
             )
         )
     if detail["pending"]:
@@ -258,6 +248,11 @@ def agency(
         )
     for s in detail["sources"]:
         console.print(f"Source: {s['title']} — {s['url']}", highlight=False)
+
+
+def _rename_row(r: dict[str, Any]) -> list[Any]:
+    by = f"{r['decided_by']} ({r['score']} points)"
+    return [r["model"], r["older_name"], r["older_last_seen"], r["newer_name"], r["newer_first_seen"], by]
 
 
 def _status(a: Any) -> str:

@@ -282,7 +282,8 @@ _GROUP_COLUMNS = """
 """
 
 _AGREEMENTS_SQL = f"""
-SELECT agreement_id, agency_key, arg_max(state, captured), any_value(model), any_value(signed), {_GROUP_COLUMNS},
+SELECT agreement_id, agency_key, arg_max(state, captured), any_value(model), any_value(signed),
+       {_GROUP_COLUMNS},
        arg_max(moa_url, captured) FILTER (WHERE moa_url IS NOT NULL) AS moa_url,
        arg_max(addendum_url, captured) FILTER (WHERE addendum_url IS NOT NULL) AS addendum_url
 FROM sightings WHERE kind = 'participating' AND model IS NOT NULL

@@ -156,7 +156,8 @@ def agency_links(
     con: duckdb.DuckDBPyConnection, *, agency_id: str | None = None, same: bool | None = True
 ) -> list[dict[str, Any]]:
     """Names ICE listed one agreement under, with the evidence (same=None: every pair considered)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if agency_id:
         where.append("agency_id = ?")
         params.append(agency_id)
