@@ -32,15 +32,28 @@ def test_stats_summary(db: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["agreements_in_force"] == 1843 and data["by_model"]["TFM"] == 1162
+    assert data["list_date"] == "2026-05-18" and data["list_age_days"] >= 199
+    published = data["latest_published"]
+    assert (published["list_date"], published["total"]) == ("2026-10-09", 2654)
+    assert published["by_model"] == {"TFM": 1902, "WSO": 569, "JEM": 183}
+    code, out = run("stats", "--as-of", "2025-06-30", "--db", str(db), "--json")
+    data = json.loads(out)
+    assert (data["list_date"], data["agreements_in_force"]) == ("2025-06-27", 736)
+    assert data["latest_published"] is None and data["freshness"]["warning"] is None
 
 
 def test_agreements_by_county_and_date(db: Path) -> None:
     code, out = run("agreements", "--county", "Lee County, FL", "--db", str(db), "--json")
     assert code == 0
-    rows = json.loads(out)
-    assert any(r["model"] == "jail_enforcement_model" for r in rows)
+    data = json.loads(out)
+    assert any(r["model"] == "jail_enforcement_model" for r in data["agreements"])
     code, out = run("agreements", "--state", "MD", "--as-of", "2025-12-31", "--db", str(db), "--json")
-    assert code == 0 and len(json.loads(out)) == 8
+    data = json.loads(out)
+    assert code == 0 and len(data["agreements"]) == 8
+    # the 2025-12-31 file repeats the 2025-12-30 list byte for byte: still ICE's list of that day
+    assert data["freshness"]["list_date"] == "2025-12-31" and data["freshness"]["list_age_days"] == 0
+    code, out = run("agreements", "--state", "MD", "--as-of", "2020-06-30", "--db", str(db))
+    assert code == 0 and "before this ledger's coverage" in out and "2021-01-13" in out
     code, out = run("agreements", "--as-of", "31/12/2025", "--db", str(db))
     assert code != 0 and "YYYY-MM-DD" in out
 
@@ -133,6 +146,6 @@ def test_build_json_and_export(tmp_path: Path) -> None:
     code, out = run("build", "--db", str(db), "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["agreements"] == 2151 and report["active"] == 1843
+    assert report["agreements"] == 2076 and report["active"] == 1843
     code, out = run("export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "csv")
     assert code == 0 and (tmp_path / "x" / "agreements.csv").exists()

@@ -18,6 +18,7 @@ from sharemap.cli.common import JsonOption, command, console, parse_date, print_
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
 from sharemap.ledger import geo, query, store
+from sharemap.ledger.freshness import Freshness, freshness
 from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
@@ -158,23 +159,33 @@ def agreements(
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
-    """List 287(g) agreements, filtered by place, model and date."""
+    """List 287(g) agreements, filtered by place, model and date (default: in force today).
+
+    The answer names ICE's list it comes from and its age; a date before the first list held says so.
+    """
+    day = parse_date(as_of) if as_of else None
+    code = geo.state_code(state) if state else None
     with store.connect(db) as con:
+        fresh = freshness(con, day, code)
         rows = query.agreements(
             con,
-            state=geo.state_code(state) if state else None,
+            state=code,
             county_fips=_county_fips(county),
             model=query.parse_model(model) if model else None,
-            as_of=parse_date(as_of) if as_of else None,
+            as_of=day,
             include_statewide=statewide,
             include_inactive=all_,
         )
     if json:
-        print_json(rows)
+        print_json({"freshness": fresh.to_dict(), "agreements": rows})
         return
+    if day is not None and fresh.list_date is None:
+        _print_freshness(fresh)
+        return
+    when = "ever listed" if all_ and day is None else f"in force on {fresh.asked}"
     console.print(
         table(
-            f"{len(rows)} agreements" + (f" in force on {as_of}" if as_of else ""),
+            f"{len(rows)} agreements {when}" + ("" if all_ and day is None else f" ({fresh.note})"),
             ["State", "Agency", "Model", "Signed", "First seen", "Last seen", "Status now"],
             [
                 [a.state, a.agency_name, a.model.short, a.signed, a.first_seen, a.last_seen, a.status.value]
@@ -182,6 +193,7 @@ def agreements(
             ],
         )
     )
+    _print_freshness(fresh, note=False)
 
 
 @command
@@ -250,6 +262,14 @@ def agency(
         console.print(f"Source: {s['title']} — {s['url']}", highlight=False)
 
 
+def _print_freshness(fresh: Freshness, note: bool = True) -> None:
+    """The list behind the figures, and a warning when the date asked is past the newest list."""
+    if note:
+        console.print(fresh.note[0].upper() + fresh.note[1:] + ".", highlight=False)
+    if fresh.warning:
+        console.print(f"[yellow]Note:[/] {fresh.warning}", highlight=False)
+
+
 def _rename_row(r: dict[str, Any]) -> list[Any]:
     by = f"{r['decided_by']} ({r['score']} points)"
     return [r["model"], r["older_name"], r["older_last_seen"], r["newer_name"], r["newer_first_seen"], by]
@@ -270,29 +290,43 @@ def stats(
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
-    """National summary of agreements, or counts by state, model or quarter."""
+    """National summary of agreements, or counts by state, model or quarter.
+
+    Every answer names the ICE list it comes from and its age on the date asked (default today), and
+    warns when the date is later than the newest list held (with ICE's later published count).
+    """
+    day = parse_date(as_of) if as_of else None
     with store.connect(db) as con:
+        fresh = freshness(con, day)
         if by is None:
-            summary = query.national_summary(con)
-            by_model = query.stats(con, "model")
+            summary = query.national_summary(con, day)
+            by_model = query.stats(con, "model", fresh.list_date) if fresh.list_date else []
         else:
-            rows = query.stats(con, by, parse_date(as_of) if as_of else None)
+            rows = query.stats(con, by, day)
     if by is not None:
         if json:
-            print_json(rows)
+            print_json(rows if by == "quarter" else {"freshness": fresh.to_dict(), "rows": rows})
         elif rows:
-            console.print(table(f"Agreements by {by}", list(rows[0]), [list(r.values()) for r in rows]))
+            title = f"Agreements by {by}" + ("" if by == "quarter" else f" ({fresh.note})")
+            console.print(table(title, list(rows[0]), [list(r.values()) for r in rows]))
+            _print_freshness(fresh, note=False)
+        else:
+            _print_freshness(fresh)
         return
     if json:
         print_json(summary | {"models": by_model})
         return
+    if fresh.list_date is None:
+        _print_freshness(fresh)
+        return
     m = summary["by_model"]
     console.print(
-        f"[bold]287(g) agreements in force[/] on ICE's list of {summary['list_date']}: "
+        f"[bold]287(g) agreements in force[/] on {fresh.asked} ({fresh.note}): "
         f"[bold]{summary['agreements_in_force']:,}[/] (Jail Enforcement Model {m['JEM']:,}, "
         f"Task Force Model {m['TFM']:,}, Warrant Service Officer {m['WSO']:,}) held by "
         f"{summary['agencies']:,} agencies in {len(summary['states'])} states and territories."
     )
+    _print_freshness(fresh, note=False)
     console.print(
         f"History: {summary['participating_snapshots']} participating and {summary['pending_snapshots']} "
         f"pending list snapshots since {summary['history_from']}; {summary['agreements_ever_listed']:,} "

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError
 from sharemap.kb.model import Agency, Agreement, Frozen, Model287g
+from sharemap.ledger.freshness import freshness
 from sharemap.ledger.linkage import agency_key
 
 _M = TypeVar("_M", bound=Frozen)
@@ -174,7 +175,7 @@ def agency_history(con: duckdb.DuckDBPyConnection, agency_id: str) -> dict[str, 
     history = agreements(con, agency_id=agency_id, include_inactive=True)
     pending = _dicts(con, "SELECT * FROM pending WHERE agency_id = ? ORDER BY first_seen", [agency_id])
     terms = moa_terms_for(con, [a.moa_url for a in history if a.moa_url])
-    sources = _dicts(con, "SELECT * FROM sources", [])
+    sources = _dicts(con, "SELECT * FROM sources WHERE source_id = 'ice-287g-lists'", [])
     renames = agency_links(con, agency_id=agency_id) if _has_table(con, "agency_links") else []
     return {
         "agency": ag,
@@ -279,10 +280,11 @@ def _id_table(ids: list[str]) -> Any:
     return pa.table({"agreement_id": ids})
 
 
-def national_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The headline figures: agreements in force by model, agencies, states, and the list date."""
-    latest = con.execute("SELECT max(captured)::DATE FROM complete_snapshots").fetchone()
-    active = agreements(con)
+def national_summary(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, Any]:
+    """The headline figures on `as_of` (default today): agreements in force by model, agencies,
+    states, the ICE list they come from and its age; history totals over every list held."""
+    fresh = freshness(con, as_of)
+    active = agreements(con, as_of=fresh.list_date) if fresh.list_date else []
     by_model = {m.short: sum(a.model is m for a in active) for m in Model287g}
     agencies = {a.agency_id for a in active}
     states = sorted({a.state for a in active})
@@ -303,8 +305,11 @@ def national_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         [],
     )
     return {
-        "list_date": latest[0] if latest else None,
-        "agreements_in_force": len(active),
+        "list_date": fresh.list_date,
+        "list_age_days": fresh.age_days,
+        "latest_published": fresh.published.model_dump() if fresh.published else None,
+        "freshness": fresh.to_dict(),
+        "agreements_in_force": len(active) if fresh.list_date else None,
         "by_model": by_model,
         "agencies": len(agencies),
         "states": states,

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from sharemap import settings
 from sharemap.errors import InputError, StoreError
 from sharemap.kb.model import ListKind
-from sharemap.ledger import geo
+from sharemap.ledger import freshness, geo
 from sharemap.ledger.history import (
     AgreementHistory,
     History,
@@ -325,7 +325,8 @@ def build_database(
         ),
         "pending": pa.Table.from_pylist(_pending_rows(history, by_key)),
         "counties": pa.Table.from_pylist(_counties()),
-        "sources": pa.Table.from_pylist([ICE_LIST_SOURCE]),
+        "sources": pa.Table.from_pylist([ICE_LIST_SOURCE, freshness.PUBLISHED_SOURCE]),
+        "published_counts": freshness.read_published(),
         "build_info": pa.Table.from_pylist(
             [
                 {"key": "built_at", "value": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},

@@ -122,7 +122,9 @@ def _state_name(code: str) -> str:
 
 
 def ledger_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    row = con.execute("SELECT title, url, publisher, note FROM sources LIMIT 1").fetchone()
+    row = con.execute(
+        "SELECT title, url, publisher, note FROM sources WHERE source_id = 'ice-287g-lists'"
+    ).fetchone()
     if row is None:
         return {}
     return {"title": row[0], "url": row[1], "publisher": row[2], "note": row[3]}
