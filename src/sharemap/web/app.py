@@ -39,6 +39,7 @@ from sharemap.flows.trace import compare as compare_traces
 from sharemap.flows.trace import format_seconds
 from sharemap.kb.facts import Encounter
 from sharemap.kb.model import Model287g
+from sharemap.ledger import geo
 from sharemap.report.charts import MODEL_COLOURS, stacked_bars
 from sharemap.report.render import (
     STATUS_COLOURS,
@@ -206,7 +207,8 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             'xmlns="http://www.w3.org/2000/svg">',
             f'<title id="map-title">287(g) agreements by county, {key}</title>',
             f'<desc id="map-desc">{m.get("counties_coloured", 0)} counties have an agreement of an agency '
-            f'placed there on ICE\'s list of {m["list_date"]}.</desc><g class="counties">',
+            f'placed there on ICE\'s list of {m["list_date"] or "(none: before the first list held)"}.</desc>'
+            '<g class="counties">',
         ]
         for fips, name, d in sh.counties:
             c = cat.get(fips)
@@ -224,7 +226,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     # ---------------------------------------------------------------- pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, date: str | None = None) -> Response:
-        day = day_of(date) if date else site.latest
+        day = day_of(date)
         m = site.map_for_date(day)
         with site.cursor() as cur:
             from sharemap.ledger import query
@@ -240,6 +242,12 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             date_index=max(0, sum(1 for d in site.list_dates if d <= day) - 1),
             by_state=by_state,
         )
+
+    @app.get("/fragments/freshness", response_class=HTMLResponse, include_in_schema=False)
+    def freshness_fragment(request: Request, date: str | None = None, state: str | None = None) -> Response:
+        """The list-age note for a date, in the page's language (the map slider swaps it in)."""
+        code = geo.state_code(state) if state else None
+        return render(request, "freshness.html", f=site.freshness(day_of(date), code))
 
     @app.get("/search", include_in_schema=False)
     def search_page(request: Request, q: str = "") -> Response:

@@ -26,6 +26,7 @@ from sharemap.kb.model import Model287g
 from sharemap.law.engine import Law, default_law
 from sharemap.law.overview import overview
 from sharemap.ledger import geo, query
+from sharemap.ledger.freshness import freshness
 from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
 from sharemap.report.model import Report
 from sharemap.report.sim import SimRun
@@ -73,6 +74,7 @@ class Site:
         self.state = lru_cache(maxsize=128)(self._state)
         self.agency = lru_cache(maxsize=512)(self._agency)
         self.traces = lru_cache(maxsize=512)(self._traces)
+        self.freshness = lru_cache(maxsize=1024)(self._freshness)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -99,12 +101,25 @@ class Site:
         except ValueError as exc:
             raise InputError(f"not a date: {text!r}", field="date", expected="YYYY-MM-DD") from exc
 
+    def _freshness(self, day: dt.date, state: str | None = None) -> dict[str, Any]:
+        """Which ICE list answers for `day`, its age, and ICE's later published count (JSON shape)."""
+        with self.cursor() as cur:
+            f = freshness(cur, day, state)
+        return _plain_dict(f.to_dict())
+
     # --- map -------------------------------------------------------------------------------------
     def _map_for_date(self, day: dt.date) -> dict[str, Any]:
+        fresh = self.freshness(day)
         with self.cursor() as cur:
             snap = query.snapshot_as_of(cur, day)
             if snap is None:
-                return {"date": day.isoformat(), "list_date": None, "counties": {}, "agreements": 0}
+                return {
+                    "date": day.isoformat(),
+                    "list_date": None,
+                    "counties": {},
+                    "agreements": None,
+                    "freshness": fresh,
+                }
             rows = cur.execute(
                 "SELECT county_fips, list(model_short), count(*) FROM agreements "
                 "JOIN agreement_snapshots USING (agreement_id) "
@@ -125,6 +140,7 @@ class Site:
             "counties_coloured": len(counties),
             "by_category": by_cat,
             "agreements": int(total[0]) if total else 0,
+            "freshness": fresh,
         }
 
     # --- search ----------------------------------------------------------------------------------
@@ -217,6 +233,7 @@ class Site:
             "state": t.state,
             "date": day.isoformat(),
             "list_date": snap[1].isoformat() if snap else None,
+            "freshness": self.freshness(day, t.state),
             "population": row[0] if row else None,
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "agreements_ever_listed": [a.model_dump(mode="json") for a in ever],
@@ -260,6 +277,7 @@ class Site:
             "name": t.label,
             "date": day.isoformat(),
             "list_date": snap[1].isoformat() if snap else None,
+            "freshness": self.freshness(day, t.state),
             "stance": ov.to_dict(),
             "provisions": provs,
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
@@ -277,7 +295,9 @@ class Site:
         return {
             "agency": ag.model_dump(mode="json"),
             "county": self.county_names.get(ag.county_fips or ""),
+            "freshness": self.freshness(dt.date.today(), ag.state),
             "agreements": [a.model_dump(mode="json") for a in h["agreements"]],
+            "renames": [{k: _plain(v) for k, v in r.items()} for r in h["renames"]],
             "pending": [{k: _plain(v) for k, v in r.items()} for r in h["pending"]],
             "moa_terms": [{k: _plain(v) for k, v in r.items()} for r in h["moa_terms"]],
         }
@@ -300,6 +320,10 @@ def _plain(v: Any) -> Any:
     if isinstance(v, dt.date | dt.datetime):
         return v.isoformat()
     return v
+
+
+def _plain_dict(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain_dict(v) if isinstance(v, dict) else _plain(v) for k, v in d.items()}
 
 
 def _state_label(code: str) -> str:

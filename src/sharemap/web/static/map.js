@@ -20,7 +20,7 @@
     }
     document.getElementById("list-date").textContent = data.list_date || "—";
     document.getElementById("coloured-count").textContent = String(n);
-    document.getElementById("agreement-count").textContent = String(data.agreements);
+    document.getElementById("agreement-count").textContent = data.agreements === null ? "—" : String(data.agreements);
     svg.setAttribute("data-date", data.date);
     svg.setAttribute("data-coloured", String(n));
   }
@@ -29,6 +29,10 @@
     fetch("/api/map?date=" + encodeURIComponent(date))
       .then(function (r) { return r.json(); })
       .then(function (data) { if (mine === seq) { apply(data); } });
+    var lang = document.documentElement.getAttribute("lang") || "en";
+    fetch("/fragments/freshness?date=" + encodeURIComponent(date) + "&lang=" + encodeURIComponent(lang))
+      .then(function (r) { return r.text(); })
+      .then(function (html) { if (mine === seq) { document.getElementById("freshness").innerHTML = html; } });
   }
   slider.addEventListener("input", function () {
     var d = dates[Number(slider.value)];

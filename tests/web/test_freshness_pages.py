@@ -1,0 +1,56 @@
+"""Pages and API responses say which ICE list they show and how old it is on the date asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+
+from fastapi.testclient import TestClient
+
+
+def page(client: TestClient, url: str, lang: str = "en") -> str:
+    """The page's text as a reader sees it (entities decoded), in one language."""
+    sep = "&" if "?" in url else "?"
+    return html_lib.unescape(client.get(f"{url}{sep}lang={lang}").text)
+
+
+def test_home_page_states_the_list_age_and_the_later_published_count(client: TestClient) -> None:
+    html = page(client, "/?date=2026-12-03")
+    assert "ICE list of 2026-05-18, 199 days before 2026-12-03." in html
+    assert "ICE's list of 2026-10-09 reported 2,654 agreements (TFM 1,902, WSO 569, JEM 183)" in html
+    es = page(client, "/?date=2026-12-03", "es")
+    assert "Lista de ICE del 2026-05-18, 199 días antes del 2026-12-03." in es
+
+
+def test_a_date_before_the_first_list_says_so_instead_of_zero(client: TestClient) -> None:
+    html = page(client, "/?date=2020-06-30")
+    assert "2020-06-30 is before this ledger's coverage: the first ICE list held is of 2021-01-13." in html
+    api = client.get("/api/map", params={"date": "2020-06-30"}).json()
+    assert api["agreements"] is None and api["freshness"]["before_coverage"] is True
+
+
+def test_county_and_state_pages_and_api_carry_freshness(client: TestClient) -> None:
+    county = client.get("/api/counties/48201", params={"date": "2026-12-03"}).json()
+    f = county["freshness"]
+    assert (f["list_date"], f["list_age_days"], f["latest_published"]["state"]) == ("2026-05-18", 199, "TX")
+    html = page(client, "/county/48201?date=2026-12-03")
+    assert "ICE list of 2026-05-18, 199 days before 2026-12-03." in html
+    assert f"ICE's list of 2026-10-09 reported {f['latest_published']['total']:,} agreements in TX" in html
+    state = client.get("/api/states/MD", params={"date": "2025-12-31"}).json()
+    assert state["freshness"]["list_age_days"] == 0 and state["freshness"]["warning"] is None
+    summary = client.get("/api/summary").json()
+    assert summary["list_date"] == "2026-05-18" and summary["list_age_days"] == (
+        dt.date.today() - dt.date(2026, 5, 18)
+    ).days
+
+
+def test_the_slider_fragment_follows_the_date(client: TestClient) -> None:
+    r = client.get("/fragments/freshness", params={"date": "2025-06-27", "lang": "en"})
+    assert r.status_code == 200 and "ICE list of 2025-06-27, the date asked." in r.text
+    es = client.get("/fragments/freshness", params={"date": "2025-06-27", "lang": "es"}).text
+    assert "Lista de ICE del 2025-06-27, la fecha consultada." in es
+
+
+def test_agency_page_shows_the_other_names(client: TestClient) -> None:
+    html = page(client, "/agency/fl-marco-island-police-department")
+    assert "Macro Island Police Department" in html and "Also listed as" in html
