@@ -25,6 +25,7 @@ from sharemap.law.engine import Law, default_law
 from sharemap.law.model import Provision
 from sharemap.law.overview import STATES, overview
 from sharemap.ledger import geo, query
+from sharemap.ledger.freshness import freshness
 from sharemap.report.charts import hbars, stacked_bars
 from sharemap.report.cite import Citations
 from sharemap.report.model import (
@@ -346,6 +347,16 @@ def build_report(
     )
 
 
+def _freshness(b: _Builder, listed_cite: int) -> list[Sentence]:
+    """How old the list behind the figures is on the report date, and ICE's later published count."""
+    f = freshness(b.con, b.day, None if b.t.kind == "nation" else b.t.state)
+    out = [b.c.sentence(f.note + ".", listed_cite)]
+    if f.warning:
+        cite = b.c.published_count(f.published.list_date, f.published.source_sheet) if f.published else None
+        out.append(b.c.sentence(f.warning, cite if cite is not None else listed_cite))
+    return out
+
+
 def _summary(
     b: _Builder,
     agreements: list[Agreement],
@@ -373,7 +384,7 @@ def _summary(
         )
     else:
         s1 = c.sentence(f"{lead} shows no 287(g) agreement in force for {where}.", listed_cite)
-    sentences: list[Sentence | None] = [s1]
+    sentences: list[Sentence | None] = [s1, *_freshness(b, listed_cite)]
     if t.kind != "nation":
         ov = overview(t.state, b.day, b.law)
         decided = [cell for cell in ov.cells if cell.state_decided]

@@ -97,6 +97,19 @@ class Citations:
             location=src.get("note"),
         )
 
+    def published_count(self, list_date: dt.date, sheet: str) -> int:
+        """ICE's later list, known by its published count only (no rows held)."""
+        from sharemap.ledger.freshness import PUBLISHED_SOURCE
+
+        return self._add(
+            ("published", list_date.isoformat()),
+            f"{PUBLISHED_SOURCE['title']} (sheet {sheet})",
+            PUBLISHED_SOURCE["url"],
+            list_date.isoformat(),
+            "ledger",
+            location=PUBLISHED_SOURCE["note"],
+        )
+
     def moa(self, url: str, agency: str, signed: dt.date | None, page: str | None = None) -> int:
         name = url.rsplit("/", 1)[-1].replace("%20", " ")
         title = f"287(g) Memorandum of Agreement, {agency}" + (

@@ -207,7 +207,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             'xmlns="http://www.w3.org/2000/svg">',
             f'<title id="map-title">287(g) agreements by county, {key}</title>',
             f'<desc id="map-desc">{m.get("counties_coloured", 0)} counties have an agreement of an agency '
-            f'placed there on ICE\'s list of {m["list_date"] or "(none: before the first list held)"}.</desc>'
+            f"placed there on ICE's list of {m['list_date'] or '(none: before the first list held)'}.</desc>"
             '<g class="counties">',
         ]
         for fips, name, d in sh.counties:
