@@ -95,6 +95,10 @@ def test_empty_pending_list_is_an_anomaly_not_an_error(lists_dir: Path) -> None:
         ("participatingAgencies11122025.xlsx", dt.datetime(2025, 11, 12, 12, 0)),
         ("participatingAgencies12042025pm2.xlsx", dt.datetime(2025, 12, 4, 17, 2)),
         ("participatingAgencies11202025mid.xlsx", dt.datetime(2025, 11, 20, 12, 0)),
+        # late-2026 names drift: MMDDYY, a "287g" prefix, the singular, an hour glued to the date
+        ("287gParticipatingAgencies091526pm.xlsx", dt.datetime(2026, 9, 15, 17, 0)),
+        ("ParticipatingAgency091826am.xlsx", dt.datetime(2026, 9, 18, 9, 0)),
+        ("participatingAgencies060920263pm.xlsx", dt.datetime(2026, 6, 9, 15, 0)),
     ],
 )
 def test_dates_from_file_names(name: str, expected: dt.datetime) -> None:
@@ -165,3 +169,22 @@ def test_utf8_csv_export_reads_like_the_workbook(tmp_path: Path) -> None:
         Model287g.WSO,
         dt.date(2025, 3, 4),
     )
+
+
+def test_misspelt_new_hampshire_is_read_and_reported(lists_dir: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(lists_dir / "participatingAgencies05182026am.xlsx")
+    ws = wb.active
+    header = [str(c.value or "").strip().upper() for c in ws[1]]
+    col = header.index("STATE") + 1
+    changed = [
+        r for r in range(2, ws.max_row + 1) if str(ws.cell(r, col).value).strip().upper() == "NEW HAMPSHIRE"
+    ]
+    for r in changed:
+        ws.cell(r, col).value = "New Hamsphire"  # as on ICE's lists of July to October 2026
+    target = tmp_path / "participatingAgencies10092026.xlsx"
+    wb.save(target)
+    parsed = read_list(target)
+    assert changed and sum(r.state == "NH" for r in parsed.rows) == len(changed)
+    assert any(p.field == "STATE" and "Hamsphire" in p.value for p in parsed.problems)

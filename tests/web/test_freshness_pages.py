@@ -39,9 +39,10 @@ def test_county_and_state_pages_and_api_carry_freshness(client: TestClient) -> N
     state = client.get("/api/states/MD", params={"date": "2025-12-31"}).json()
     assert state["freshness"]["list_age_days"] == 0 and state["freshness"]["warning"] is None
     summary = client.get("/api/summary").json()
-    assert summary["list_date"] == "2026-05-18" and summary["list_age_days"] == (
-        dt.date.today() - dt.date(2026, 5, 18)
-    ).days
+    assert (
+        summary["list_date"] == "2026-05-18"
+        and summary["list_age_days"] == (dt.date.today() - dt.date(2026, 5, 18)).days
+    )
 
 
 def test_the_slider_fragment_follows_the_date(client: TestClient) -> None:

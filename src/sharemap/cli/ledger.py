@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import collections
-import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import typer
 from rich.progress import Progress
 
 from sharemap import settings
 from sharemap.cli.common import JsonOption, command, console, parse_date, print_json, table
-from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
 from sharemap.ledger import geo, query, store
 from sharemap.ledger.freshness import Freshness, freshness
 from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
+from sharemap.ledger.update import update as update_ledger
 
 DbOption = typer.Option(
     None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)."
 )
-DOWNLOAD_TIMEOUT_S = 30
 
 
 def register(app: typer.Typer) -> None:
@@ -91,57 +86,42 @@ def build(
         console.print(f"  skipped {s['file']}: {s['reason']}", highlight=False)
 
 
-def _download(url: str, folder: Path) -> Path:
-    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "download.xlsx"
-    target = folder / name
-    request = urllib.request.Request(url, headers={"User-Agent": "sharemap (287g ledger)"})
-    try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            target.write_bytes(response.read())
-    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-        raise InputError(f"download failed: {exc}", file=url, expected="a reachable ICE list URL") from exc
-    return target
-
-
 @command
 def update(
-    source: str = typer.Option(..., "--from", help="A list file, a folder of them, or an http(s) URL."),
+    source: str = typer.Option(
+        ...,
+        "--from",
+        help="'ice' (ICE's 287(g) page, see SHAREMAP_ICE_PAGE), a list file, a folder, or a URL.",
+    ),
     kind: ListKind | None = typer.Option(None, help="Override: participating or pending."),
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
-    """Add new ICE list snapshots to the ledger and recompute the history."""
-    with tempfile.TemporaryDirectory() as tmp:
-        if source.startswith(("http://", "https://")):
-            paths = [_download(source, Path(tmp))]
-        elif Path(source).is_dir():
-            paths = snapshot_files(Path(source))[0]
-        else:
-            paths = [Path(source)]
-        parsed = [read_list(p, kind) for p in paths]
-    base = store.read_base(db)
-    known = set(zip(base.snapshots["kind"].to_pylist(), base.snapshots["sha256"].to_pylist(), strict=True))
-    fresh = [p for p in parsed if (p.kind.value, p.sha256) not in known]
-    added = [{"file": p.file_name, "captured": p.captured, "rows": len(p.rows)} for p in fresh]
-    already = [p.file_name for p in parsed if p not in fresh]
-    if fresh:
-        snaps, rows, problems = to_tables(fresh)
-        base = store.BaseData(
-            pa.concat_tables([base.snapshots, snaps]),
-            pa.concat_tables([base.rows, rows]),
-            pa.concat_tables([base.problems, problems]),
-        )
-        report = store.build_database(base, db, origin="update", placements=store.read_placements(db))
-    result = {"added": added, "already_present": already}
+    """Add new ICE list snapshots (and the MOA PDFs they link) to the ledger; recompute the history.
+
+    With --from ice, reads ICE's page, downloads only workbooks that changed (conditional requests,
+    checksums) and keeps them in $SHAREMAP_HOME/ice/. On any failure the database is left unchanged.
+    """
+    result = update_ledger(source, kind, db)
     if json:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    for a in added:
+    if result.page:
+        console.print(f"read {result.page}: {len(result.links)} workbook links", highlight=False)
+    for a in result.added:
         console.print(f"added {a['file']} (list of {a['captured']:%Y-%m-%d %H:%M}, {a['rows']} rows)")
-    for name in already:
+    for name in result.already_present:
         console.print(f"already in the ledger: {name}")
-    if fresh:
-        console.print(f"ledger now has {report.agreements:,} agreements, {report.active:,} in force")
+    for url in result.unchanged:
+        console.print(f"not modified since the last run: {url}", highlight=False)
+    for name in result.moa_added:
+        console.print(f"read MOA {name}")
+    for f in result.moa_failed:
+        console.print(f"[yellow]MOA not read[/] {f['url']}: {f['reason']}", highlight=False)
+    if result.report:
+        console.print(
+            f"ledger now has {result.report.agreements:,} agreements, {result.report.active:,} in force"
+        )
 
 
 def _county_fips(county: str | None) -> str | None:

@@ -83,7 +83,7 @@ _DATE_FORMATS = (
 )
 
 _STAMP = re.compile(r"-(\d{14})$")
-_DAY = re.compile(r"(?P<digits>\d{8,9})(?P<tod>am|pm|mid)?(?P<suffix>.*)$", re.IGNORECASE)
+_DAY = re.compile(r"(?<![0-9])(?P<digits>\d{6}|\d{8,9})(?![0-9])(?P<tod>am|pm|mid)?(?P<suffix>.*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,12 @@ NOT_SNAPSHOTS = re.compile(r"^(combined_result|final_combined|leftover_)", re.IG
 
 
 def list_kind(path: Path) -> ListKind:
-    """Participating or pending, from the file name (or its folder)."""
+    """Participating or pending, from the file name or its folder ('287gParticipatingAgencies091526pm',
+    'ParticipatingAgency091826am', 'pendingAgencies...')."""
     name = path.name.lower()
-    if name.startswith("pending") or path.parent.name.lower() == "pending":
+    if "pending" in name or path.parent.name.lower() == "pending":
         return ListKind.PENDING
-    if name.startswith("participating") or path.parent.name.lower() == "participating":
+    if "participat" in name or path.parent.name.lower() == "participating":
         return ListKind.PARTICIPATING
     raise InputError(
         "cannot tell whether this is a participating or a pending list",
@@ -164,12 +165,16 @@ def date_from_name(name: str) -> tuple[dt.datetime | None, list[str]]:
     notes: list[str] = []
     if m := _STAMP.search(stem):
         return dt.datetime.strptime(m.group(1), "%Y%m%d%H%M%S"), notes
-    tail = re.sub(r"^[A-Za-z]+", "", stem)
-    m = _DAY.match(tail)
+    m = _DAY.search(stem)
     if not m:
         return None, [f"file name {name!r} carries no date"]
     digits, tod, suffix = m.group("digits"), (m.group("tod") or "").lower(), m.group("suffix").strip()
     day = _mmddyyyy(digits)
+    hour: int | None = None
+    if day is None and len(digits) == 6:  # MMDDYY, as in '287gParticipatingAgencies091526pm'
+        day = _mmddyyyy(digits[:4] + "20" + digits[4:])
+    if day is None and len(digits) == 9 and tod and digits[8] != "0" and _mmddyyyy(digits[:8]):
+        day, hour = _mmddyyyy(digits[:8]), int(digits[8])  # '060920263pm': 06-09-2026, 3 pm
     if day is None and len(digits) == 9:
         fixes = {d for i in range(9) if (d := _mmddyyyy(digits[:i] + digits[i + 1 :])) is not None}
         if len(fixes) == 1:
@@ -178,6 +183,8 @@ def date_from_name(name: str) -> tuple[dt.datetime | None, list[str]]:
     if day is None:
         return None, [f"file name {name!r} has an unreadable date {digits!r}"]
     captured = dt.datetime.combine(day, _TIME_OF_DAY[tod])
+    if hour is not None:
+        captured = dt.datetime.combine(day, dt.time(hour + (12 if tod == "pm" and hour < 12 else 0)))
     if suffix:
         # "pm2", "pm_b", "pmB", "pm copy": a later or duplicate save the same day; keep it ordered after.
         captured += dt.timedelta(minutes=1 + len(suffix))

@@ -7,6 +7,7 @@ table is written, so a failed build leaves the previous database untouched.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from collections import defaultdict
@@ -54,11 +55,13 @@ ICE_LIST_SOURCE = {
 
 @dataclass
 class BaseData:
-    """The parsed snapshots a build starts from."""
+    """The parsed snapshots a build starts from, and MOA terms read from PDFs fetched since shipping."""
 
     snapshots: pa.Table
     rows: pa.Table
     problems: pa.Table
+    fetched_moa: list[dict[str, Any]] = field(default_factory=list)
+    """MoaTerms as JSON-ready dicts (one per PDF fetched by `update --from ice`)."""
 
 
 @dataclass
@@ -279,13 +282,23 @@ def _pending_rows(history: History, agencies: dict[str, dict[str, Any]]) -> list
     ]
 
 
-def _moa_rows() -> list[dict[str, Any]]:
-    """MOA terms shipped with the package (read from the agreement PDFs), one row per term."""
-    try:
-        from sharemap.ledger import moa
-    except ImportError:  # pragma: no cover - the MOA reader is part of the package
-        return []
-    return moa.terms_to_rows(moa.load_shipped_moa_terms())
+def _moa_rows(fetched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """MOA terms shipped with the package and read from PDFs fetched since, one row per term."""
+    from sharemap.ledger import moa
+
+    docs = {d.file_name: d for d in moa.load_shipped_moa_terms()}
+    docs.update({d.file_name: d for d in (moa.MoaTerms.model_validate(x) for x in fetched)})
+    return moa.terms_to_rows(docs.values())
+
+
+_FETCHED_MOA = pa.schema([("file_name", pa.string()), ("terms_json", pa.string())])
+
+
+def _fetched_moa_table(fetched: list[dict[str, Any]]) -> pa.Table:
+    return pa.table(
+        {"file_name": [d["file_name"] for d in fetched], "terms_json": [json.dumps(d) for d in fetched]},
+        schema=_FETCHED_MOA,
+    )
 
 
 def _counties() -> list[dict[str, Any]]:
@@ -310,7 +323,7 @@ def build_database(
         "duplicate_of", pa.array([duplicates.get(sid) for sid in base.snapshots["snapshot_id"].to_pylist()])
     )
     agreements = _agreement_rows(history, by_key)
-    moa_rows = _moa_rows()
+    moa_rows = _moa_rows(base.fetched_moa)
     tables: dict[str, pa.Table] = {
         "snapshots": snapshots,
         "snapshot_rows": base.rows,
@@ -327,6 +340,7 @@ def build_database(
         "counties": pa.Table.from_pylist(_counties()),
         "sources": pa.Table.from_pylist([ICE_LIST_SOURCE, freshness.PUBLISHED_SOURCE]),
         "published_counts": freshness.read_published(),
+        "moa_fetched": _fetched_moa_table(base.fetched_moa),
         "build_info": pa.Table.from_pylist(
             [
                 {"key": "built_at", "value": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
@@ -421,7 +435,15 @@ def read_base(path: Path | None = None) -> BaseData:
         snaps = con.sql(f"SELECT {cols} FROM snapshots").to_arrow_table()
         rows = con.sql("SELECT * FROM snapshot_rows").to_arrow_table()
         problems = con.sql("SELECT * FROM snapshot_problems").to_arrow_table()
-    return BaseData(snaps.cast(SNAPSHOT_SCHEMA), rows.cast(ROW_SCHEMA), problems.cast(PROBLEM_SCHEMA))
+        has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'moa_fetched'")
+        fetched = (
+            [json.loads(r[0]) for r in con.execute("SELECT terms_json FROM moa_fetched").fetchall()]
+            if (has.fetchone() or (0,))[0]
+            else []
+        )
+    return BaseData(
+        snaps.cast(SNAPSHOT_SCHEMA), rows.cast(ROW_SCHEMA), problems.cast(PROBLEM_SCHEMA), fetched
+    )
 
 
 def export(db: Path | None, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
