@@ -149,3 +149,19 @@ def test_build_json_and_export(tmp_path: Path) -> None:
     assert report["agreements"] == 2076 and report["active"] == 1843
     code, out = run("export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "csv")
     assert code == 0 and (tmp_path / "x" / "agreements.csv").exists()
+
+
+def test_changes_since_2026_lists_maryland_ends_and_renames(db: Path, tmp_path: Path) -> None:
+    code, out = run("changes", "--since", "2026-01-01", "--until", "2026-05-18", "--db", str(db), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    md = [c for c in data["changes"] if c["state"] == "MD" and c["kind"] == "ended"]
+    assert len(md) == 9 and {c["date"] for c in md} >= {"2026-02-17", "2026-02-27", "2026-05-18"}
+    renamed = [c for c in data["changes"] if c["kind"] == "renamed"]
+    assert any("Dogulas" in c["detail"] for c in renamed)
+    feed = tmp_path / "md.atom"
+    code, out = run("changes", "--since", "2026-01-01", "--state", "Maryland", "--format", "atom", "-o", str(feed),
+                    "--db", str(db))  # fmt: skip
+    assert code == 0 and feed.read_text().count("<entry>") == 12
+    code, out = run("changes", "--since", "2026-01-01", "--format", "xml", "--db", str(db))
+    assert code == 2 and "table, json, csv or atom" in out

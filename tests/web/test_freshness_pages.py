@@ -55,3 +55,21 @@ def test_the_slider_fragment_follows_the_date(client: TestClient) -> None:
 def test_agency_page_shows_the_other_names(client: TestClient) -> None:
     html = page(client, "/agency/fl-marco-island-police-department")
     assert "Macro Island Police Department" in html and "Also listed as" in html
+
+
+def test_what_changed_page_and_feeds(client: TestClient) -> None:
+    text = page(client, "/changes?since=2026-01-01&until=2026-05-18&state=MD")
+    assert "Frederick County Sheriff's Office" in text and "2026-02-17" in text
+    assert 'type="application/atom+xml"' in text
+    feed = client.get("/changes.atom", params={"since": "2026-01-01", "until": "2026-05-18", "state": "MD"})
+    assert (
+        feed.headers["content-type"].startswith("application/atom+xml") and feed.text.count("<entry>") == 12
+    )
+    api = client.get(
+        "/api/changes", params={"since": "2025-12-01", "until": "2025-12-31", "state": "TX"}
+    ).json()
+    assert sum(c["kind"] == "renamed" and "Dimmit" in c["agency_name"] for c in api["changes"]) == 3
+    csv_text = client.get("/changes.csv", params={"since": "2026-01-01", "state": "MD"}).text
+    assert csv_text.splitlines()[0].startswith("date,kind,state")
+    es = page(client, "/changes?since=2026-01-01&until=2026-05-18&state=MD", "es")
+    assert "terminado" in es

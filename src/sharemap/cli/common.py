@@ -41,8 +41,20 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def to_json_text(value: Any) -> str:
+    return json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n"
+
+
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(to_json_text(value))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a whole file or nothing: to a temporary name beside it, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def parse_date(text: str, field: str = "date") -> dt.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,19 @@ import typer
 from rich.progress import Progress
 
 from sharemap import settings
-from sharemap.cli.common import JsonOption, command, console, parse_date, print_json, table
+from sharemap.cli.common import (
+    JsonOption,
+    atomic_write_text,
+    command,
+    console,
+    parse_date,
+    print_json,
+    table,
+    to_json_text,
+)
+from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
+from sharemap.ledger import changes as change_log
 from sharemap.ledger import geo, query, store
 from sharemap.ledger.freshness import Freshness, freshness
 from sharemap.ledger.linkage import agency_key
@@ -26,7 +38,7 @@ DbOption = typer.Option(
 
 def register(app: typer.Typer) -> None:
     """Attach the ledger commands to the top-level app."""
-    for fn in (build, update, agreements, agency, stats, export, snapshot, moa):
+    for fn in (build, update, agreements, agency, stats, changes, export, snapshot, moa):
         app.command()(fn)
 
 
@@ -323,6 +335,60 @@ def stats(
             [[r["model"], r["total"], r["agencies"]] for r in by_model],
         )
     )
+
+
+@command
+def changes(
+    since: str = typer.Option(..., "--since", help="First list date (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Last list date (default: today)."),
+    state: str | None = typer.Option(None, help="Two-letter state code or state name."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or atom."),
+    out: Path | None = typer.Option(None, "-o", "--out", help="Write to this file instead of the screen."),
+    base_url: str = typer.Option("http://127.0.0.1:8000", help="Site address for links in the Atom feed."),
+    db: Path | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """What changed on ICE's lists: agreements added, ended, renewed, renamed, model changes, pending
+    requests made and signed, each with the list date and its evidence."""
+    fmt = "json" if json else fmt
+    if fmt not in ("table", "json", "csv", "atom"):
+        raise InputError(f"unknown format {fmt!r}", field="format", expected="table, json, csv or atom")
+    code = geo.state_code(state) if state else None
+    start, end = parse_date(since, "since"), parse_date(until, "until") if until else None
+    with store.connect(db) as con:
+        found = change_log.changes(con, start, end, code)
+        fresh = freshness(con, end, code)
+    where = f" in {code}" if code else ""
+    title = f"Changes on ICE's 287(g) lists{where}, {start} to {end or fresh.asked}"
+    if fmt == "table":
+        console.print(
+            table(
+                f"{title}: {len(found)} changes",
+                ["List of", "Change", "State", "Agency", "Model", "Detail"],
+                [
+                    [c.date, c.kind.replace("_", " "), c.state, c.agency_name, c.model, c.detail]
+                    for c in found
+                ],
+            )
+        )
+        _print_freshness(fresh, note=False)
+        return
+    if fmt == "json":
+        text = to_json_text({"freshness": fresh.to_dict(), "changes": found})
+    elif fmt == "csv":
+        text = change_log.to_csv(found)
+    else:
+        query_string = (
+            f"since={start}" + (f"&until={end}" if end else "") + (f"&state={code}" if code else "")
+        )
+        text = change_log.to_atom(
+            found, title, base_url, f"{base_url.rstrip('/')}/changes.atom?{query_string}"
+        )
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        atomic_write_text(out, text)
+        console.print(f"wrote {len(found)} changes to {out}")
 
 
 @command

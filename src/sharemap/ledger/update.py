@@ -115,7 +115,7 @@ def _fetch_moas(
     docs, failures_in_a_row = [], 0
     for i, url in enumerate(urls):
         if i >= MAX_MOA_PER_RUN or failures_in_a_row >= 3:
-            why = "left for the next run" + (" (3 downloads in a row failed)" if failures_in_a_row >= 3 else "")
+            why = "left for the next run" + (" (3 failed in a row)" if failures_in_a_row >= 3 else "")
             result.moa_failed.append({"url": url, "reason": why})
             continue
         try:

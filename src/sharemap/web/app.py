@@ -39,6 +39,7 @@ from sharemap.flows.trace import compare as compare_traces
 from sharemap.flows.trace import format_seconds
 from sharemap.kb.facts import Encounter
 from sharemap.kb.model import Model287g
+from sharemap.ledger import changes as change_log
 from sharemap.ledger import geo
 from sharemap.report.charts import MODEL_COLOURS, stacked_bars
 from sharemap.report.render import (
@@ -248,6 +249,53 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         """The list-age note for a date, in the page's language (the map slider swaps it in)."""
         code = geo.state_code(state) if state else None
         return render(request, "freshness.html", f=site.freshness(day_of(date), code))
+
+    def change_query(since: str | None, until: str | None, state: str | None) -> tuple[Any, ...]:
+        """The window (default: the 90 days before today) and state of a changes request."""
+        end = day_of(until) if until else dt.date.today()
+        start = day_of(since) if since else end - dt.timedelta(days=90)
+        code = geo.state_code(state) if state and state.strip() else None
+        return start, end, code, site.changes(start, end, code)
+
+    @app.get("/changes", response_class=HTMLResponse, include_in_schema=False)
+    def changes_page(
+        request: Request, since: str | None = None, until: str | None = None, state: str | None = None
+    ) -> Response:
+        start, end, code, items = change_query(since, until, state)
+        q = f"since={start}&until={end}" + (f"&state={code}" if code else "")
+        return render(
+            request,
+            "changes.html",
+            items=items,
+            since=start.isoformat(),
+            until=end.isoformat(),
+            state=code,
+            fresh=site.freshness(end, code),
+            title=f"Changes on ICE's 287(g) lists{' in ' + code if code else ''}",
+            feed=f"/changes.atom?{q}",
+            csv=f"/changes.csv?{q}",
+            api=f"/api/changes?{q}",
+        )
+
+    @app.get("/changes.atom", include_in_schema=False)
+    def changes_feed(
+        request: Request, since: str | None = None, until: str | None = None, state: str | None = None
+    ) -> Response:
+        start, end, code, items = change_query(since, until, state)
+        base = str(request.base_url)
+        title = f"Changes on ICE's 287(g) lists{' in ' + code if code else ''}, {start} to {end}"
+        xml = change_log.to_atom(items, title, base, change_log.feed_url(base, start, end, code))
+        return Response(xml, media_type="application/atom+xml")
+
+    @app.get("/changes.csv", include_in_schema=False)
+    def changes_csv(since: str | None = None, until: str | None = None, state: str | None = None) -> Response:
+        start, end, code, items = change_query(since, until, state)
+        name = f"changes-{code or 'US'}-{start}-{end}.csv"
+        return Response(
+            change_log.to_csv(items),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get("/search", include_in_schema=False)
     def search_page(request: Request, q: str = "") -> Response:
@@ -473,8 +521,6 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         ok, why = jobs_mod.sim_available()
         if not ok:
             raise InputError(f"simulation not available: {why}")
-        from sharemap.ledger import geo
-
         c = geo.county_by_name(county)
         return jobs.start(c.fips, a, b or None, reps)
 
@@ -501,6 +547,23 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         with site.cursor() as cur:
             s = query.national_summary(cur)
         return {**_jsonable(s), "source": site.source}
+
+    @app.get("/api/changes", tags=["ledger"])
+    def api_changes(
+        since: str | None = Query(None, description="YYYY-MM-DD; default 90 days before `until`"),
+        until: str | None = Query(None, description="YYYY-MM-DD; default today"),
+        state: str | None = Query(None, description="two-letter code or state name"),
+    ) -> dict[str, Any]:
+        """Agreements added, ended, renewed, renamed, model changes and pending requests, with evidence."""
+        start, end, code, items = change_query(since, until, state)
+        return {
+            "since": start.isoformat(),
+            "until": end.isoformat(),
+            "state": code,
+            "freshness": site.freshness(end, code),
+            "changes": [c.model_dump(mode="json") for c in items],
+            "source": site.source,
+        }
 
     @app.get("/api/dates", tags=["ledger"])
     def api_dates() -> dict[str, Any]:

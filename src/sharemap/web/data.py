@@ -26,6 +26,7 @@ from sharemap.kb.model import Model287g
 from sharemap.law.engine import Law, default_law
 from sharemap.law.overview import overview
 from sharemap.ledger import geo, query
+from sharemap.ledger.changes import Change, changes
 from sharemap.ledger.freshness import freshness
 from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
 from sharemap.report.model import Report
@@ -75,6 +76,7 @@ class Site:
         self.agency = lru_cache(maxsize=512)(self._agency)
         self.traces = lru_cache(maxsize=512)(self._traces)
         self.freshness = lru_cache(maxsize=1024)(self._freshness)
+        self.changes = lru_cache(maxsize=256)(self._changes)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -106,6 +108,10 @@ class Site:
         with self.cursor() as cur:
             f = freshness(cur, day, state)
         return _plain_dict(f.to_dict())
+
+    def _changes(self, since: dt.date, until: dt.date, state: str | None) -> list[Change]:
+        with self.cursor() as cur:
+            return changes(cur, since, until, state)
 
     # --- map -------------------------------------------------------------------------------------
     def _map_for_date(self, day: dt.date) -> dict[str, Any]:
