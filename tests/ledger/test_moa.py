@@ -354,3 +354,48 @@ def test_signature_date_forms(text: str, expected: dt.date | None) -> None:
 
     hit = _first_date(text)
     assert (hit[0] if hit else None) == expected
+
+
+def _constructed_moa(tmp_path: Path, clause: str, stamps: str) -> Path:
+    """A two-page PDF printed from text written for this test (not an ICE document): the wording
+    of a 2020 287(g) MOA's parties clause and a signature page with PDF signature stamps."""
+    weasyprint = pytest.importorskip("weasyprint")
+    body = (
+        "<h1>MEMORANDUM OF AGREEMENT</h1><p>This Memorandum of Agreement (MOA) constitutes an agreement "
+        "between United States Immigration and Customs Enforcement (ICE), a component of the Department "
+        f"of Homeland Security (DHS), and {clause} pursuant to which ICE delegates to nominated, trained, "
+        "certified, and authorized personnel the authority to perform certain immigration enforcement "
+        "functions under Section 287(g) of the Immigration and Nationality Act, 8 U.S.C. 1357(g).</p>"
+        + "<p>"
+        + " ".join(["The parties agree to the terms set out in this agreement."] * 20)
+        + "</p>"
+        + "<p style='page-break-before: always'>By signing this MOA, each party represents it is fully "
+        "authorized to enter into this MOA, accepts the terms, responsibilities, obligations, and "
+        "conditions of this MOA, and agrees to be bound thereto to the fullest extent allowed by law.</p>"
+        + stamps
+    )
+    out = tmp_path / "constructed_moa.pdf"
+    weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf(out)
+    return out
+
+
+def test_parties_clause_with_a_space_before_its_comma(tmp_path: Path) -> None:
+    for clause in ("the Jefferson County Sheriff's Office ,", "the Law Enforcement Agency, the Jefferson County "
+                   "Sheriff's Office (JCSO),"):  # fmt: skip
+        terms = read_moa(_constructed_moa(tmp_path, clause, ""))
+        (lea,) = [t for t in terms.terms if t.term == "lea"]
+        assert lea.value == "Jefferson County Sheriff's Office", clause
+
+
+def test_digital_signature_stamps_give_signature_dates(tmp_path: Path) -> None:
+    stamps = (
+        "<table style='width:100%'><tr><td>For the LEA:<br>Sheriff<br>Jefferson County Sheriff's Office<br>"
+        "Digitally signed by JOHN Q SAMPLE<br>Date: 2020.05.28 09:12:03 -05'00'</td>"
+        "<td>For ICE:<br>Digitally signed by A B EXAMPLE<br>Date: 2020.06.01 11:45:32 -04'00'<br>"
+        "Assistant Director, Enforcement and Removal Operations<br>U.S. Immigration and Customs Enforcement"
+        "</td></tr></table>"
+    )
+    terms = read_moa(_constructed_moa(tmp_path, "the Jefferson County Sheriff's Office,", stamps))
+    dates = {t.party: (t.value, t.label) for t in terms.terms if t.term == "signature_date"}
+    assert dates["lea"][0] == "2020-05-28" and dates["ice"][0] == "2020-06-01"
+    assert "digital signature stamp" in dates["ice"][1]

@@ -80,9 +80,16 @@ _DATE_PATTERNS = (
     re.compile(r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}|\d{2})\b"),
     re.compile(r"\b(?P<y>20\d\d)\.(?P<m>\d\d)\.(?P<d>\d\d)\b"),
 )
+_LEA_WORDS = re.compile(r"Sheriff|Police|County|City|Department\s+of\s+Corrections|Chief", FLAGS)
 _ICE_WORDS = re.compile(
     r"Immigration|Enforcement\s+and\s+Removal|Acting\s+Director|Associate\s+Dire|Assistant\s+Director", FLAGS
 )
+_DIGITAL_STAMP = re.compile(
+    r"Digitally\s+signed\s+by\s*:?\s*(?P<who>[^\n]{2,80}?(?:\n[^\n]{2,40}?)?)\s*Date\s*:\s*"
+    r"(?P<y>20\d\d)\.(?P<m>\d\d)\.(?P<d>\d\d)(?:\s+\d\d:\d\d(?::\d\d)?)?(?:\s*[-+]\d\d'?\d\d'?)?",
+    FLAGS,
+)
+"""The stamp a PDF signature leaves: 'Digitally signed by NAME Date: 2020.06.01 11:45:32 -04'00''."""
 _BLOCK_HEADER = re.compile(r"^\s*For\s*(?:the\s+)?(?P<who>[A-Za-z]+)\s*:", re.MULTILINE)
 
 
@@ -405,6 +412,7 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
     lea: str | None = None
     p = _PARTY_SENTENCE.search(doc.text[:3000])
     raw = _WS.sub(" ", p.group("v")).strip(" ,._") if p else ""
+    raw = re.sub(r"^(?:the\s+)?Law\s+Enforcement\s+Agency\s*,?\s*(?:the\s+)?", "", raw, flags=FLAGS)
     raw = re.sub(r"\s*\([A-Za-z]{2,12}\)$", "", raw)  # "(Department)", "(FCSO)"
     candidate = raw if re.search(r"[A-Za-z]{3}", raw) else ""
     footer = _footer_name(doc)
@@ -563,22 +571,43 @@ def _signatures(doc: _Doc) -> list[MoaTerm]:
             else:
                 merged.append((who, text))
         for who, text in merged:
-            hit = _first_date(text)
-            if not hit:
-                continue
             party = _party_of(who, text)
-            date, m = hit
-            if party in found:
+            stamp = _DIGITAL_STAMP.search(text)
+            stamped = _parse_date(stamp) if stamp else None
+            hit: tuple[dt.date, re.Match[str]] | None = (
+                (stamped, stamp) if stamp is not None and stamped is not None else _first_date(text)
+            )
+            if not hit or party in found:
                 continue
+            date, m = hit
+            how = " (digital signature stamp)" if m is stamp else ""
             found[party] = MoaTerm(
                 category=MoaCategory.SIGNATURE,
                 term="signature_date",
-                label=f"Date signed by {party.upper() if len(party) <= 4 else party}",
+                label=f"Date signed by {party.upper() if len(party) <= 4 else party}{how}",
                 value=date.isoformat(),
                 pages=(page,),
-                snippet=_WS.sub(" ", m.group(0)).strip(),
+                snippet=_WS.sub(" ", m.group(0)).strip()[:160],
                 party=party,
                 date=date,
+            )
+    # Digital signature stamps outside a recognised signature block: the party from the words around.
+    for m in _DIGITAL_STAMP.finditer(doc.text):
+        stamp_date = _parse_date(m)
+        if stamp_date is None:
+            continue
+        around = doc.text[max(0, m.start() - 200) : m.end() + 200]
+        party = "ice" if _ICE_WORDS.search(around) and not _LEA_WORDS.search(m.group("who")) else "lea"
+        if party not in found:
+            found[party] = MoaTerm(
+                category=MoaCategory.SIGNATURE,
+                term="signature_date",
+                label=f"Date signed by {party.upper()} (digital signature stamp)",
+                value=stamp_date.isoformat(),
+                pages=doc.pages_of(m.start(), m.end()),
+                snippet=_WS.sub(" ", m.group(0)).strip()[:160],
+                party=party,
+                date=stamp_date,
             )
     # 2025 fillable forms: date fields beside the signature lines (left column LEA, right ICE).
     for f in doc.form_fields:
