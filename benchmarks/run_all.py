@@ -25,6 +25,7 @@ def main() -> None:
         subprocess.run([str(sharemap), "build", "--db", str(db)], check=True)
         runs = [
             ["bench_ledger.py"],
+            ["bench_linkage.py", *(["--repeats", "1"] if args.quick else [])],
             ["bench_law.py", *(["--rows", "100000", "--calls", "10000"] if args.quick else [])],
             ["bench_trace.py", "--db", str(db), *(["--repeat", "20"] if args.quick else [])],
             ["bench_sim.py", *(["--quick"] if args.quick else [])],

@@ -130,12 +130,14 @@ def build_history(
     metas: Sequence[SnapshotMeta],
     rows: pa.Table,
     decisions: Sequence[linkage.Decision] | None = None,
+    link_names: bool = True,
 ) -> History:
     """Fold every snapshot's rows (a table with ROW_SCHEMA) into agreement and pending histories.
 
     The per-row work is a DuckDB aggregation, run once per spelling-insensitive name and, when some
     names turn out to be one agency renamed (see linkage; `decisions` default to the shipped reviewed
     file), once more under the merged names. Python settles the status of each agreement.
+    `link_names=False` gives the naive history (each spelling its own agency), for comparison.
     """
     if decisions is None:
         decisions = linkage.load_decisions()
@@ -167,7 +169,11 @@ def build_history(
         _register(con, keys, {})
         agreements = [_agreement(r) for r in con.sql(_AGREEMENTS_SQL).fetchall()]
         _settle_agreements(agreements, complete[ListKind.PARTICIPATING])
-        linked = linkage.link([_listing(a) for a in agreements], decisions)
+        linked = (
+            linkage.link([_listing(a) for a in agreements], decisions)
+            if link_names
+            else linkage.Linkage(canonical={})
+        )
         if linked.canonical or linked.owners:
             keys["canonical_key"] = [linked.canonical.get(k, k) for k in keys["agency_key"]]
             _register(con, keys, linked.owners)
