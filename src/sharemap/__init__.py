@@ -13,11 +13,14 @@ from sharemap.law import Action, Actor, Context, Effect, LegalProcess, Purpose, 
 from sharemap.law.compile import rule_table
 from sharemap.law.overview import matrix as law_matrix
 from sharemap.law.overview import overview as law_overview
+from sharemap.ledger.changes import changes
+from sharemap.ledger.freshness import freshness
 from sharemap.ledger.geo import counties, county_by_name, locate, state_code
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.moa import read_moa
 from sharemap.ledger.query import (
     agency_history,
+    agency_links,
     agreements,
     find_agency,
     national_summary,
@@ -25,6 +28,7 @@ from sharemap.ledger.query import (
     stats,
 )
 from sharemap.ledger.store import build_database, connect, export, load_shipped
+from sharemap.ledger.update import update as update_ledger
 from sharemap.report import Report, Target, build_report, to_html, to_markdown
 from sharemap.sim.calibrate import calibrate
 from sharemap.sim.run import compare as compare_scenarios
@@ -58,10 +62,12 @@ __all__ = [
     "StoreError",
     "Target",
     "agency_history",
+    "agency_links",
     "agreements",
     "build_database",
     "build_report",
     "calibrate",
+    "changes",
     "check_kb",
     "classify",
     "compare",
@@ -72,6 +78,7 @@ __all__ = [
     "dot",
     "export",
     "find_agency",
+    "freshness",
     "instantiate",
     "law_matrix",
     "law_overview",
@@ -95,4 +102,5 @@ __all__ = [
     "to_html",
     "to_markdown",
     "trace",
+    "update_ledger",
 ]
