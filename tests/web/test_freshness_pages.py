@@ -73,3 +73,11 @@ def test_what_changed_page_and_feeds(client: TestClient) -> None:
     assert csv_text.splitlines()[0].startswith("date,kind,state")
     es = page(client, "/changes?since=2026-01-01&until=2026-05-18&state=MD", "es")
     assert "terminado" in es
+
+
+def test_trace_api_carries_freshness(client: TestClient) -> None:
+    data = client.get("/api/trace", params={"county": "12021", "date": "2026-12-03"}).json()
+    assert (
+        data["freshness"]["list_date"] == "2026-05-18"
+        and data["freshness"]["latest_published"]["state"] == "FL"
+    )

@@ -86,6 +86,7 @@ def _resolve(
             raise InputError("--agency needs the ledger", field="--no-ledger", expected="drop --no-ledger")
         return _Resolved(place, (), "ledger not used: no 287(g) agreements assumed")
     from sharemap.ledger import query, store
+    from sharemap.ledger.freshness import freshness
 
     try:
         with store.connect(db) as con:
@@ -113,15 +114,15 @@ def _resolve(
                 found = list(agreements_for_county(local, statewide))
             else:
                 found = []
-            snap = query.snapshot_as_of(con, day)
+            fresh = freshness(con, day, place.state)
     except StoreError as exc:
         raise StoreError(
             exc.message, file=exc.file, expected="run `sharemap build` first, or pass --no-ledger"
         ) from exc
     note = (
-        f"agreements from ICE's list of {snap[1].isoformat()}"
-        if snap
-        else "date before ICE's first captured list: agreements inferred from signed dates"
+        f"agreements from the {fresh.note}" + (f"; {fresh.warning}" if fresh.warning else "")
+        if fresh.list_date
+        else f"{fresh.note}: agreements inferred from signed dates"
     )
     return _Resolved(place, tuple(found), note)
 

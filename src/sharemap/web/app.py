@@ -608,7 +608,10 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     ) -> dict[str, Any]:
         """Every path by which data from an encounter reaches ICE, with the law's ruling on each hop."""
         kind, key = where(county, state, agency_id)
-        return site.traces(kind, key, day_of(date))[event].to_dict()
+        day = day_of(date)
+        target = site.target(kind, key)
+        fresh = site.freshness(day, None if target.kind == "nation" else target.state)
+        return {**site.traces(kind, key, day)[event].to_dict(), "freshness": fresh}
 
     @app.get("/api/report", tags=["report"])
     def api_report(
