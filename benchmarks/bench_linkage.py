@@ -3,8 +3,9 @@
 Measured in one run, on the shipped parsed snapshots (1,257 lists, 377,043 rows): the history with
 name linking (scoring every candidate pair, geocoding the names compared, the second aggregation)
 against the naive history without it, alternated, median of `--repeats`; linkage's own caches are
-emptied before each build (the geocoder's tables stay loaded, as they are in a real build). Also reports the figures
-the linking changes (ends, renames), so a regression in accuracy shows beside the time.
+emptied before each build (the geocoder's tables stay loaded, as they are in a real build). Also
+reports the figures the linking changes (ends, renames), so a regression in accuracy shows beside
+the time.
 
 Usage: python benchmarks/bench_linkage.py [--repeats 5] [--out benchmarks/results/linkage.json]
 """

@@ -160,8 +160,8 @@ def test_changes_since_2026_lists_maryland_ends_and_renames(db: Path, tmp_path: 
     renamed = [c for c in data["changes"] if c["kind"] == "renamed"]
     assert any("Dogulas" in c["detail"] for c in renamed)
     feed = tmp_path / "md.atom"
-    code, out = run("changes", "--since", "2026-01-01", "--state", "Maryland", "--format", "atom", "-o", str(feed),
-                    "--db", str(db))  # fmt: skip
+    args = ["--since", "2026-01-01", "--state", "Maryland", "--format", "atom", "-o", str(feed)]
+    code, out = run("changes", *args, "--db", str(db))
     assert code == 0 and feed.read_text().count("<entry>") == 12
     code, out = run("changes", "--since", "2026-01-01", "--format", "xml", "--db", str(db))
     assert code == 2 and "table, json, csv or atom" in out

@@ -121,8 +121,8 @@ def test_failures_leave_the_database_byte_identical(
         (root / "287g.html").write_text(PAGE.format(name="participatingAgencies12012026.xlsx"))
     elif case == "timeout":
         _Handler.slow = 3.0
-        (root / "287g.html").write_text(PAGE.replace("/file-download/download/public/", "/slow/").format(
-            name="participatingAgencies12012026.xlsx"))  # fmt: skip
+        slow_page = PAGE.replace("/file-download/download/public/", "/slow/")
+        (root / "287g.html").write_text(slow_page.format(name="participatingAgencies12012026.xlsx"))
     else:
         (public / "participatingAgencies12012026.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
         (root / "287g.html").write_text(PAGE.format(name="participatingAgencies12012026.xlsx"))

@@ -380,8 +380,11 @@ def _constructed_moa(tmp_path: Path, clause: str, stamps: str) -> Path:
 
 
 def test_parties_clause_with_a_space_before_its_comma(tmp_path: Path) -> None:
-    for clause in ("the Jefferson County Sheriff's Office ,", "the Law Enforcement Agency, the Jefferson County "
-                   "Sheriff's Office (JCSO),"):  # fmt: skip
+    clauses = (
+        "the Jefferson County Sheriff's Office ,",
+        "the Law Enforcement Agency, the Jefferson County Sheriff's Office (JCSO),",
+    )
+    for clause in clauses:
         terms = read_moa(_constructed_moa(tmp_path, clause, ""))
         (lea,) = [t for t in terms.terms if t.term == "lea"]
         assert lea.value == "Jefferson County Sheriff's Office", clause

@@ -254,8 +254,9 @@ class FeedRun:
         return [f.path for f in self.fetched if f.status == "new" and f.path is not None]
 
 
-def fetch_lists(known: set[str], page_url: str | None = None, folder: Path | None = None,
-                fetcher: Fetcher | None = None) -> FeedRun:  # fmt: skip
+def fetch_lists(
+    known: set[str], page_url: str | None = None, folder: Path | None = None, fetcher: Fetcher | None = None
+) -> FeedRun:
     """Read ICE's page and download the workbooks it links that may be new (state saved by the caller)."""
     page_url = page_url or settings.ice_page()
     folder = folder or settings.ice_dir()

@@ -379,9 +379,10 @@ def _candidates(listings: Sequence[Listing]) -> Iterable[tuple[Listing, Listing]
                 continue
             limit = old.ended_on + WINDOW
             moved = [
-                x for x in by_name[_stateless(old.agency_key)]
+                x
+                for x in by_name[_stateless(old.agency_key)]
                 if x.state != old.state and old.signed is not None and x.signed == old.signed
-            ]  # fmt: skip
+            ]
             for new in [*by_state[old.state], *moved]:
                 if new.agency_key == old.agency_key or new.first_seen > limit:
                     continue
@@ -433,10 +434,10 @@ def _alike(old: Listing, new: Listing) -> bool:
 
 def _runner_up(item: Link) -> Link:
     """A pair that qualified but lost to a better-scoring newer name for the same older listing."""
+    why = f"{item.reason}; another newer name scored higher"
     return Link(
-        item.older, item.newer, item.score, item.evidence, False, item.decided_by,
-        f"{item.reason}; another newer name scored higher", item.same_agency,
-    )  # fmt: skip
+        item.older, item.newer, item.score, item.evidence, False, item.decided_by, why, item.same_agency
+    )
 
 
 def _components(pairs: Iterable[tuple[str, str]]) -> list[set[str]]:

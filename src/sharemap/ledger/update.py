@@ -46,8 +46,9 @@ class UpdateResult:
         return out
 
 
-def update(source: str, kind: ListKind | None = None, db: Path | None = None,
-           fetcher: ice_feed.Fetcher | None = None) -> UpdateResult:  # fmt: skip
+def update(
+    source: str, kind: ListKind | None = None, db: Path | None = None, fetcher: ice_feed.Fetcher | None = None
+) -> UpdateResult:
     """Add the lists in `source` ('ice', a file, a folder or an http(s) URL) that the ledger lacks."""
     base = store.read_base(db)
     known = set(zip(base.snapshots["kind"].to_pylist(), base.snapshots["sha256"].to_pylist(), strict=True))
