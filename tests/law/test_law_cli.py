@@ -74,7 +74,9 @@ def test_state_overview_is_derived_from_provisions() -> None:
     assert any(p["id"] == "CA-CIV1798.90.55-ALPR" for p in out["provisions"])
     res = runner.invoke(app, ["law", "state", "TX", "--date", "2026-06-01", "--json"])
     out = json.loads(res.stdout)
-    assert out["stance"] == "requires" and "enter_287g_jem" in out["required"]
+    # SB 8 requires one agreement of the sheriff's choosing: not each model
+    assert out["stance"] == "requires" and "enter_287g_any" in out["required"]
+    assert "enter_287g_jem" not in out["required"]
     res = runner.invoke(app, ["law", "state", "KY", "--date", "2026-06-01"])
     assert res.exit_code == 0 and "no state provision" in res.stdout
 
@@ -87,9 +89,14 @@ def test_matrix_json_and_table() -> None:
     cells = {c["jurisdiction"]: c["effect"] for c in json.loads(res.stdout)}
     assert (
         cells["MD"] == "prohibited"
-        and cells["FL"] == "required"
+        and cells["FL"] == "permitted_with_conditions"  # one model of the sheriff's choice is required
         and cells["KY"] == "permitted_with_conditions"
     )
+    res = runner.invoke(
+        app, ["law", "matrix", "--action", "enter_287g_any", "--date", "2026-03-01", "--json"]
+    )
+    cells = {c["jurisdiction"]: c["effect"] for c in json.loads(res.stdout)}
+    assert cells["FL"] == "required" and cells["TX"] == "required" and cells["MD"] == "prohibited"
     assert len(cells) == 51
     res = runner.invoke(app, ["law", "matrix", "--action", "hold_on_detainer", "--date", "2024-06-01"])
     assert res.exit_code == 0 and "IL" in res.stdout

@@ -92,7 +92,9 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("TX", "sheriff", "hold_on_detainer", "2024-06-01", DET, R, "TX-CCP2.251-detainers"),
     ("TX", "sheriff", "hold_on_detainer", "2017-08-31", DET, C, "US-8CFR287.7-detainers"),
     ("TX", "sheriff", "enter_287g_tfm", "2025-12-31", {}, C, "US-8USC1357g-agreements"),
-    ("TX", "sheriff", "enter_287g_jem", "2026-01-01", {}, R, "TX-GOV753-SB8-287g"),
+    # SB 8: the sheriff must hold one agreement and chooses the model; no single model is required
+    ("TX", "sheriff", "enter_287g_any", "2026-01-01", {}, R, "TX-GOV753-SB8-287g"),
+    ("TX", "sheriff", "enter_287g_jem", "2026-01-01", {}, C, "TX-GOV753-SB8-287g"),
     ("TX", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "TX-GOV752.053-no-limits"),
     # California
     ("CA", "local_police", "share_alpr_federal", "2024-06-01", {}, P, "CA-CIV1798.90.55-ALPR"),
@@ -275,7 +277,10 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("NJ", "local_police", "give_database_access", "2020-06-01", {}, P, "NJ-AGDir2018-6-assistance"),
     ("NJ", "sheriff", "give_jail_access", "2020-06-01", {"consent": True}, C, "NJ-AGDir2018-6-interviews"),
     # Requiring states
-    ("FL", "sheriff", "enter_287g_wso", "2024-06-01", {}, R, "FL-908.11-287g-2023"),
+    # 908.11(1): one agreement, any model: "required" only for the disjunction
+    ("FL", "sheriff", "enter_287g_any", "2024-06-01", {}, R, "FL-908.11-287g-2023"),
+    ("FL", "sheriff", "enter_287g_wso", "2024-06-01", {}, C, "FL-908.11-287g-2023"),
+    ("FL", "sheriff", "enter_287g_tfm", "2024-06-01", {}, C, "FL-908.11-287g-2023"),
     ("FL", "sheriff", "enter_287g_wso", "2022-06-01", {}, C, "US-8USC1357g-agreements"),
     ("FL", "sheriff", "hold_on_detainer", "2024-06-01", DET, R, "FL-908.105-detainers"),
     ("FL", "local_government", "adopt_limiting_policy", "2020-01-01", {}, P, "FL-908.104-cooperation"),
@@ -299,7 +304,8 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("WV", "sheriff", "hold_on_detainer", "2024-06-01", DET, C, "US-8CFR287.7-detainers"),
     ("MS", "local_government", "adopt_limiting_policy", "2024-06-01", {}, N, None),
     ("AZ", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "AZ-ARS11-1051-sanctuary"),
-    ("SC", "state_police", "enter_287g_jem", "2024-06-01", {}, R, "SC-S20-2011-287g"),
+    ("SC", "state_police", "enter_287g_any", "2024-01-01", {}, R, "SC-S20-2011-287g"),
+    ("SC", "state_police", "enter_287g_jem", "2024-01-01", {}, C, "SC-S20-2011-287g"),
     ("DC", "corrections", "hold_on_detainer", "2024-06-01", DET, C, "US-8CFR287.7-detainers"),
     # Federal layer
     (

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sharemap.law.engine import ACTION_DATA, Law, _Rule
+from sharemap.law.engine import ACTION_DATA, SATISFIES, Law, _Rule
 from sharemap.law.vocab import (
     JURISDICTIONS,
     Action,
@@ -165,11 +165,11 @@ def _slot(r: _Rule, action: Action) -> dict[str, int]:
             out |= _group(kind) & ~_mask(kind, action, tuple(values))
     x = 0
     m = 0
-    if p.effect in (Effect.PROHIBITED, Effect.REQUIRED):
+    if r.effect in (Effect.PROHIBITED, Effect.REQUIRED):
         for c in p.exceptions:
             kind = c.kind.value
             m |= _mask(kind, action, c.values) if kind in _VALUE_ENUMS else _group(kind)
-    elif p.effect is Effect.PERMITTED_WITH_CONDITIONS:
+    elif r.effect is Effect.PERMITTED_WITH_CONDITIONS:
         allowed: dict[str, int] = {}
         for c in p.conditions:
             kind = c.kind.value
@@ -223,8 +223,9 @@ def _decide(rules: Sequence[_Rule], states: Sequence[int]) -> tuple[Effect, tupl
     live = [(r, s) for r, s in zip(rules, states, strict=True) if s]
     saving = any(r.p.saves for r, _ in live)
     decided: list[list[str]] = [[], [], [], []]
+    satisfying: list[str] = []
     for r, s in live:
-        effect = r.p.effect
+        effect = r.effect
         if effect is Effect.PROHIBITED or effect is Effect.REQUIRED:
             if saving and effect is Effect.PROHIBITED and not r.federal:
                 continue  # set aside by a savings clause
@@ -238,6 +239,10 @@ def _decide(rules: Sequence[_Rule], states: Sequence[int]) -> tuple[Effect, tupl
                 decided[_CLASS[effect]].append(r.p.id)
         else:
             decided[_CLASS[Effect.PERMITTED]].append(r.p.id)
+            if r.note is SATISFIES:
+                satisfying.append(r.p.id)
+    if decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]]:
+        decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]] += satisfying
     for effect, ids in zip(_ORDER, decided, strict=True):
         if ids:
             return effect, tuple(ids)
@@ -266,7 +271,7 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
                             index[r.p.id] = len(ids) + 1
                             ids.append(r.p.id)
     # one block of 3**len(rules) ruling codes per distinct candidate tuple; code 0 is no_provision
-    offsets: dict[tuple[str, ...], int] = {}
+    offsets: dict[tuple[tuple[str, str], ...], int] = {}
     rulings: list[tuple[int, str, str]] = [(0, Effect.NO_PROVISION.value, "")]
     empty = {"lo": 0, "hi": 0, "out": 0, "x": 0, "m": 0}
     rows: list[dict[str, Any]] = [{"key": 0, "jurisdiction": None, "actor": None, "action": None}]
@@ -286,7 +291,9 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
         row["base"] = 0
         action, rules = candidates.get(key, (Action.USE_RESOURCES, ()))
         if rules:
-            tid = tuple(r.p.id for r in rules)
+            tid = tuple(
+                (r.p.id, r.effect.value) for r in rules
+            )  # one provision may rule differently per action
             if tid not in offsets:
                 offsets[tid] = len(rulings)
                 for code in range(3 ** len(rules)):

@@ -16,6 +16,12 @@ provision set (the shipped one unless a `Law` is built from other provisions). H
 5. The effect is the first class that has an applying provision: prohibited, required, permitted with
    conditions, permitted; otherwise no provision found (kept apart from permitted). The deciding
    provisions are the ones of that class.
+
+287(g) models: `enter_287g_any` means "at least one agreement, of any model". A duty to hold one
+(Fla. Stat. 908.11, Texas SB 8) rules `required` for `enter_287g_any` and, for each model alone,
+`permitted` (that model satisfies the duty; it is not itself required). A duty to hold a particular
+model also requires "at least one". A ban, permission or conditional permission of `enter_287g_any`
+reaches every model.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Any, NoReturn
 from sharemap.errors import InputError
 from sharemap.law.model import Condition, Provision
 from sharemap.law.vocab import (
+    ENTER_287G_ACTIONS,
     JURISDICTIONS,
     Action,
     Actor,
@@ -250,6 +257,8 @@ def condition_met(cond: Condition, ctx: Context) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Rule:
     p: Provision
+    effect: Effect
+    """The provision's effect for the action it is indexed under (see the 287(g) note above)."""
     federal: bool
     start: dt.date
     end: dt.date | None  # first day it no longer applies (effective_to or injunction date)
@@ -258,14 +267,18 @@ class _Rule:
     recipients: frozenset[Recipient] | None
     data: frozenset[DataKind] | None
 
+    note: str = ""
+
     @classmethod
-    def of(cls, p: Provision) -> _Rule:
+    def of(cls, p: Provision, effect: Effect | None = None, note: str = "") -> _Rule:
         end = p.effective_to
         if p.status is Status.ENJOINED and p.status_since is not None:
             end = p.status_since if end is None else min(end, p.status_since)
         s = p.scope
         return cls(
             p=p,
+            effect=effect or p.effect,
+            note=note,
             federal=p.jurisdiction == "US",
             start=p.effective_from,
             end=end,
@@ -283,6 +296,22 @@ class _Rule:
         return self.data is None or ctx.data in self.data
 
 
+SATISFIES = "a duty to hold at least one 287(g) agreement: this model satisfies it but is not itself required"
+
+
+def _indexed(p: Provision) -> list[tuple[Action, _Rule]]:
+    """The actions a provision is a candidate for, each with its effect there."""
+    own = _Rule.of(p)
+    out: dict[Action, _Rule] = {a: own for a in p.actions}
+    if Action.ENTER_287G_ANY in p.actions:
+        each = _Rule.of(p, Effect.PERMITTED, SATISFIES) if p.effect is Effect.REQUIRED else own
+        for model in ENTER_287G_ACTIONS.values():
+            out.setdefault(model, each)
+    elif p.effect is Effect.REQUIRED and any(a in ENTER_287G_ACTIONS.values() for a in p.actions):
+        out.setdefault(Action.ENTER_287G_ANY, own)  # a duty to hold one model is a duty to hold one
+    return list(out.items())
+
+
 def _in_force(r: _Rule, day: dt.date) -> bool:
     return day >= r.start and (r.end is None or day < r.end)
 
@@ -295,9 +324,8 @@ class Law:
         self._by_id = {p.id: p for p in self.provisions}
         index: dict[tuple[str, Actor, Action], list[_Rule]] = {}
         for p in self.provisions:
-            r = _Rule.of(p)
-            for actor in p.actors:
-                for action in p.actions:
+            for action, r in _indexed(p):
+                for actor in p.actors:
                     index.setdefault((p.jurisdiction, actor, action), []).append(r)
         self._index = {k: tuple(v) for k, v in index.items()}
         self._candidates: dict[tuple[str, Actor, Action], tuple[_Rule, ...]] = {}
@@ -359,9 +387,10 @@ class Law:
         required: list[Provision] = []
         conditional: list[Provision] = []
         permitted: list[Provision] = []
+        satisfying: list[Provision] = []  # duties to hold any 287(g) model, which this model meets
         for r in live:
             p = r.p
-            effect = p.effect
+            effect = r.effect
             if effect is Effect.PROHIBITED or effect is Effect.REQUIRED:
                 if saving and effect is Effect.PROHIBITED and not r.federal:
                     steps.append(TraceStep(p.id, p.citation, "saved", ""))
@@ -381,15 +410,17 @@ class Law:
                 else:
                     steps.append(TraceStep(p.id, p.citation, "conditions_unmet", ""))
             else:
-                steps.append(TraceStep(p.id, p.citation, "applies", effect.value))
+                steps.append(TraceStep(p.id, p.citation, "applies", r.note or effect.value))
                 permitted.append(p)
+                if r.note is SATISFIES:
+                    satisfying.append(p)
 
         if prohibited:
             result, deciding = Effect.PROHIBITED, prohibited
         elif required:
             result, deciding = Effect.REQUIRED, required
         elif conditional:
-            result, deciding = Effect.PERMITTED_WITH_CONDITIONS, conditional
+            result, deciding = Effect.PERMITTED_WITH_CONDITIONS, conditional + satisfying
         elif permitted:
             result, deciding = Effect.PERMITTED, permitted
         else:

@@ -28,6 +28,7 @@ DEFAULT_ACTOR: dict[Action, Actor] = {
     Action.ENTER_287G_JEM: Actor.SHERIFF,
     Action.ENTER_287G_TFM: Actor.SHERIFF,
     Action.ENTER_287G_WSO: Actor.SHERIFF,
+    Action.ENTER_287G_ANY: Actor.SHERIFF,
     Action.DETENTION_CONTRACT: Actor.LOCAL_GOVERNMENT,
     Action.SHARE_ALPR_FEDERAL: Actor.PLATE_READER_OPERATOR,
     Action.SHARE_ALPR_OUT_OF_STATE: Actor.PLATE_READER_OPERATOR,
@@ -170,7 +171,9 @@ def overview(jurisdiction: str, date: dt.date | None = None, law: Law | None = N
         elif effect is Effect.REQUIRED:
             required.append(c.action)
             requires = True
-        elif effect is Effect.PERMITTED_WITH_CONDITIONS:
+        elif effect is Effect.PERMITTED_WITH_CONDITIONS and any(
+            p.jurisdiction == jurisdiction and p.effect is not Effect.REQUIRED for p in c.ruling.provisions
+        ):  # a state condition; a state duty to hold any 287(g) model, met by this one, is no limit
             conditional.append(c.action)
             limits = True
     stance = {

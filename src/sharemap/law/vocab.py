@@ -39,6 +39,7 @@ class Action(StrEnum):
     ENTER_287G_JEM = "enter_287g_jem"  # enter or keep a 287(g) Jail Enforcement Model agreement
     ENTER_287G_TFM = "enter_287g_tfm"  # enter or keep a 287(g) Task Force Model agreement
     ENTER_287G_WSO = "enter_287g_wso"  # enter or keep a 287(g) Warrant Service Officer agreement
+    ENTER_287G_ANY = "enter_287g_any"  # hold at least one 287(g) agreement, of any model
     DETENTION_CONTRACT = "detention_contract"  # contract to hold people in civil immigration detention
     SHARE_ALPR_FEDERAL = "share_alpr_federal"  # share or give access to plate-reader data to a federal agency
     SHARE_ALPR_OUT_OF_STATE = "share_alpr_out_of_state"  # ... to an agency of another state
@@ -182,9 +183,9 @@ ACTOR_GROUPS: dict[str, frozenset[Actor]] = {
     "state_and_local": frozenset(set(Actor) - {Actor.FEDERAL_AGENCY}),
 }
 
-# Names a provision file may use in `actions:` for a group of actions.
+# Names a provision file may use in `actions:` for a group of actions. (`enter_287g_any` is an action
+# of its own: a duty to hold one agreement of any model is not a duty to hold each; see law.engine.)
 ACTION_GROUPS: dict[str, frozenset[Action]] = {
-    "enter_287g_any": frozenset(ENTER_287G_ACTIONS.values()),
     "share_alpr_any": PLATE_READER_ACTIONS,
 }
 
