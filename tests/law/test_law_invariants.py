@@ -35,8 +35,8 @@ from sharemap.law.compile import (
     load_slots,
     rule_table,
 )
-from sharemap.law.model import Condition, Scope
-from sharemap.law.vocab import JURISDICTIONS, ConditionKind
+from sharemap.law.model import Condition, Injunction, Scope
+from sharemap.law.vocab import JURISDICTIONS, Authority, ConditionKind
 
 LAW = default_law()
 DAY0 = dt.date(2017, 1, 1)
@@ -158,6 +158,8 @@ def provisions(draw: Any, n: int = 0) -> Provision:
     scope = Scope(purpose=subset(Purpose), recipient=subset(Recipient), data=subset(DataKind))
     if saves:
         scope = Scope(data=(DataKind.IMMIGRATION_STATUS,))
+    injunctions = tuple(draw(st.lists(injunctions_from(start), max_size=2)))
+    authority = draw(st.sampled_from([Authority.STATUTE] * 4 + [Authority.AG_OPINION]))
     return Provision(
         id=f"{j}-hypothesis-{n}",
         jurisdiction=j,
@@ -177,8 +179,20 @@ def provisions(draw: Any, n: int = 0) -> Provision:
         if effect is Effect.PERMITTED_WITH_CONDITIONS
         else (),
         saves=saves,
+        authority=authority,
+        injunctions=injunctions,
         verification=Verification.UNVERIFIED,
         sources=(SRC,),
+    )
+
+
+@st.composite
+def injunctions_from(draw: Any, start: dt.date) -> Injunction:
+    """A court order over some dates after `start`, lifted later or still in effect."""
+    begin = start + dt.timedelta(days=draw(st.integers(-30, 1500)))
+    end = draw(st.none() | st.integers(1, 900).map(lambda d: begin + dt.timedelta(days=d)))
+    return Injunction(
+        court="Test Court", case="No. 0", enjoined_from=begin, enjoined_to=end, scope="whole", sources=(SRC,)
     )
 
 
@@ -227,6 +241,23 @@ def test_a_provision_never_affects_dates_before_it_took_effect(q: tuple[Any, ...
     after = LAW.with_provisions([extra]).rule(j, actor, action, day, ctx)
     assert after.effect is before.effect
     assert after.provision_ids == before.provision_ids
+
+
+@settings(max_examples=300, deadline=None)
+@given(q=questions, extra=prohibitions(), data=st.data())
+def test_an_injunction_over_a_date_never_makes_a_ruling_stricter(
+    q: tuple[Any, ...], extra: Provision, data: Any
+) -> None:
+    """On a date inside an injunction, a ruling is the ruling without the enjoined provision."""
+    j, actor, action, day, ctx = q
+    order = data.draw(injunctions_from(day - dt.timedelta(days=400)))
+    if not order.covers(day):
+        order = order.model_copy(update={"enjoined_from": day, "enjoined_to": None})
+    enjoined = extra.model_copy(update={"injunctions": (order,)})
+    without = LAW.rule(j, actor, action, day, ctx)
+    inside = LAW.with_provisions([enjoined]).rule(j, actor, action, day, ctx)
+    assert (inside.effect, inside.provision_ids) == (without.effect, without.provision_ids)
+    assert PERMISSIVENESS[inside.effect] >= PERMISSIVENESS[LAW.with_provisions([extra]).rule(*q).effect]
 
 
 @settings(max_examples=200, deadline=None)
@@ -348,6 +379,7 @@ def questions_near(draw: Any, ps: tuple[Provision, ...]) -> tuple[Any, ...]:
     p = draw(st.sampled_from(ps))
     j = draw(st.sampled_from(JURISDICTIONS)) if p.jurisdiction == "US" else p.jurisdiction
     edges = [p.effective_from, *(d for d in (p.effective_to, p.status_since) if d is not None)]
+    edges += [d for i in p.injunctions for d in (i.enjoined_from, i.enjoined_to) if d is not None]
     day = draw(st.sampled_from(edges)) + dt.timedelta(days=draw(st.integers(-2, 2)))
     return (j, draw(st.sampled_from(p.actors)), draw(st.sampled_from(p.actions)), day, draw(contexts))
 

@@ -150,7 +150,7 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
         "US-8USC1357g10-cooperation",
     ),
     ("CA", "local_police", "ask_immigration_status", "2024-06-01", {}, P, "CA-GOV7284.6-a1A-status"),
-    ("CA", "local_police", "give_database_access", "2020-01-01", {}, P, "CA-GOV7284.6-AB1747-databases"),
+    ("CA", "local_police", "give_database_access", "2020-01-01", {}, P, "CA-GOV-CLETS-AB1747-immigration"),
     (
         "CA",
         "local_police",
@@ -252,9 +252,10 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("CT", "sheriff", "notify_release", "2019-09-30", {}, A, "US-8USC1357g10-cooperation"),
     ("CT", "sheriff", "notify_release", "2019-10-01", {}, P, "CT-CGS54-192h-2019"),
     ("VT", "local_police", "enter_287g_tfm", "2018-01-01", {}, P, "VT-20VSA4652-287g"),
-    ("MN", "sheriff", "hold_on_detainer", "2025-02-06", DET, P, "MN-AGOp-2025-02-06-detainers"),
+    # Attorney-general opinions are persuasive: shown in the trace, never deciding
+    ("MN", "sheriff", "hold_on_detainer", "2025-02-06", DET, C, "US-8CFR287.7-detainers"),
     ("MN", "sheriff", "hold_on_detainer", "2025-02-05", DET, C, "US-8CFR287.7-detainers"),
-    ("MN", "sheriff", "enter_287g_jem", "2026-01-01", {}, P, "MN-AGOp-2025-12-287g"),
+    ("MN", "sheriff", "enter_287g_jem", "2026-01-01", {}, C, "US-8USC1357g-agreements"),
     ("MN", "local_government", "enter_287g_jem", "2026-01-01", {}, C, "US-8USC1357g-agreements"),
     # Virginia, Delaware, New Mexico, Maine, New Jersey
     ("VA", "plate_reader_operator", "share_alpr_out_of_state", "2025-07-01", {}, P, "VA-Code2.2-5517-ALPR"),
@@ -292,7 +293,13 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("TN", "sheriff", "enter_287g_jem", "2026-06-01", {}, C, "US-8USC1357g-agreements"),
     ("AL", "sheriff", "verify_status_at_booking", "2025-10-01", {}, R, "AL-SB53-2025-booking"),
     ("LA", "local_government", "adopt_limiting_policy", "2024-08-01", {}, P, "LA-RS33-83-sanctuary"),
-    ("LA", "sheriff", "hold_on_detainer", "2025-09-01", DET, C, "US-8CFR287.7-detainers"),
+    # R.S. 33:84 (Acts 2024, No. 314): comply with detainers from 2024-05-28
+    ("LA", "sheriff", "hold_on_detainer", "2024-07-01", DET, R, "LA-RS33-84A-detainers"),
+    ("LA", "sheriff", "hold_on_detainer", "2025-09-01", DET, R, "LA-SB15-2025-detainers"),
+    ("LA", "sheriff", "notify_release", "2025-09-01", {}, R, "LA-RS14-134-A5-release-notice"),
+    # Fla. Stat. 908.103 enjoined 2021-09-21, the injunction vacated 2023-04-13
+    ("FL", "local_government", "adopt_limiting_policy", "2022-06-01", {}, N, None),
+    ("FL", "local_government", "adopt_limiting_policy", "2023-06-01", {}, P, "FL-908.104-cooperation"),
     ("ID", "sheriff", "hold_on_detainer", "2025-03-27", DET, R, "ID-HB83-2025-cooperation"),
     ("IN", "sheriff", "hold_on_detainer", "2026-08-01", DET, C, "US-8CFR287.7-detainers"),
     ("IA", "sheriff", "hold_on_detainer", "2018-07-01", DET, R, "IA-Code27A-detainers"),
@@ -335,7 +342,17 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
         C,
         "US-42USC1396a-a7-medicaid",
     ),
-    ("US", "federal_agency", "share_personal_info", "2025-12-01", {"data": "medicaid_record"}, N, None),
+    # the preliminary injunction of 2025-08-12, in force until 2026-01-06
+    (
+        "US",
+        "federal_agency",
+        "share_personal_info",
+        "2025-12-01",
+        {"data": "medicaid_record"},
+        P,
+        "US-CAvHHS-2025-08-12-PI",
+    ),
+    ("US", "federal_agency", "share_personal_info", "2025-07-01", {"data": "medicaid_record"}, N, None),
     (
         "US",
         "federal_agency",
@@ -439,3 +456,23 @@ def test_dates_accept_iso_strings_and_datetimes() -> None:
     a = rule("IL", "sheriff", "hold_on_detainer", "2024-06-01")  # type: ignore[arg-type]
     b = rule("IL", "sheriff", "hold_on_detainer", dt.datetime(2024, 6, 1, 12, 0))
     assert a.effect is b.effect is P
+
+
+def test_persuasive_and_enjoined_provisions_show_in_the_trace_and_do_not_decide() -> None:
+    mn = rule("MN", "sheriff", "hold_on_detainer", dt.date(2025, 6, 1), Context(**DET))
+    step = next(s for s in mn.steps if s.provision_id == "MN-AGOp-2025-02-06-detainers")
+    assert step.verdict == "persuasive" and "MN-AGOp-2025-02-06-detainers" not in mn.provision_ids
+    assert "it informs, it does not decide" in mn.explain()
+    fl = rule("FL", "local_government", "adopt_limiting_policy", dt.date(2022, 6, 1))
+    (step,) = [s for s in fl.steps if s.provision_id == "FL-908.104-cooperation"]
+    assert step.verdict == "enjoined" and "City of South Miami v. DeSantis" in step.note
+    assert "2021-09-21 to 2023-04-13" in step.note
+
+
+def test_the_irs_address_sharing_order() -> None:
+    # for a criminal investigation, 6103(i)(2) excepts return information; the 2025-11-21 stay does not
+    ctx = Context(data="tax_return", purpose="criminal_investigation")
+    stayed = rule("US", "federal_agency", "share_personal_info", dt.date(2025, 12, 1), ctx)
+    assert stayed.effect is P and stayed.provision_ids == ("US-CTRvIRS-2025-11-21-address",)
+    before = rule("US", "federal_agency", "share_personal_info", dt.date(2025, 8, 1), ctx)
+    assert before.effect is C and "US-CTRvIRS-2025-11-21-address" not in before.provision_ids

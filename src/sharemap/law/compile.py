@@ -262,7 +262,9 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
     for j in JURISDICTIONS:
         for actor in _ACTORS:
             for action in _ACTIONS:
-                rules = tuple(r for r in law.candidates(j, actor, action) if not r.unconfirmed)
+                rules = tuple(
+                    r for r in law.candidates(j, actor, action) if not (r.unconfirmed or r.persuasive)
+                )
                 if rules:
                     candidates[_key(j, actor, action)] = (action, rules)
                     width = max(width, len(rules))

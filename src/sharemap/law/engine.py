@@ -33,10 +33,11 @@ from functools import lru_cache
 from typing import Any, NoReturn
 
 from sharemap.errors import InputError
-from sharemap.law.model import Condition, Provision
+from sharemap.law.model import Condition, Injunction, Provision
 from sharemap.law.vocab import (
     ENTER_287G_ACTIONS,
     JURISDICTIONS,
+    PERSUASIVE,
     Action,
     Actor,
     ConditionKind,
@@ -139,7 +140,7 @@ class TraceStep:
 
     provision_id: str
     citation: str
-    verdict: str  # applies | excepted | saved | conditions_unmet | out_of_scope | not_in_force | unconfirmed
+    verdict: str  # a key of VERDICT_TEXT
     note: str
 
 
@@ -151,6 +152,8 @@ VERDICT_TEXT = {
     "out_of_scope": "does not reach this purpose, recipient or data kind",
     "not_in_force": "not in force on this date",
     "unconfirmed": "enactment not confirmed: recorded, not applied",
+    "enjoined": "blocked by a court order on this date",
+    "persuasive": "persuasive only (an attorney-general opinion or guidance): it informs, it does not decide",
 }
 
 
@@ -268,24 +271,31 @@ class _Rule:
     data: frozenset[DataKind] | None
 
     note: str = ""
+    persuasive: bool = False
 
     @classmethod
-    def of(cls, p: Provision, effect: Effect | None = None, note: str = "") -> _Rule:
+    def of(cls, p: Provision, effect: Effect | None = None, note: str = "") -> tuple[_Rule, ...]:
+        """One rule per stretch of dates the provision applies (injunctions cut the stretches)."""
         end = p.effective_to
         if p.status is Status.ENJOINED and p.status_since is not None:
             end = p.status_since if end is None else min(end, p.status_since)
         s = p.scope
-        return cls(
-            p=p,
-            effect=effect or p.effect,
-            note=note,
-            federal=p.jurisdiction == "US",
-            start=p.effective_from,
-            end=end,
-            unconfirmed=p.status is Status.UNCONFIRMED,
-            purposes=frozenset(s.purpose) or None,
-            recipients=frozenset(s.recipient) or None,
-            data=frozenset(s.data) or None,
+        segments = _segments(p.effective_from, end, p.injunctions)
+        return tuple(
+            cls(
+                p=p,
+                effect=effect or p.effect,
+                note=note,
+                persuasive=p.authority in PERSUASIVE,
+                federal=p.jurisdiction == "US",
+                start=start,
+                end=stop,
+                unconfirmed=p.status is Status.UNCONFIRMED,
+                purposes=frozenset(s.purpose) or None,
+                recipients=frozenset(s.recipient) or None,
+                data=frozenset(s.data) or None,
+            )
+            for start, stop in segments
         )
 
     def in_scope(self, ctx: Context) -> bool:
@@ -299,10 +309,30 @@ class _Rule:
 SATISFIES = "a duty to hold at least one 287(g) agreement: this model satisfies it but is not itself required"
 
 
-def _indexed(p: Provision) -> list[tuple[Action, _Rule]]:
+def _segments(
+    start: dt.date, end: dt.date | None, injunctions: Iterable[Injunction]
+) -> list[tuple[dt.date, dt.date | None]]:
+    """The stretches of [start, end) not covered by an injunction (at least one, maybe empty)."""
+    out: list[tuple[dt.date, dt.date | None]] = [(start, end)]
+    for inj in sorted(injunctions, key=lambda i: i.enjoined_from):
+        nxt: list[tuple[dt.date, dt.date | None]] = []
+        for a, b in out:
+            after_it = b is not None and inj.enjoined_from >= b
+            if after_it or (inj.enjoined_to is not None and inj.enjoined_to <= a):
+                nxt.append((a, b))
+                continue
+            if inj.enjoined_from > a:
+                nxt.append((a, inj.enjoined_from))
+            if inj.enjoined_to is not None and (b is None or inj.enjoined_to < b):
+                nxt.append((max(a, inj.enjoined_to), b))
+        out = nxt
+    return out or [(start, start)]
+
+
+def _indexed(p: Provision) -> list[tuple[Action, tuple[_Rule, ...]]]:
     """The actions a provision is a candidate for, each with its effect there."""
     own = _Rule.of(p)
-    out: dict[Action, _Rule] = {a: own for a in p.actions}
+    out: dict[Action, tuple[_Rule, ...]] = {a: own for a in p.actions}
     if Action.ENTER_287G_ANY in p.actions:
         each = _Rule.of(p, Effect.PERMITTED, SATISFIES) if p.effect is Effect.REQUIRED else own
         for model in ENTER_287G_ACTIONS.values():
@@ -324,9 +354,9 @@ class Law:
         self._by_id = {p.id: p for p in self.provisions}
         index: dict[tuple[str, Actor, Action], list[_Rule]] = {}
         for p in self.provisions:
-            for action, r in _indexed(p):
+            for action, rules in _indexed(p):
                 for actor in p.actors:
-                    index.setdefault((p.jurisdiction, actor, action), []).append(r)
+                    index.setdefault((p.jurisdiction, actor, action), []).extend(rules)
         self._index = {k: tuple(v) for k, v in index.items()}
         self._candidates: dict[tuple[str, Actor, Action], tuple[_Rule, ...]] = {}
 
@@ -373,11 +403,20 @@ class Law:
         for r in rules:
             if r.unconfirmed:
                 skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "unconfirmed", "")
+            elif r.persuasive:
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "persuasive", r.p.authority.value)
             elif not _in_force(r, date):
-                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "not_in_force", _dates_note(r))
+                if r.p.id in skipped or any(x.p is r.p for x in live):
+                    continue  # another stretch of the same provision already spoke for this date
+                enjoined = next((i for i in r.p.injunctions if i.covers(date)), None)
+                if enjoined is not None:
+                    skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "enjoined", enjoined.text)
+                else:
+                    skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "not_in_force", _dates_note(r))
             elif not r.in_scope(ctx):
                 skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "out_of_scope", "")
             else:
+                skipped.pop(r.p.id, None)  # an earlier stretch said "not in force": this one is
                 live.append(r)
                 if r.p.saves:
                     saving = True
@@ -454,13 +493,12 @@ _JURISDICTION_SET = frozenset(JURISDICTIONS)
 def _in_candidate_order(
     rules: tuple[_Rule, ...], skipped: dict[str, TraceStep], applied: list[TraceStep]
 ) -> tuple[TraceStep, ...]:
-    """Trace steps in the order the candidates were considered (federal first, then the state)."""
+    """Trace steps in the order the candidates were considered (federal first, then the state),
+    one per provision (a provision cut by an injunction is several candidates)."""
     if not skipped:
         return tuple(applied)
-    if not applied:
-        return tuple(skipped[r.p.id] for r in rules)
     by_id = {s.provision_id: s for s in applied} | skipped
-    return tuple(by_id[r.p.id] for r in rules)
+    return tuple(by_id[i] for i in dict.fromkeys(r.p.id for r in rules) if i in by_id)
 
 
 def _dates_note(r: _Rule) -> str:

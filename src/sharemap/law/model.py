@@ -10,6 +10,7 @@ from sharemap.kb.model import Frozen, Source
 from sharemap.law.vocab import (
     Action,
     Actor,
+    Authority,
     ConditionKind,
     DataKind,
     Effect,
@@ -105,6 +106,33 @@ class RetentionLimit(Frozen):
         return "no number set by law (retention policy required)"
 
 
+class Injunction(Frozen):
+    """A court order that stops a provision from applying, over dates, to its scope."""
+
+    court: str = Field(min_length=1)
+    case: str = Field(min_length=1)
+    enjoined_from: dt.date
+    enjoined_to: dt.date | None = None
+    """The first day it no longer applies (vacated, dissolved, expired); None while in effect."""
+    scope: str = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Injunction:
+        if self.enjoined_to is not None and self.enjoined_to <= self.enjoined_from:
+            raise ValueError("enjoined_to must be after enjoined_from")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return day >= self.enjoined_from and (self.enjoined_to is None or day < self.enjoined_to)
+
+    @property
+    def text(self) -> str:
+        until = f" to {self.enjoined_to.isoformat()}" if self.enjoined_to else ""
+        since = self.enjoined_from.isoformat()
+        return f"enjoined by {self.court} in {self.case} from {since}{until} ({self.scope})"
+
+
 class Provision(Frozen):
     """One provision of law, in force over a date range, binding some actors for some actions.
 
@@ -117,6 +145,9 @@ class Provision(Frozen):
     prohibition does not apply.
     `retention` carries a retention limit. A provision that only sets a retention limit lists no
     actions and has effect `required` (the duty to delete); it never enters a ruling.
+    `authority` says what kind of text it is: an attorney-general opinion or guidance is shown in a
+    ruling's trace but never decides it. `injunctions` are court orders that stop it applying over
+    their dates (a ruling on a date inside one says so and cites the order).
     """
 
     id: str = Field(pattern=r"^[A-Z]{2}-[A-Za-z0-9.\-]+$")
@@ -137,6 +168,8 @@ class Provision(Frozen):
     obligations: tuple[str, ...] = ()
     saves: bool = False
     savings_clauses: tuple[str, ...] = ()
+    authority: Authority = Authority.STATUTE
+    injunctions: tuple[Injunction, ...] = ()
     verification: Verification
     verification_note: str | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
@@ -177,6 +210,8 @@ class Provision(Frozen):
         if self.effective_to is not None and day >= self.effective_to:
             return False
         if self.status is Status.UNCONFIRMED:
+            return False
+        if any(i.covers(day) for i in self.injunctions):
             return False
         return not (
             self.status is Status.ENJOINED and self.status_since is not None and day >= self.status_since

@@ -126,6 +126,24 @@ class Status(StrEnum):
     UNCONFIRMED = "unconfirmed"  # reported enacted but enactment not confirmed: recorded, never applied
 
 
+class Authority(StrEnum):
+    """What kind of legal text a provision is. Persuasive kinds inform a ruling but never decide it."""
+
+    CONSTITUTION = "constitution"
+    STATUTE = "statute"
+    REGULATION = "regulation"
+    COURT_DECISION = "court_decision"  # binding on the courts below the deciding court
+    EXECUTIVE_ORDER = "executive_order"  # an order or directive of a governor, mayor or president
+    AGENCY_POLICY = "agency_policy"  # a binding policy of the agency itself
+    SETTLEMENT = "settlement"  # a consent decree or settlement binding its parties
+    AG_OPINION = "ag_opinion"  # an attorney-general opinion: persuasive only
+    GUIDANCE = "guidance"  # advisory guidance or a model policy: persuasive only
+
+
+PERSUASIVE = frozenset({Authority.AG_OPINION, Authority.GUIDANCE})
+"""Authorities that are shown in a ruling's trace but never decide it."""
+
+
 class Verification(StrEnum):
     """How well a provision has been checked, strongest first."""
 
@@ -194,5 +212,5 @@ JURISDICTIONS: tuple[str, ...] = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
     "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY",
+    "WV", "WI", "WY", "PR",
 )  # fmt: skip
