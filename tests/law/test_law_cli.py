@@ -111,3 +111,16 @@ def test_check_shipped_and_fixture_dirs() -> None:
     assert res.exit_code == 0 and "OK: 1 provisions" in res.stdout
     res = runner.invoke(app, ["law", "check", "--dir", str(FIXTURES / "bad")])
     assert res.exit_code != 0
+
+
+def test_every_state_dc_and_puerto_rico_has_a_dated_coverage_note() -> None:
+    from sharemap.law.overview import STATES
+
+    assert len(STATES) == 52 and "PR" in STATES
+    for code in STATES:
+        res = runner.invoke(app, ["law", "state", code, "--date", "2026-06-01", "--json"])
+        assert res.exit_code == 0, (code, res.output)
+        cov = json.loads(res.stdout)["coverage"]
+        assert cov["researched_on"] == "2026-12-03" and len(cov["note"]) > 40, code
+    res = runner.invoke(app, ["law", "state", "Texas"])  # a state's name is accepted too
+    assert res.exit_code == 0 and "Coverage: researched on 2026-12-03" in res.stdout

@@ -203,6 +203,7 @@ PERMISSIVENESS = {
     Effect.REQUIRED: 2,
     Effect.PERMITTED: 2,
     Effect.NO_PROVISION: 3,
+    Effect.NOT_RESEARCHED: 3,
 }
 
 

@@ -13,12 +13,13 @@ import pytest
 from sharemap.errors import InputError
 from sharemap.law import Action, Context, Effect, default_law, rule
 
-P, R, C, A, N = (
+P, R, C, A, N, U = (
     Effect.PROHIBITED,
     Effect.REQUIRED,
     Effect.PERMITTED_WITH_CONDITIONS,
     Effect.PERMITTED,
     Effect.NO_PROVISION,
+    Effect.NOT_RESEARCHED,
 )
 DET = {"legal_process": "detainer"}
 
@@ -183,7 +184,8 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ),
     ("NY", "dmv", "disclose_dmv_record", "2019-12-13", {}, C, "US-18USC2721-DPPA"),
     ("NY", "dmv", "disclose_dmv_record", "2024-06-01", {"recipient": "in_state"}, C, "US-18USC2721-DPPA"),
-    ("KY", "dmv", "disclose_dmv_photo", "2024-06-01", {}, C, "US-18USC2721-DPPA"),
+    # Kentucky's DMV law was not researched: the federal DPPA is listed, the state's answer unknown
+    ("KY", "dmv", "disclose_dmv_photo", "2024-06-01", {}, U, "US-18USC2721-DPPA"),
     # Maryland
     ("MD", "sheriff", "enter_287g_jem", "2025-06-01", {}, C, "US-8USC1357g-agreements"),
     ("MD", "sheriff", "enter_287g_jem", "2026-03-01", {}, P, "MD-SB245-HB444-2026-287g"),
@@ -233,7 +235,7 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ),
     ("CO", "dmv", "disclose_dmv_photo", "2022-01-01", {}, P, "CO-CRS24-74-PII"),
     ("CO", "local_government", "detention_contract", "2024-01-01", {}, P, "CO-HB23-1100-detention"),
-    ("CO", "local_government", "detention_contract", "2023-12-31", {}, N, None),
+    ("CO", "local_government", "detention_contract", "2023-12-31", {}, U, None),
     ("CO", "sheriff", "give_jail_access", "2025-09-01", {}, P, "CO-SB25-276-jails"),
     # Massachusetts, Connecticut, Vermont, Minnesota
     ("MA", "sheriff", "hold_on_detainer", "2017-07-24", DET, P, "MA-Lunn-2017"),
@@ -373,7 +375,8 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ),
     ("US", "local_police", "use_resources", "2024-06-01", {}, C, "US-8USC1252c-arrest"),
     ("KY", "local_police", "transfer_custody", "2024-06-01", {}, A, "US-8USC1357g10-cooperation"),
-    ("KY", "sheriff", "give_jail_access", "2024-06-01", {}, A, "US-8USC1357g10-cooperation"),
+    ("KY", "sheriff", "give_jail_access", "2024-06-01", {}, U, "US-8USC1357g10-cooperation"),
+    ("TX", "sheriff", "enter_287g_tfm", "2017-06-01", {}, C, "US-8USC1357g-agreements"),  # researched
     ("KY", "sheriff", "enter_287g_jem", "2024-06-01", {}, C, "US-8USC1357g-agreements"),
 ]
 
@@ -423,9 +426,21 @@ def test_savings_clause_sets_aside_state_prohibition_only_for_status() -> None:
 
 
 def test_no_provision_is_kept_apart_from_permitted() -> None:
-    ruling = rule("KY", "plate_reader_operator", "share_alpr_federal", dt.date(2024, 6, 1))
+    # Louisiana's plate-reader law was searched and none found: no provision, not "permitted"
+    ruling = rule("LA", "plate_reader_operator", "share_alpr_federal", dt.date(2024, 6, 1))
     assert ruling.effect is N
     assert "No federal or state provision" in ruling.explain()
+    assert "LA's law on alpr researched" in (ruling.coverage or "")
+
+
+def test_not_researched_is_kept_apart_from_no_provision() -> None:
+    # Kentucky's plate-reader law was not researched: unknown, never "permitted" nor "no provision"
+    ruling = rule("KY", "plate_reader_operator", "share_alpr_federal", dt.date(2024, 6, 1))
+    assert ruling.effect is Effect.NOT_RESEARCHED
+    assert "not researched" in ruling.explain() and "coverage of 2026-12-03" in ruling.explain()
+    # a federal rule a state cannot change still decides (8 U.S.C. 1373 sets state limits aside)
+    status = rule("KY", "local_police", "share_immigration_status", dt.date(2024, 6, 1))
+    assert status.effect is not Effect.NOT_RESEARCHED
 
 
 def test_ruling_json_and_explanation() -> None:

@@ -97,10 +97,11 @@ def state_cmd(
     """A state's stance and its rulings per action, derived from its provisions."""
     from sharemap.law.engine import default_law
     from sharemap.law.overview import STATES, overview
+    from sharemap.ledger.geo import state_code
 
-    code = state.upper()
+    code = state_code(state)
     if code not in STATES:
-        raise InputError(f"unknown state {state!r}", field="state", expected="a two-letter state code or DC")
+        raise InputError(f"unknown state {state!r}", field="state", expected="a state, DC or Puerto Rico")
     ov = overview(code, _date(date))
     provs = default_law().for_jurisdiction(code)
     if as_json:
@@ -121,6 +122,14 @@ def state_cmd(
         print_json(out)
         return
     console.print(ov.line, highlight=False, soft_wrap=True)
+    cov = ov.coverage
+    console.print(
+        f"Coverage: {cov.line}. {cov.note}"
+        if cov
+        else "Coverage: this jurisdiction's law has not been researched.",
+        highlight=False,
+        soft_wrap=True,
+    )
     rows = [
         [c.action.value, c.actor.value, c.ruling.effect.value, ", ".join(c.ruling.provision_ids) or "-"]
         for c in ov.cells
@@ -179,6 +188,7 @@ def matrix_cmd(
         "permitted_with_conditions": "C",
         "permitted": "A",
         "no_provision": ".",
+        "not_researched": "?",
     }
     by_state: dict[str, dict[Any, str]] = {}
     for c in cells:
@@ -186,7 +196,10 @@ def matrix_cmd(
     cols = ["state", *[a.value for a in actions]]
     rows = [[j, *[v[a] for a in actions]] for j, v in by_state.items()]
     console.print(table(f"Effects on {day.isoformat()}", cols, rows))
-    console.print("P prohibited  R required  C permitted with conditions  A permitted  . no provision")
+    console.print(
+        "P prohibited  R required  C permitted with conditions  A permitted  . no provision found  "
+        "? state law not researched"
+    )
 
 
 @law_app.command("retention")

@@ -74,6 +74,7 @@ _EFFECT_RANK = {
     Effect.PERMITTED_WITH_CONDITIONS: 2,
     Effect.PERMITTED: 3,
     Effect.NO_PROVISION: 4,
+    Effect.NOT_RESEARCHED: 4,
 }
 
 _CONTEXT_FIELDS: dict[str, type[StrEnum]] = {
@@ -465,6 +466,8 @@ def _edge_state(
         reasons.append("permitted: " + "; ".join(_rule_text(r) for r in rulings if r.effect is effect))
     elif effect is Effect.NO_PROVISION and status is EdgeStatus.OPEN:
         reasons.append("no state or federal provision coded for it; local policy decides")
+    elif effect is Effect.NOT_RESEARCHED:
+        reasons.append("the state's law on it has not been researched: what it says is unknown")
     if enabling:
         reasons.append("enabled by " + "; ".join(enabling))
     if not reasons:

@@ -218,7 +218,9 @@ _CLASS = {
 _ORDER = (Effect.PROHIBITED, Effect.REQUIRED, Effect.PERMITTED_WITH_CONDITIONS, Effect.PERMITTED)
 
 
-def _decide(rules: Sequence[_Rule], states: Sequence[int]) -> tuple[Effect, tuple[str, ...]]:
+def _decide(
+    rules: Sequence[_Rule], states: Sequence[int], unresearched: str | None = None
+) -> tuple[Effect, tuple[str, ...]]:
     """Steps 3 to 5 of `Law.rule`, given each candidate's state (0 not live, 1 test false, 2 true)."""
     live = [(r, s) for r, s in zip(rules, states, strict=True) if s]
     saving = any(r.p.saves for r, _ in live)
@@ -243,10 +245,18 @@ def _decide(rules: Sequence[_Rule], states: Sequence[int]) -> tuple[Effect, tupl
                 satisfying.append(r.p.id)
     if decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]]:
         decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]] += satisfying
+    result: tuple[Effect, tuple[str, ...]] = (Effect.NO_PROVISION, ())
     for effect, ids in zip(_ORDER, decided, strict=True):
         if ids:
-            return effect, tuple(ids)
-    return Effect.NO_PROVISION, ()
+            result = (effect, tuple(ids))
+            break
+    if unresearched is not None:  # the state's law on the topic was not researched (engine step 6)
+        own = {r.p.id for r in rules if r.p.jurisdiction == unresearched}
+        saved = {r.p.id for r in rules if r.p.saves}
+        federal_settles = result[0] in (Effect.PROHIBITED, Effect.REQUIRED) or bool(saved & set(result[1]))
+        if not own & set(result[1]) and not federal_settles:
+            return Effect.NOT_RESEARCHED, result[1]
+    return result
 
 
 def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[int, str, str]]]:
@@ -273,7 +283,7 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
                             index[r.p.id] = len(ids) + 1
                             ids.append(r.p.id)
     # one block of 3**len(rules) ruling codes per distinct candidate tuple; code 0 is no_provision
-    offsets: dict[tuple[tuple[str, str], ...], int] = {}
+    offsets: dict[tuple[str | None, tuple[tuple[str, str], ...]], int] = {}
     rulings: list[tuple[int, str, str]] = [(0, Effect.NO_PROVISION.value, "")]
     empty = {"lo": 0, "hi": 0, "out": 0, "x": 0, "m": 0}
     rows: list[dict[str, Any]] = [{"key": 0, "jurisdiction": None, "actor": None, "action": None}]
@@ -292,15 +302,17 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
         key = row["key"]
         row["base"] = 0
         action, rules = candidates.get(key, (Action.USE_RESOURCES, ()))
-        if rules:
-            tid = tuple(
-                (r.p.id, r.effect.value) for r in rules
-            )  # one provision may rule differently per action
+        j = row["jurisdiction"]
+        asked = Action(row["action"]) if row["action"] else action
+        unresearched = j if j is not None and not law.researched(j, asked) else None
+        if rules or unresearched:
+            # one provision may rule differently per action; coverage depends on the state and action
+            tid = (unresearched, tuple((r.p.id, r.effect.value) for r in rules))
             if tid not in offsets:
                 offsets[tid] = len(rulings)
                 for code in range(3 ** len(rules)):
                     states = [code // 3**k % 3 for k in range(len(rules))]
-                    effect, deciding = _decide(rules, states)
+                    effect, deciding = _decide(rules, states, unresearched)
                     rulings.append((len(rulings), effect.value, ",".join(deciding)))
             row["base"] = offsets[tid]
         for k in range(1, width + 1):

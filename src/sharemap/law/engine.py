@@ -16,6 +16,9 @@ provision set (the shipped one unless a `Law` is built from other provisions). H
 5. The effect is the first class that has an applying provision: prohibited, required, permitted with
    conditions, permitted; otherwise no provision found (kept apart from permitted). The deciding
    provisions are the ones of that class.
+6. If no provision of the state itself decided, and the state's law on the action's topic was not
+   researched (law/coverage.yaml), the effect is `not_researched`: the federal provisions found are
+   still listed, but the state's answer is unknown, never "permitted".
 
 287(g) models: `enter_287g_any` means "at least one agreement, of any model". A duty to hold one
 (Fla. Stat. 908.11, Texas SB 8) rules `required` for `enter_287g_any` and, for each model alone,
@@ -27,14 +30,16 @@ reaches every model.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, NoReturn
 
 from sharemap.errors import InputError
+from sharemap.law.coverage import Coverage, shipped_coverage
 from sharemap.law.model import Condition, Injunction, Provision
 from sharemap.law.vocab import (
+    ACTION_TOPIC,
     ENTER_287G_ACTIONS,
     JURISDICTIONS,
     PERSUASIVE,
@@ -171,6 +176,8 @@ class Ruling:
     conditions: tuple[ConditionCheck, ...]
     verification: Verification | None
     steps: tuple[TraceStep, ...] = field(default=())
+    coverage: str | None = None
+    """The jurisdiction's research coverage note for the action's topic (when it bears on the ruling)."""
 
     @property
     def provision_ids(self) -> tuple[str, ...]:
@@ -195,6 +202,8 @@ class Ruling:
         for c in self.conditions:
             mark = {True: "met", False: "not met", None: "attached"}[c.met]
             lines.append(f"   - {c.role} of {c.provision_id}: {c.text} -> {mark}")
+        if self.coverage:
+            lines.append(f"State law: {self.coverage}")
         decided = ", ".join(self.provision_ids) or "none"
         lines.append(f"Result: {self.effect.value} (deciding: {decided})")
         if self.verification is not None:
@@ -218,6 +227,7 @@ class Ruling:
                 "written_assurance": ctx.written_assurance,
             },
             "effect": self.effect.value,
+            "coverage": self.coverage,
             "verification": self.verification.value if self.verification else None,
             "provisions": [
                 {
@@ -349,8 +359,11 @@ def _in_force(r: _Rule, day: dt.date) -> bool:
 class Law:
     """A set of provisions and the index the engine uses to rule on them."""
 
-    def __init__(self, provisions: Iterable[Provision]) -> None:
+    def __init__(
+        self, provisions: Iterable[Provision], coverage: Mapping[str, Coverage] | None = None
+    ) -> None:
         self.provisions: tuple[Provision, ...] = tuple(provisions)
+        self.coverage: Mapping[str, Coverage] = shipped_coverage() if coverage is None else coverage
         self._by_id = {p.id: p for p in self.provisions}
         index: dict[tuple[str, Actor, Action], list[_Rule]] = {}
         for p in self.provisions:
@@ -367,7 +380,22 @@ class Law:
         return tuple(p for p in self.provisions if p.jurisdiction == jurisdiction)
 
     def with_provisions(self, extra: Iterable[Provision]) -> Law:
-        return Law((*self.provisions, *extra))
+        return Law((*self.provisions, *extra), self.coverage)
+
+    def researched(self, jurisdiction: str, action: Action) -> bool:
+        """Was the jurisdiction's own law on this action's topic researched? (The federal layer is.)"""
+        if jurisdiction == "US":
+            return True
+        cov = self.coverage.get(jurisdiction)
+        return cov is not None and cov.researched(action)
+
+    def coverage_note(self, jurisdiction: str, action: Action) -> str:
+        cov = self.coverage.get(jurisdiction)
+        topic = ACTION_TOPIC[action].value.replace("_", " ")
+        if cov is None:
+            return f"{jurisdiction}'s law has not been researched"
+        state = "researched" if cov.researched(action) else "not researched"
+        return f"{jurisdiction}'s law on {topic} {state} (coverage of {cov.researched_on}: {cov.note})"
 
     def candidates(self, jurisdiction: str, actor: Actor, action: Action) -> tuple[_Rule, ...]:
         key = (jurisdiction, actor, action)
@@ -465,6 +493,11 @@ class Law:
         else:
             result, deciding = Effect.NO_PROVISION, []
 
+        note = None
+        if jurisdiction != "US" and not any(p.jurisdiction == jurisdiction for p in deciding):
+            note = self.coverage_note(jurisdiction, action)
+            if not self.researched(jurisdiction, action) and not _federal_settles(result, deciding):
+                result = Effect.NOT_RESEARCHED
         checks: list[ConditionCheck] = []
         for p in deciding:
             for c in p.exceptions:
@@ -484,10 +517,17 @@ class Law:
             conditions=tuple(checks),
             verification=weakest(p.verification for p in deciding),
             steps=_in_candidate_order(rules, skipped, steps),
+            coverage=note,
         )
 
 
 _JURISDICTION_SET = frozenset(JURISDICTIONS)
+
+
+def _federal_settles(result: Effect, deciding: Iterable[Provision]) -> bool:
+    """Federal law that a state cannot change: a federal prohibition or duty, or a savings clause
+    (8 U.S.C. 1373/1644) setting state limits aside. Otherwise an unresearched state might say more."""
+    return result in (Effect.PROHIBITED, Effect.REQUIRED) or any(p.saves for p in deciding)
 
 
 def _in_candidate_order(

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sharemap.law.coverage import Coverage
 from sharemap.law.engine import Context, Law, Ruling, default_law
 from sharemap.law.vocab import (
     JURISDICTIONS,
@@ -92,6 +93,8 @@ class Overview:
     provisions_recorded: int
     weakest_verification: Verification | None
     cells: tuple[Cell, ...] = field(default=(), repr=False)
+    coverage: Coverage | None = None
+    """When and how far the jurisdiction's law was researched (None: not researched at all)."""
 
     @property
     def line(self) -> str:
@@ -123,6 +126,16 @@ class Overview:
             "provisions_in_force": self.provisions_in_force,
             "provisions_recorded": self.provisions_recorded,
             "weakest_verification": self.weakest_verification.value if self.weakest_verification else None,
+            "coverage": (
+                {
+                    "researched_on": self.coverage.researched_on.isoformat(),
+                    "note": self.coverage.note,
+                    "topics": {t.value: ok for t, ok in self.coverage.topics.items()},
+                    "line": self.coverage.line,
+                }
+                if self.coverage
+                else {"researched_on": None, "note": "not researched", "topics": {}, "line": "not researched"}
+            ),
             "actions": [
                 {
                     "action": c.action.value,
@@ -195,4 +208,5 @@ def overview(jurisdiction: str, date: dt.date | None = None, law: Law | None = N
         provisions_recorded=len(own),
         weakest_verification=weakest(p.verification for p in in_force),
         cells=tuple(cells),
+        coverage=law.coverage.get(jurisdiction),
     )

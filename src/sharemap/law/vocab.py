@@ -106,7 +106,9 @@ class DataKind(StrEnum):
 class Effect(StrEnum):
     """What a provision says about an action, and what a ruling concludes.
 
-    NO_PROVISION is kept apart from PERMITTED: it means no coded provision speaks to the question.
+    NO_PROVISION is kept apart from PERMITTED: it means no coded provision speaks to the question
+    (in a jurisdiction whose law on it was researched). NOT_RESEARCHED means the jurisdiction's own law
+    on the question has not been researched: what the state says is unknown, never "permitted".
     """
 
     PROHIBITED = "prohibited"
@@ -114,6 +116,22 @@ class Effect(StrEnum):
     PERMITTED = "permitted"
     PERMITTED_WITH_CONDITIONS = "permitted_with_conditions"
     NO_PROVISION = "no_provision"
+    NOT_RESEARCHED = "not_researched"
+
+
+class Topic(StrEnum):
+    """What a jurisdiction's law was researched for (see law/coverage.yaml); each action has one."""
+
+    AGREEMENTS_287G = "agreements_287g"  # 287(g) and detention agreements with ICE
+    DETAINERS = "detainers"
+    RELEASE_NOTIFICATION = "release_notification"
+    JAIL_ACCESS = "jail_access"
+    STATUS_INQUIRY_AND_SHARING = "status_inquiry_and_sharing"
+    SANCTUARY_POLICIES = "sanctuary_policies"  # policies limiting cooperation, use of resources
+    DMV_DATA = "dmv_data"
+    ALPR = "alpr"
+    STATE_DATABASES = "state_databases"
+    PUBLIC_BENEFITS_AND_PERSONAL_DATA = "public_benefits_and_personal_data"
 
 
 class Status(StrEnum):
@@ -187,6 +205,31 @@ ENTER_287G_ACTIONS: dict[Model287g, Action] = {
 PLATE_READER_ACTIONS = frozenset(
     {Action.SHARE_ALPR_FEDERAL, Action.SHARE_ALPR_OUT_OF_STATE, Action.SHARE_ALPR_IMMIGRATION}
 )
+
+
+ACTION_TOPIC: dict[Action, Topic] = {
+    Action.HOLD_ON_DETAINER: Topic.DETAINERS,
+    Action.TRANSFER_CUSTODY: Topic.DETAINERS,
+    Action.NOTIFY_RELEASE: Topic.RELEASE_NOTIFICATION,
+    Action.GIVE_JAIL_ACCESS: Topic.JAIL_ACCESS,
+    Action.ASK_STATUS: Topic.STATUS_INQUIRY_AND_SHARING,
+    Action.SHARE_STATUS: Topic.STATUS_INQUIRY_AND_SHARING,
+    Action.VERIFY_STATUS_AT_BOOKING: Topic.STATUS_INQUIRY_AND_SHARING,
+    Action.ENTER_287G_JEM: Topic.AGREEMENTS_287G,
+    Action.ENTER_287G_TFM: Topic.AGREEMENTS_287G,
+    Action.ENTER_287G_WSO: Topic.AGREEMENTS_287G,
+    Action.ENTER_287G_ANY: Topic.AGREEMENTS_287G,
+    Action.DETENTION_CONTRACT: Topic.AGREEMENTS_287G,
+    Action.SHARE_ALPR_FEDERAL: Topic.ALPR,
+    Action.SHARE_ALPR_OUT_OF_STATE: Topic.ALPR,
+    Action.SHARE_ALPR_IMMIGRATION: Topic.ALPR,
+    Action.DISCLOSE_DMV_RECORD: Topic.DMV_DATA,
+    Action.DISCLOSE_DMV_PHOTO: Topic.DMV_DATA,
+    Action.SHARE_PERSONAL_INFO: Topic.PUBLIC_BENEFITS_AND_PERSONAL_DATA,
+    Action.GIVE_DATABASE_ACCESS: Topic.STATE_DATABASES,
+    Action.USE_RESOURCES: Topic.SANCTUARY_POLICIES,
+    Action.ADOPT_LIMITING_POLICY: Topic.SANCTUARY_POLICIES,
+}
 
 
 def action_for_287g(model: Model287g | str) -> Action:
