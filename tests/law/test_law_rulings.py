@@ -310,12 +310,17 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("WY", "local_government", "adopt_limiting_policy", "2025-03-18", {}, P, "WY-9-25-101-sanctuary"),
     ("NH", "sheriff", "hold_on_detainer", "2026-01-01", DET, R, "NH-HB511-SB62-detainers"),
     ("NH", "local_government", "adopt_limiting_policy", "2026-01-01", {}, P, "NH-SB62-policies"),
-    ("WV", "sheriff", "hold_on_detainer", "2024-06-01", DET, C, "US-8CFR287.7-detainers"),
+    # re-verified 2026-12-03: W. Va. Code 15-16-3(a)(3) (2023) is in force (was a placeholder)
+    ("WV", "sheriff", "hold_on_detainer", "2024-06-01", DET, R, "WV-Code15-16-detainers"),
+    ("OK", "sheriff", "hold_on_detainer", "2022-01-01", DET, R, "OK-22OS171.3-detainers"),
+    ("OR", "sheriff", "hold_on_detainer", "2022-01-01", DET, P, "OR-ORS181A.826-no-holds-access"),
+    ("NY", "sheriff", "hold_on_detainer", "2019-06-01", DET, P, "NY-Wells-2018-detainers"),
     ("MS", "local_government", "adopt_limiting_policy", "2024-06-01", {}, N, None),
     ("AZ", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "AZ-ARS11-1051-sanctuary"),
     ("SC", "state_police", "enter_287g_any", "2024-01-01", {}, R, "SC-S20-2011-287g"),
     ("SC", "state_police", "enter_287g_jem", "2024-01-01", {}, C, "SC-S20-2011-287g"),
-    ("DC", "corrections", "hold_on_detainer", "2024-06-01", DET, C, "US-8CFR287.7-detainers"),
+    # re-verified 2026-12-03: the Sanctuary Values Amendment Act (D.C. Law 23-282) is in force
+    ("DC", "corrections", "hold_on_detainer", "2024-06-01", DET, P, "DC-Law23-282-detainers"),
     # Federal layer
     (
         "US",

@@ -87,10 +87,12 @@ def test_a_whole_state_runs() -> None:
 
 
 def test_warrant_service_officers_serve_warrants_on_held_people() -> None:
+    # Allegheny County, PA: no state provision on holds (New York's courts bar them: People ex rel.
+    # Wells v. DeMarco, 2018, now encoded)
     sc = Scenario(
-        date=dt.date(2025, 12, 31), agreements_source="none", agreements_counties={"36061": ("WSO",)}
-    )  # New York County
-    r = run_kernel(model_for("36061", scenario=sc), 1.0, expected=True).county[0]
+        date=dt.date(2025, 12, 31), agreements_source="none", agreements_counties={"42003": ("WSO",)}
+    )
+    r = run_kernel(model_for("42003", scenario=sc), 1.0, expected=True).county[0]
     assert r[S["holds"]] > 0 and np.isclose(r[S["wso_warrants_served"]], r[S["holds"]])
     assert np.isclose(r[S["holds"]], r[S["detainers"]])  # a WSO agreement means holds
 
