@@ -124,3 +124,20 @@ def test_every_state_dc_and_puerto_rico_has_a_dated_coverage_note() -> None:
         assert cov["researched_on"] == "2026-12-03" and len(cov["note"]) > 40, code
     res = runner.invoke(app, ["law", "state", "Texas"])  # a state's name is accepted too
     assert res.exit_code == 0 and "Coverage: researched on 2026-12-03" in res.stdout
+
+
+def test_law_changes_lists_effect_dates_and_injunctions() -> None:
+    res = runner.invoke(
+        app, ["law", "changes", "--from", "2021-01-01", "--to", "2023-12-31", "--state", "FL", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    got = [(c["date"], c["kind"], c["provision"]) for c in json.loads(res.stdout)]
+    assert ("2021-09-21", "enjoined", "FL-908.104-cooperation") in got
+    assert ("2023-01-01", "took_effect", "FL-908.11-287g-2023") in got
+    assert ("2023-04-13", "injunction_lifted", "FL-908.104-cooperation") in got
+    res = runner.invoke(
+        app, ["law", "changes", "--from", "2024-01-01", "--to", "2024-12-31", "--state", "LA", "--json"]
+    )
+    assert ("2024-05-28", "took_effect", "LA-RS33-84A-detainers") in [
+        (c["date"], c["kind"], c["provision"]) for c in json.loads(res.stdout)
+    ]

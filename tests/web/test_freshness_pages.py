@@ -81,3 +81,10 @@ def test_trace_api_carries_freshness(client: TestClient) -> None:
         data["freshness"]["list_date"] == "2026-05-18"
         and data["freshness"]["latest_published"]["state"] == "FL"
     )
+
+
+def test_state_page_has_a_law_timeline(client: TestClient) -> None:
+    text = page(client, "/state/FL?date=2026-06-01")
+    assert "Law timeline" in text and "City of South Miami v. DeSantis" in text
+    data = client.get("/api/states/FL", params={"date": "2026-06-01"}).json()
+    assert any(c["kind"] == "injunction_lifted" for c in data["law_timeline"])

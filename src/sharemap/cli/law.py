@@ -300,6 +300,37 @@ def check_cmd(
     console.print(table("Status", ["status", "provisions"], rows))
 
 
+@law_app.command("changes")
+@command
+def changes_cmd(
+    start: str = typer.Option(..., "--from", help="First date (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--to", help="Last date (default: today)."),
+    state: str | None = typer.Option(None, "--state", help="A state, DC, PR or US (default: all)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """What changed in the law: provisions that took effect, ended, were enjoined or freed, with citations."""
+    from sharemap.law.timeline import law_changes
+    from sharemap.ledger.geo import state_code
+
+    code = None if not state else "US" if state.upper() == "US" else state_code(state)
+    found = law_changes(_date(start), _date(end), code)
+    if as_json:
+        print_json([c.to_dict() for c in found])
+        return
+    console.print(
+        table(
+            f"Changes in the law {start} to {end or dt.date.today().isoformat()}: {len(found)}",
+            ["date", "where", "change", "provision", "citation", "detail"],
+            [_change_row(c) for c in found],
+        )
+    )
+
+
+def _change_row(c: Any) -> list[Any]:
+    p = c.provision
+    return [c.date, p.jurisdiction, c.kind.replace("_", " "), p.id, p.citation, c.detail]
+
+
 def register(app: typer.Typer) -> None:
     """Attach the law command group to the top-level app."""
     app.add_typer(law_app, name="law")

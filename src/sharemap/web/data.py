@@ -25,6 +25,7 @@ from sharemap.kb.load import load_kb
 from sharemap.kb.model import Model287g
 from sharemap.law.engine import Law, default_law
 from sharemap.law.overview import overview
+from sharemap.law.timeline import law_changes
 from sharemap.ledger import geo, query
 from sharemap.ledger.changes import Change, changes
 from sharemap.ledger.freshness import freshness
@@ -278,9 +279,11 @@ class Site:
                     "sources": [s.model_dump(mode="json", exclude_none=True) for s in p.sources],
                 }
             )
+        timeline = [c.to_dict() for c in law_changes(dt.date(2017, 1, 1), max(day, dt.date.today()), t.state)]
         return {
             "state": t.state,
             "name": t.label,
+            "law_timeline": timeline,
             "date": day.isoformat(),
             "list_date": snap[1].isoformat() if snap else None,
             "freshness": self.freshness(day, t.state),
