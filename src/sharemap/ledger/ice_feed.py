@@ -201,11 +201,8 @@ class _ServerError(Exception):
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def fetch_file(url: str, folder: Path, state: FeedState, known: set[str], fetcher: Fetcher) -> Fetched:
