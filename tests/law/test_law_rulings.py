@@ -12,6 +12,7 @@ import pytest
 
 from sharemap.errors import InputError
 from sharemap.law import Action, Context, Effect, default_law, rule
+from sharemap.law.vocab import Verification
 
 P, R, C, A, N, U = (
     Effect.PROHIBITED,
@@ -496,3 +497,18 @@ def test_the_irs_address_sharing_order() -> None:
     assert stayed.effect is P and stayed.provision_ids == ("US-CTRvIRS-2025-11-21-address",)
     before = rule("US", "federal_agency", "share_personal_info", dt.date(2025, 8, 1), ctx)
     assert before.effect is C and "US-CTRvIRS-2025-11-21-address" not in before.provision_ids
+
+
+def test_official_text_rests_on_a_recorded_quote() -> None:
+    import pydantic
+
+    from sharemap.law.model import Provision
+
+    official = [p for p in default_law().provisions if p.verification is Verification.OFFICIAL_TEXT]
+    assert official and all(
+        p.checked and p.checked.quote and p.checked.url.startswith("http") for p in official
+    )
+    base = official[0].model_dump()
+    base["checked"] = None
+    with pytest.raises(pydantic.ValidationError, match="official_text needs `checked`"):
+        Provision.model_validate(base)

@@ -133,6 +133,16 @@ class Injunction(Frozen):
         return f"enjoined by {self.court} in {self.case} from {since}{until} ({self.scope})"
 
 
+class Checked(Frozen):
+    """What a provision was checked against: the operative words, where they stand, where read, when."""
+
+    quote: str = Field(min_length=3, max_length=400)
+    """A short quote of the operative words, as evidence (never a passage)."""
+    pinpoint: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://")
+    checked_on: dt.date
+
+
 class Provision(Frozen):
     """One provision of law, in force over a date range, binding some actors for some actions.
 
@@ -172,6 +182,8 @@ class Provision(Frozen):
     injunctions: tuple[Injunction, ...] = ()
     verification: Verification
     verification_note: str | None = None
+    checked: Checked | None = None
+    """The quote from an official source an `official_text` verification rests on (required for it)."""
     sources: tuple[Source, ...] = Field(min_length=1)
     retention: RetentionLimit | None = None
 
@@ -190,6 +202,11 @@ class Provision(Frozen):
             raise ValueError("an enjoined provision needs status_since (the date of the injunction)")
         if self.status is Status.SUPERSEDED and self.effective_to is None:
             raise ValueError("a superseded provision needs effective_to")
+        if self.verification is Verification.OFFICIAL_TEXT and self.checked is None:
+            raise ValueError(
+                "verification official_text needs `checked`: a quote of the operative words from an official "
+                "source, its pinpoint, the URL read and the date checked"
+            )
         if self.saves and self.effect is not Effect.PERMITTED:
             raise ValueError("a savings clause (saves: true) must have effect 'permitted'")
         if self.conditions and self.effect is not Effect.PERMITTED_WITH_CONDITIONS:
