@@ -364,6 +364,7 @@ class Law:
     ) -> None:
         self.provisions: tuple[Provision, ...] = tuple(provisions)
         self.coverage: Mapping[str, Coverage] = shipped_coverage() if coverage is None else coverage
+        self._coverage_notes: dict[tuple[str, Action], str] = {}
         self._by_id = {p.id: p for p in self.provisions}
         index: dict[tuple[str, Actor, Action], list[_Rule]] = {}
         for p in self.provisions:
@@ -390,6 +391,13 @@ class Law:
         return cov is not None and cov.researched(action)
 
     def coverage_note(self, jurisdiction: str, action: Action) -> str:
+        key = (jurisdiction, action)
+        note = self._coverage_notes.get(key)
+        if note is None:
+            note = self._coverage_notes[key] = self._coverage_text(jurisdiction, action)
+        return note
+
+    def _coverage_text(self, jurisdiction: str, action: Action) -> str:
         cov = self.coverage.get(jurisdiction)
         topic = ACTION_TOPIC[action].value.replace("_", " ")
         if cov is None:
