@@ -165,3 +165,21 @@ def test_changes_since_2026_lists_maryland_ends_and_renames(db: Path, tmp_path: 
     assert code == 0 and feed.read_text().count("<entry>") == 12
     code, out = run("changes", "--since", "2026-01-01", "--format", "xml", "--db", str(db))
     assert code == 2 and "table, json, csv or atom" in out
+
+
+def test_a_county_count_agrees_with_the_web_page_and_the_report(db: Path) -> None:
+    # Harris County, TX: one local agreement and four of statewide agencies, as the web page counts them
+    harris = [
+        "agreements",
+        "--county",
+        "Harris County, TX",
+        "--as-of",
+        "2026-05-18",
+        "--db",
+        str(db),
+        "--json",
+    ]
+    code, out = run(*harris)
+    assert code == 0 and len(json.loads(out)["agreements"]) == 5
+    code, out = run(*harris, "--local-only")
+    assert len(json.loads(out)["agreements"]) == 1

@@ -147,7 +147,11 @@ def agreements(
     model: str | None = typer.Option(None, help="JEM, TFM or WSO."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD): agreements in force then."),
     all_: bool = typer.Option(False, "--all", help="Every agreement ever listed, with its status."),
-    statewide: bool = typer.Option(False, help="With --county: include state agencies of that state."),
+    statewide: bool = typer.Option(
+        True,
+        "--statewide/--local-only",
+        help="With --county: include the state's statewide agencies (as the web page and report do).",
+    ),
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
