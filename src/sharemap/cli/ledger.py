@@ -203,8 +203,9 @@ def agency(
     with store.connect(db) as con:
         found = query.find_agency(con, name, geo.state_code(state) if state else None)
         detail = query.agency_history(con, found.agency_id)
+        fresh = freshness(con, None, found.state)
     if json:
-        print_json(detail)
+        print_json(detail | {"freshness": fresh.to_dict()})
         return
     ag = detail["agency"]
     where = (
@@ -254,6 +255,7 @@ def agency(
                 ],
             )
         )
+    _print_freshness(fresh)
     for s in detail["sources"]:
         console.print(f"Source: {s['title']} — {s['url']}", highlight=False)
 
@@ -261,7 +263,7 @@ def agency(
 def _print_freshness(fresh: Freshness, note: bool = True) -> None:
     """The list behind the figures, and a warning when the date asked is past the newest list."""
     if note:
-        console.print(fresh.note[0].upper() + fresh.note[1:] + ".", highlight=False)
+        console.print(f"{fresh.note}.", highlight=False)
     if fresh.warning:
         console.print(f"[yellow]Note:[/] {fresh.warning}", highlight=False)
 
