@@ -183,7 +183,8 @@ class Provision(Frozen):
     verification: Verification
     verification_note: str | None = None
     checked: Checked | None = None
-    """The quote from an official source an `official_text` verification rests on (required for it)."""
+    """The operative words as read, where and when; required for `official_text`, whose quote must
+    come from an official source (for other levels the URL may be a mirror or a report)."""
     sources: tuple[Source, ...] = Field(min_length=1)
     retention: RetentionLimit | None = None
 
