@@ -217,6 +217,7 @@ def _agreement_rows(history: History, agencies: dict[str, dict[str, Any]]) -> li
 def _link_rows(history: History) -> list[dict[str, Any]]:
     """Every pair of names considered as one agreement, with the decision and its evidence."""
     final = history.listing_agreement
+    agency_of = {a.agreement_id: a.agency_key for a in history.agreements}
     return [
         {
             "state": x.newer.state,
@@ -235,7 +236,7 @@ def _link_rows(history: History) -> list[dict[str, Any]]:
             "newer_first_seen": x.newer.first_seen,
             "agreement_id": final.get(x.older.agreement_id),
             "newer_agreement_id": final.get(x.newer.agreement_id),
-            "agency_id": final.get(x.newer.agreement_id, "").rsplit(":", 2)[0] or None,
+            "agency_id": agency_of.get(final.get(x.newer.agreement_id, "")),
             "same_agreement": x.same,
             "same_agency": x.same and x.same_agency,
             "score": x.score,
