@@ -141,3 +141,20 @@ def test_law_changes_lists_effect_dates_and_injunctions() -> None:
     assert ("2024-05-28", "took_effect", "LA-RS33-84A-detainers") in [
         (c["date"], c["kind"], c["provision"]) for c in json.loads(res.stdout)
     ]
+
+
+def test_rule_answers_in_plain_words_in_english_and_spanish() -> None:
+    args = ["law", "rule", "--state", "LA", "--actor", "sheriff", "--action", "hold_on_detainer"]
+    args += ["--process", "detainer", "--date", "2024-07-01"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "On 2024-07-01, may the sheriff or county jail in Louisiana hold a person for ICE" in res.stdout
+    assert "Yes, it must." in res.stdout and "La. R.S. 33:84" in res.stdout
+    es = runner.invoke(app, [*args, "--lang", "es", "--json"])
+    assert es.exit_code == 0, es.output
+    out = json.loads(es.stdout)
+    assert out["effect"] == "required"
+    assert out["question"].startswith("El 2024-07-01, ¿puede el sheriff")
+    assert out["answer"].startswith("Sí, es obligatorio.")
+    bad = runner.invoke(app, [*args, "--lang", "fr"])
+    assert bad.exit_code != 0 and "unknown language" in bad.output

@@ -90,6 +90,9 @@ def test_html_escapes_and_links(reports: dict[str, Report]) -> None:
 def test_state_report_cites_state_law(reports: dict[str, Report]) -> None:
     refs = [r for r in reports["state"].references if r.kind == "law"]
     assert refs, "Maryland's provisions should be cited"
+    md = to_markdown(reports["state"])
+    assert "What MD's law answers on 2026-11-24, by question:" in md
+    assert "No. On 2026-11-24, the sheriff or county jail in Maryland may not hold a 287(g)" in md
 
 
 def test_dates_change_the_answer(ledger: duckdb.DuckDBPyConnection) -> None:

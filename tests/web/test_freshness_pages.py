@@ -88,3 +88,13 @@ def test_state_page_has_a_law_timeline(client: TestClient) -> None:
     assert "Law timeline" in text and "City of South Miami v. DeSantis" in text
     data = client.get("/api/states/FL", params={"date": "2026-06-01"}).json()
     assert any(c["kind"] == "injunction_lifted" for c in data["law_timeline"])
+
+
+def test_state_page_answers_each_question_in_the_page_language(client: TestClient) -> None:
+    en = page(client, "/state/FL?date=2024-06-01")
+    assert "Rulings in plain words" in en
+    assert "On 2024-06-01, may the sheriff or county jail in Florida hold at least one 287(g) agreement" in en
+    assert "Yes, it must. On 2024-06-01, the sheriff or county jail in Florida must hold" in en
+    es = page(client, "/state/FL?date=2024-06-01", "es")
+    assert "Resoluciones en palabras sencillas" in es
+    assert "Sí, es obligatorio. El 2024-06-01, el sheriff o la cárcel del condado en Florida debe tener" in es

@@ -59,6 +59,7 @@ def rule_cmd(
     written_assurance: bool = typer.Option(
         False, "--written-assurance", help="Recipient gave the declaration."
     ),
+    lang: str = typer.Option("en", "--lang", help="Language of the question and answer: en or es."),
     as_json: bool = JsonOption,
 ) -> None:
     """Rule whether an act of cooperation or disclosure is prohibited, required or permitted, and why."""
@@ -73,11 +74,19 @@ def rule_cmd(
         consent=consent,
         written_assurance=written_assurance,
     )
+    from sharemap.law.labels import answer, lang_of, question
+
+    words = lang_of(lang)
     ruling = rule(state.upper(), actor, action, _date(date), ctx)
     if as_json:
-        print_json(ruling.to_dict())
+        out = ruling.to_dict()
+        out["question"], out["answer"] = question(ruling, words), answer(ruling, words)
+        print_json(out)
         return
     console.print(f"[bold]{ruling.effect.value.upper()}[/]", highlight=False)
+    console.print(question(ruling, words), highlight=False, soft_wrap=True)
+    console.print(f"[bold]{answer(ruling, words)}[/]", highlight=False, soft_wrap=True)
+    console.print("How it was decided:", highlight=False)
     console.print(ruling.explain(), highlight=False, soft_wrap=True)
     if ruling.provisions:
         console.print("Sources:", highlight=False)
@@ -102,6 +111,8 @@ def state_cmd(
     code = state_code(state)
     if code not in STATES:
         raise InputError(f"unknown state {state!r}", field="state", expected="a state, DC or Puerto Rico")
+    from sharemap.law.labels import answer
+
     ov = overview(code, _date(date))
     provs = default_law().for_jurisdiction(code)
     if as_json:
@@ -130,13 +141,15 @@ def state_cmd(
         highlight=False,
         soft_wrap=True,
     )
-    rows = [
-        [c.action.value, c.actor.value, c.ruling.effect.value, ", ".join(c.ruling.provision_ids) or "-"]
-        for c in ov.cells
-    ]
-    console.print(
-        table(f"{code} rulings on {ov.date.isoformat()}", ["action", "actor", "effect", "deciding"], rows)
-    )
+    console.print(f"[bold]{code} rulings on {ov.date.isoformat()}[/]", highlight=False)
+    for c in ov.cells:
+        deciding = ", ".join(c.ruling.provision_ids) or "none"
+        console.print(
+            f"- {answer(c.ruling)} [{c.action.value}; {deciding}]",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     prow = [
         [
             p.id,

@@ -221,7 +221,21 @@ _ORDER = (Effect.PROHIBITED, Effect.REQUIRED, Effect.PERMITTED_WITH_CONDITIONS, 
 def _decide(
     rules: Sequence[_Rule], states: Sequence[int], unresearched: str | None = None
 ) -> tuple[Effect, tuple[str, ...]]:
-    """Steps 3 to 5 of `Law.rule`, given each candidate's state (0 not live, 1 test false, 2 true)."""
+    """`Law.rule` given each candidate's state (0 not live, 1 test false, 2 true): a live stretch of
+    doubtful date makes the ruling `uncertain` when the effect differs without it."""
+    result = _decide_live(rules, states, unresearched)
+    if any(s and r.doubtful for r, s in zip(rules, states, strict=True)):
+        certain = [0 if r.doubtful else s for r, s in zip(rules, states, strict=True)]
+        other = _decide_live(rules, certain, unresearched)
+        if other[0] is not result[0]:
+            return Effect.UNCERTAIN, tuple(dict.fromkeys((*result[1], *other[1])))
+    return result
+
+
+def _decide_live(
+    rules: Sequence[_Rule], states: Sequence[int], unresearched: str | None
+) -> tuple[Effect, tuple[str, ...]]:
+    """Steps 3 to 6 of `Law.rule` for one set of live candidates."""
     live = [(r, s) for r, s in zip(rules, states, strict=True) if s]
     saving = any(r.p.saves for r, _ in live)
     decided: list[list[str]] = [[], [], [], []]
@@ -283,7 +297,7 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
                             index[r.p.id] = len(ids) + 1
                             ids.append(r.p.id)
     # one block of 3**len(rules) ruling codes per distinct candidate tuple; code 0 is no_provision
-    offsets: dict[tuple[str | None, tuple[tuple[str, str], ...]], int] = {}
+    offsets: dict[tuple[str | None, tuple[tuple[str, str, bool], ...]], int] = {}
     rulings: list[tuple[int, str, str]] = [(0, Effect.NO_PROVISION.value, "")]
     empty = {"lo": 0, "hi": 0, "out": 0, "x": 0, "m": 0}
     rows: list[dict[str, Any]] = [{"key": 0, "jurisdiction": None, "actor": None, "action": None}]
@@ -307,7 +321,7 @@ def slots(law: Law) -> tuple[int, list[str], list[dict[str, Any]], list[tuple[in
         unresearched = j if j is not None and not law.researched(j, asked) else None
         if rules or unresearched:
             # one provision may rule differently per action; coverage depends on the state and action
-            tid = (unresearched, tuple((r.p.id, r.effect.value) for r in rules))
+            tid = (unresearched, tuple((r.p.id, r.effect.value, r.doubtful) for r in rules))
             if tid not in offsets:
                 offsets[tid] = len(rulings)
                 for code in range(3 ** len(rules)):

@@ -163,6 +163,15 @@ VERDICT_TEXT = {
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of an uncertain ruling: the effect if a provision of doubtful date does (not) apply."""
+
+    assumption: str
+    effect: Effect
+    provision_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Ruling:
     """The answer: effect, the provisions that decided it, the conditions, and how it was reached."""
 
@@ -178,6 +187,10 @@ class Ruling:
     steps: tuple[TraceStep, ...] = field(default=())
     coverage: str | None = None
     """The jurisdiction's research coverage note for the action's topic (when it bears on the ruling)."""
+    readings: tuple[Reading, ...] = ()
+    """For an `uncertain` ruling: the effect under each reading of the doubtful dates."""
+    contested: tuple[str, ...] = ()
+    """Notes on relied-on provisions whose validity is disputed in court (8 U.S.C. 1373)."""
 
     @property
     def provision_ids(self) -> tuple[str, ...]:
@@ -204,6 +217,10 @@ class Ruling:
             lines.append(f"   - {c.role} of {c.provision_id}: {c.text} -> {mark}")
         if self.coverage:
             lines.append(f"State law: {self.coverage}")
+        for rd in self.readings:
+            ids = ", ".join(rd.provision_ids) or "none"
+            lines.append(f"Reading {rd.assumption}: {rd.effect.value} ({ids})")
+        lines.extend(f"Validity contested: {note}" for note in self.contested)
         decided = ", ".join(self.provision_ids) or "none"
         lines.append(f"Result: {self.effect.value} (deciding: {decided})")
         if self.verification is not None:
@@ -211,6 +228,8 @@ class Ruling:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        from sharemap.law import labels  # labels words rulings; it imports this module
+
         ctx = self.context
         return {
             "jurisdiction": self.jurisdiction,
@@ -249,6 +268,13 @@ class Ruling:
                 {"provision": s.provision_id, "citation": s.citation, "verdict": s.verdict, "note": s.note}
                 for s in self.steps
             ],
+            "readings": [
+                {"assumption": rd.assumption, "effect": rd.effect.value, "provisions": list(rd.provision_ids)}
+                for rd in self.readings
+            ],
+            "contested": list(self.contested),
+            "question": labels.question(self),
+            "answer": labels.answer(self),
             "explanation": self.explain(),
         }
 
@@ -282,21 +308,25 @@ class _Rule:
 
     note: str = ""
     persuasive: bool = False
+    doubtful: bool = False
+    """The stretch lies where only bounds of the provision's start or end are known."""
 
     @classmethod
     def of(cls, p: Provision, effect: Effect | None = None, note: str = "") -> tuple[_Rule, ...]:
-        """One rule per stretch of dates the provision applies (injunctions cut the stretches)."""
-        end = p.effective_to
+        """One rule per stretch of dates the provision applies (injunctions cut the stretches, and
+        uncertain start or end bounds make stretches of their own, marked doubtful)."""
+        end = p.effective_to_latest or p.effective_to
         if p.status is Status.ENJOINED and p.status_since is not None:
             end = p.status_since if end is None else min(end, p.status_since)
         s = p.scope
-        segments = _segments(p.effective_from, end, p.injunctions)
+        segments = _doubt_split(_segments(p.effective_from, end, p.injunctions), p)
         return tuple(
             cls(
                 p=p,
                 effect=effect or p.effect,
                 note=note,
                 persuasive=p.authority in PERSUASIVE,
+                doubtful=doubtful,
                 federal=p.jurisdiction == "US",
                 start=start,
                 end=stop,
@@ -305,7 +335,7 @@ class _Rule:
                 recipients=frozenset(s.recipient) or None,
                 data=frozenset(s.data) or None,
             )
-            for start, stop in segments
+            for start, stop, doubtful in segments
         )
 
     def in_scope(self, ctx: Context) -> bool:
@@ -337,6 +367,25 @@ def _segments(
                 nxt.append((max(a, inj.enjoined_to), b))
         out = nxt
     return out or [(start, start)]
+
+
+def _doubt_split(
+    segments: list[tuple[dt.date, dt.date | None]], p: Provision
+) -> list[tuple[dt.date, dt.date | None, bool]]:
+    """Cut the stretches where the start or end is only known within bounds, and mark those."""
+    cuts = sorted(
+        d
+        for d in (p.effective_from_latest, p.effective_to if p.effective_to_latest else None)
+        if d is not None
+    )
+    out: list[tuple[dt.date, dt.date | None, bool]] = []
+    for a, b in segments:
+        for c in cuts:
+            if a < c and (b is None or c < b):
+                out.append((a, c, p.date_doubtful(a)))
+                a = c
+        out.append((a, b, p.date_doubtful(a)))
+    return out
 
 
 def _indexed(p: Provision) -> list[tuple[Action, tuple[_Rule, ...]]]:
@@ -435,7 +484,6 @@ class Law:
 
         live: list[_Rule] = []
         skipped: dict[str, TraceStep] = {}
-        saving = False
         for r in rules:
             if r.unconfirmed:
                 skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "unconfirmed", "")
@@ -454,10 +502,65 @@ class Law:
             else:
                 skipped.pop(r.p.id, None)  # an earlier stretch said "not in force": this one is
                 live.append(r)
-                if r.p.saves:
-                    saving = True
-        steps: list[TraceStep] = []
 
+        result, deciding, steps, note = self._decide(jurisdiction, action, live, ctx)
+        readings: tuple[Reading, ...] = ()
+        doubtful = {r.p.id: r.p for r in live if r.doubtful}
+        if doubtful:
+            other, other_deciding, _, other_note = self._decide(
+                jurisdiction, action, [r for r in live if not r.doubtful], ctx
+            )
+            if other is not result:
+                ids = ", ".join(doubtful)
+                readings = (
+                    Reading(f"if {ids} applies on this date", result, tuple(p.id for p in deciding)),
+                    Reading(
+                        f"if {ids} does not yet (or no longer) apply",
+                        other,
+                        tuple(p.id for p in other_deciding),
+                    ),
+                )
+                result = Effect.UNCERTAIN
+                deciding = list(dict.fromkeys([*deciding, *other_deciding]))
+                note = note or other_note
+            steps = [
+                replace(st, note="; ".join(x for x in (st.note, _doubt_note(doubtful[st.provision_id])) if x))
+                if st.provision_id in doubtful
+                else st
+                for st in steps
+            ]
+        checks: list[ConditionCheck] = []
+        for p in deciding:
+            for c in p.exceptions:
+                checks.append(ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)))
+            for c in p.conditions:
+                checks.append(ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)))
+            for text in p.obligations:
+                checks.append(ConditionCheck(p.id, "obligation", text, None))
+        relied = [*deciding, *(r.p for r in live if r.p.saves and r.p not in deciding)]
+        return Ruling(
+            jurisdiction=jurisdiction,
+            actor=actor,
+            action=action,
+            date=date,
+            context=ctx,
+            effect=result,
+            provisions=tuple(deciding),
+            conditions=tuple(checks),
+            verification=weakest(p.verification for p in deciding),
+            steps=_in_candidate_order(rules, skipped, steps),
+            coverage=note,
+            readings=readings,
+            contested=tuple(f"{p.citation}: {p.contested}" for p in relied if p.contested),
+        )
+
+    def _decide(
+        self, jurisdiction: str, action: Action, live: list[_Rule], ctx: Context
+    ) -> tuple[Effect, list[Provision], list[TraceStep], str | None]:
+        """Steps 3 to 6 of the module docstring over the live candidates: the effect, the deciding
+        provisions, a trace step per live candidate and the coverage note (when it bears)."""
+        saving = any(r.p.saves for r in live)
+        steps: list[TraceStep] = []
         prohibited: list[Provision] = []
         required: list[Provision] = []
         conditional: list[Provision] = []
@@ -506,27 +609,7 @@ class Law:
             note = self.coverage_note(jurisdiction, action)
             if not self.researched(jurisdiction, action) and not _federal_settles(result, deciding):
                 result = Effect.NOT_RESEARCHED
-        checks: list[ConditionCheck] = []
-        for p in deciding:
-            for c in p.exceptions:
-                checks.append(ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)))
-            for c in p.conditions:
-                checks.append(ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)))
-            for text in p.obligations:
-                checks.append(ConditionCheck(p.id, "obligation", text, None))
-        return Ruling(
-            jurisdiction=jurisdiction,
-            actor=actor,
-            action=action,
-            date=date,
-            context=ctx,
-            effect=result,
-            provisions=tuple(deciding),
-            conditions=tuple(checks),
-            verification=weakest(p.verification for p in deciding),
-            steps=_in_candidate_order(rules, skipped, steps),
-            coverage=note,
-        )
+        return result, deciding, steps, note
 
 
 _JURISDICTION_SET = frozenset(JURISDICTIONS)
@@ -547,6 +630,15 @@ def _in_candidate_order(
         return tuple(applied)
     by_id = {s.provision_id: s for s in applied} | skipped
     return tuple(by_id[i] for i in dict.fromkeys(r.p.id for r in rules) if i in by_id)
+
+
+def _doubt_note(p: Provision) -> str:
+    parts = []
+    if p.effective_from_latest is not None:
+        parts.append(f"took effect between {p.effective_from} and {p.effective_from_latest}")
+    if p.effective_to is not None and p.effective_to_latest is not None:
+        parts.append(f"ended between {p.effective_to} and {p.effective_to_latest}")
+    return "date known only within bounds: " + "; ".join(parts)
 
 
 def _dates_note(r: _Rule) -> str:

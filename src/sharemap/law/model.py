@@ -167,11 +167,18 @@ class Provision(Frozen):
     summary: str = Field(min_length=1)
     effective_from: dt.date
     effective_to: dt.date | None = None
+    effective_from_latest: dt.date | None = None
+    """When only bounds of the start are known: effective_from is the earliest, this the latest day."""
+    effective_to_latest: dt.date | None = None
+    """When only bounds of the end are known: effective_to is the earliest, this the latest day."""
     status: Status
     status_since: dt.date | None = None
     actors: tuple[Actor, ...] = Field(min_length=1)
     actions: tuple[Action, ...] = ()
     effect: Effect
+    contested: str | None = None
+    """Why the provision's validity is disputed in court, in plain words (shown with every ruling it
+    decides); its sources are among `sources`."""
     scope: Scope = Scope()
     exceptions: tuple[Condition, ...] = ()
     conditions: tuple[Condition, ...] = ()
@@ -191,14 +198,20 @@ class Provision(Frozen):
     @field_validator("effect")
     @classmethod
     def _no_no_provision(cls, v: Effect) -> Effect:
-        if v is Effect.NO_PROVISION:
-            raise ValueError("a provision cannot have effect 'no_provision'")
+        if v in (Effect.NO_PROVISION, Effect.NOT_RESEARCHED, Effect.UNCERTAIN):
+            raise ValueError(f"a provision cannot have effect {v.value!r}")
         return v
 
     @model_validator(mode="after")
     def _check_dates(self) -> Provision:
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
+        if self.effective_from_latest is not None and self.effective_from_latest <= self.effective_from:
+            raise ValueError("effective_from_latest must be after effective_from (the earliest start)")
+        if self.effective_to_latest is not None and (
+            self.effective_to is None or self.effective_to_latest <= self.effective_to
+        ):
+            raise ValueError("effective_to_latest needs effective_to (the earliest possible end) before it")
         if self.status is Status.ENJOINED and self.status_since is None:
             raise ValueError("an enjoined provision needs status_since (the date of the injunction)")
         if self.status is Status.SUPERSEDED and self.effective_to is None:
@@ -221,11 +234,24 @@ class Provision(Frozen):
                 )
         return self
 
+    def date_doubtful(self, day: dt.date) -> bool:
+        """True if `day` falls where only the bounds of the start or the end are known."""
+        latest = self.effective_from_latest
+        start = latest is not None and self.effective_from <= day < latest
+        end = (
+            self.effective_to is not None
+            and self.effective_to_latest is not None
+            and self.effective_to <= day < self.effective_to_latest
+        )
+        return start or end
+
     def in_force_on(self, day: dt.date) -> bool:
-        """True if the provision is operative on `day` (dates and status both count)."""
+        """True if the provision is operative on `day` (dates and status both count; a day inside
+        uncertain bounds counts as in force: `date_doubtful` says when that is so)."""
         if day < self.effective_from:
             return False
-        if self.effective_to is not None and day >= self.effective_to:
+        end = self.effective_to_latest or self.effective_to
+        if end is not None and day >= end:
             return False
         if self.status is Status.UNCONFIRMED:
             return False

@@ -117,6 +117,7 @@ class Effect(StrEnum):
     PERMITTED_WITH_CONDITIONS = "permitted_with_conditions"
     NO_PROVISION = "no_provision"
     NOT_RESEARCHED = "not_researched"
+    UNCERTAIN = "uncertain"  # a deciding provision's start or end date is known only within bounds
 
 
 class Topic(StrEnum):

@@ -22,6 +22,7 @@ from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Agreement, Model287g
 from sharemap.law.engine import Law, default_law
+from sharemap.law.labels import answer
 from sharemap.law.model import Provision
 from sharemap.law.overview import STATES, overview
 from sharemap.ledger import geo, query
@@ -557,6 +558,15 @@ def _legal(
                     c.ice_list(None),
                 ),
             )
+    if t.kind != "nation":
+        decided = [cell for cell in overview(t.state, b.day, b.law).cells if cell.state_decided]
+        answers = [
+            c.sentence(answer(cell.ruling), [n for p in cell.ruling.provisions for n in c.provision(p)])
+            for cell in decided
+        ]
+        if answers:
+            b.add("legal", Note(f"What {t.state}'s law answers on {b.day.isoformat()}, by question:"))
+            b.add("legal", Bullets(tuple(answers)))
     # provisions
     juris = [t.state] if t.kind != "nation" else []
     juris.append("US")

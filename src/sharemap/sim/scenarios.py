@@ -30,13 +30,14 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sharemap.errors import InputError
+from sharemap.law import Action, Actor, Context, Effect, rule
+from sharemap.law.vocab import JURISDICTIONS
 from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import MODELS, Counties, model_flags
 from sharemap.sim.model import (
@@ -276,67 +277,55 @@ def load_scenario(path: str | Path, known_fips: set[str] | None = None) -> Scena
 
 @dataclass(frozen=True)
 class LawRuling:
+    """What the law engine says about a sheriff's jail and ICE detainers in a state on a date.
+
+    hold / notify are normalised for the jail model (prohibited | required | permitted |
+    permitted_with_conditions for notify); effect is the engine's own answer on holds
+    (not_researched and uncertain are kept, so a README can say the jail follows the default).
+    """
+
     state: str
     hold: str  # prohibited | required | permitted
     notify: str
     provision: str | None
     citation: str | None
-    source: str  # "law engine", "fallback table", "scenario", "none"
+    source: str  # "law engine" or "scenario"
+    effect: str = ""
 
 
-@lru_cache(maxsize=1)
-def _fallback_table() -> dict[str, Any]:
-    return read_yaml(PARAMS_DIR / "state_law.yaml").get("states") or {}
-
-
-def _norm_effect(effect: Any) -> str:
-    """prohibited | required | permitted (permitted, permitted with conditions and no provision alike)."""
-    text = str(getattr(effect, "value", effect)).lower()
-    if "prohib" in text or "forbid" in text:
-        return "prohibited"
-    if "requir" in text:
-        return "required"
-    return "permitted"
+def _norm_effect(effect: Effect | str) -> str:
+    """prohibited | required | permitted: anything else (permitted with conditions, no provision, not
+    researched, uncertain) leaves the jail to its default behaviour."""
+    value = str(getattr(effect, "value", effect))
+    return value if value in ("prohibited", "required") else "permitted"
 
 
 def rule_state(state: str, date: dt.date, scenario: Scenario) -> LawRuling:
-    """Ask the law engine whether a sheriff's jail may hold on a detainer and notify release; a scenario
-    override wins; if the engine cannot rule (not installed, unknown jurisdiction) use the fallback table."""
+    """Ask the law engine whether a sheriff's jail may hold on a detainer and notify release (the one
+    copy of state law: sharemap.law); a scenario's override wins."""
     if state in scenario.state_law:
         eff = scenario.state_law[state]
-        return LawRuling(state, eff, eff, None, None, "scenario")
-    try:
-        from sharemap.law import Action, Actor, Context, rule
-
-        hold = rule(state, Actor.SHERIFF, Action.HOLD_ON_DETAINER, date)
-        notify = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date)
-        notify_effect = _norm_effect(notify.effect)
-        if notify_effect == "prohibited":
-            listed = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date, Context(listed_conviction=True))
-            if _norm_effect(listed.effect) != "prohibited":
-                notify_effect = "permitted_with_conditions"
-        first = hold.provisions[0] if hold.provisions else None
-        return LawRuling(
-            state,
-            _norm_effect(hold.effect),
-            notify_effect,
-            first.id if first is not None else None,
-            str(first.citation) if first is not None else None,
-            "law engine",
-        )
-    except Exception:
-        pass
-    row = _fallback_table().get(state)
-    if row and dt.date.fromisoformat(str(row["since"])) <= date:
-        return LawRuling(
-            state,
-            _norm_effect(row["effect"]),
-            str(row["notify"]),
-            row["provision"],
-            row["citation"],
-            "fallback table",
-        )
-    return LawRuling(state, "permitted", "permitted", None, None, "none")
+        return LawRuling(state, eff, eff, None, None, "scenario", eff)
+    if state not in JURISDICTIONS:  # a territory the law layer does not cover: nothing is known
+        unknown = Effect.NOT_RESEARCHED.value
+        return LawRuling(state, "permitted", "permitted", None, None, "law engine", unknown)
+    hold = rule(state, Actor.SHERIFF, Action.HOLD_ON_DETAINER, date)
+    notify = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date)
+    notify_effect = _norm_effect(notify.effect)
+    if notify_effect == "prohibited":
+        listed = rule(state, Actor.SHERIFF, Action.NOTIFY_RELEASE, date, Context(listed_conviction=True))
+        if _norm_effect(listed.effect) != "prohibited":
+            notify_effect = "permitted_with_conditions"
+    first = hold.provisions[0] if hold.provisions else None
+    return LawRuling(
+        state,
+        _norm_effect(hold.effect),
+        notify_effect,
+        first.id if first is not None else None,
+        str(first.citation) if first is not None else None,
+        "law engine",
+        hold.effect.value,
+    )
 
 
 def jail_response(ruling: LawRuling, has_agreement: bool, params: ParamSet) -> tuple[float, float]:

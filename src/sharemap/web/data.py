@@ -24,6 +24,8 @@ from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Model287g
 from sharemap.law.engine import Law, default_law
+from sharemap.law.labels import LANGS as LAW_LANGS
+from sharemap.law.labels import answer, question
 from sharemap.law.overview import overview
 from sharemap.law.timeline import law_changes
 from sharemap.ledger import geo, query
@@ -288,6 +290,17 @@ class Site:
             "list_date": snap[1].isoformat() if snap else None,
             "freshness": self.freshness(day, t.state),
             "stance": ov.to_dict(),
+            "rulings": [
+                {
+                    "action": c.action.value,
+                    "actor": c.actor.value,
+                    "effect": c.ruling.effect.value,
+                    "state_decided": c.state_decided,
+                    **{f"question_{lg}": question(c.ruling, lg) for lg in LAW_LANGS},
+                    **{f"answer_{lg}": answer(c.ruling, lg) for lg in LAW_LANGS},
+                }
+                for c in ov.cells
+            ],
             "provisions": provs,
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "by_model": {m.short: sum(a.model is m for a in ags) for m in Model287g},
