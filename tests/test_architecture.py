@@ -10,7 +10,7 @@ import pytest
 import sharemap
 
 LAYERS = ["kb", "ledger", "law", "flows", "identity", "sim", "audit", "report", "web", "cli"]
-SHARED = {"errors", "settings", "runner"}
+SHARED = {"errors", "settings", "runner", "safety"}
 PACKAGE = Path(sharemap.__file__).parent
 
 
