@@ -113,3 +113,21 @@ def test_condition_values_are_checked_against_the_vocabulary(tmp_path: Path) -> 
         load_file(a)
     assert err.value.field is not None and err.value.field.startswith("IL-cond.exceptions")
     assert "pinky_promise" in err.value.describe()
+
+
+def test_official_text_must_be_read_on_an_official_site() -> None:
+    import pydantic
+
+    from sharemap.law import default_law
+    from sharemap.law.model import Provision
+    from sharemap.law.vocab import Verification
+
+    official = [p for p in default_law().provisions if p.verification is Verification.OFFICIAL_TEXT]
+    assert len(official) >= 20
+    base = official[0].model_dump()
+    assert base["checked"]["url"].split("/")[2].endswith((".gov", ".us"))
+    base["checked"]["url"] = "https://law.justia.com/codes/some-state/section-1/"
+    with pytest.raises(pydantic.ValidationError, match="'law.justia.com' is not one"):
+        Provision.model_validate(base)
+    base["verification"] = "secondary_source"  # a mirror is fine as a secondary source
+    assert Provision.model_validate(base).checked is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -133,6 +134,11 @@ class Injunction(Frozen):
         return f"enjoined by {self.court} in {self.case} from {since}{until} ({self.scope})"
 
 
+OFFICIAL_HOST_SUFFIXES = (".gov", ".us", ".mil")
+"""Hosts of official texts: federal and state governments, legislatures and courts (a code mirror,
+a law firm or a bill tracker is a secondary source)."""
+
+
 class Checked(Frozen):
     """What a provision was checked against: the operative words, where they stand, where read, when."""
 
@@ -216,11 +222,19 @@ class Provision(Frozen):
             raise ValueError("an enjoined provision needs status_since (the date of the injunction)")
         if self.status is Status.SUPERSEDED and self.effective_to is None:
             raise ValueError("a superseded provision needs effective_to")
-        if self.verification is Verification.OFFICIAL_TEXT and self.checked is None:
-            raise ValueError(
-                "verification official_text needs `checked`: a quote of the operative words from an official "
-                "source, its pinpoint, the URL read and the date checked"
-            )
+        if self.verification is Verification.OFFICIAL_TEXT:
+            if self.checked is None:
+                raise ValueError(
+                    "verification official_text needs `checked`: a quote of the operative words from an "
+                    "official source, its pinpoint, the URL read and the date checked"
+                )
+            host = urlsplit(self.checked.url).hostname or ""
+            if not host.endswith(OFFICIAL_HOST_SUFFIXES):
+                raise ValueError(
+                    f"verification official_text needs its quote read on an official site; {host!r} is not "
+                    f"one (expected a host ending in {', '.join(OFFICIAL_HOST_SUFFIXES)}: use "
+                    "secondary_source for a mirror)"
+                )
         if self.saves and self.effect is not Effect.PERMITTED:
             raise ValueError("a savings clause (saves: true) must have effect 'permitted'")
         if self.conditions and self.effect is not Effect.PERMITTED_WITH_CONDITIONS:
