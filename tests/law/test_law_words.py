@@ -31,7 +31,7 @@ def test_florida_duty_to_hold_any_model_reads_as_a_quotable_sentence() -> None:
     r = rule("FL", "sheriff", "enter_287g_any", dt.date(2024, 6, 1))
     assert question(r) == (
         "On 2024-06-01, may the sheriff or county jail in Florida hold at least one 287(g) agreement "
-        "with ICE, of any model?"
+        "with ICE (any model)?"
     )
     text = answer(r)
     assert text.startswith("Yes, it must. On 2024-06-01, the sheriff or county jail in Florida must hold")
