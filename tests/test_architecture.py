@@ -9,7 +9,7 @@ import pytest
 
 import sharemap
 
-LAYERS = ["kb", "ledger", "law", "flows", "identity", "sim", "audit", "report", "web", "cli"]
+LAYERS = ["kb", "ledger", "law", "sharing", "flows", "identity", "sim", "audit", "report", "web", "cli"]
 SHARED = {"errors", "settings", "runner", "safety"}
 PACKAGE = Path(sharemap.__file__).parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sharemap.cli import audit, kb, law, ledger, sim, trace
+from sharemap.cli import audit, kb, law, ledger, sharing, sim, trace
 from sharemap.cli import report as report_cli
 from sharemap.cli import serve as serve_cli
 
@@ -21,6 +21,7 @@ sim.register(app)
 kb.register(app)
 trace.register(app)
 law.register(app)
+sharing.register(app)
 audit.register(app)
 report_cli.register(app)
 serve_cli.register(app)

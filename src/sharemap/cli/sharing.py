@@ -1,0 +1,134 @@
+"""Plate-reader sharing commands: `sharing` (who shares with whom), `sharing findings`, `portal FILE`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from sharemap.cli.common import JsonOption, command, console, print_json, table
+from sharemap.errors import InputError
+
+sharing_app = typer.Typer(
+    help="Plate-reader data sharing in practice, from agencies' own portals, held against the law.",
+    invoke_without_command=True,
+)
+
+
+def _day(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"not a date: {value!r}", field=name, expected="YYYY-MM-DD") from None
+
+
+def _state(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from sharemap.ledger.geo import state_code
+
+    return state_code(value)
+
+
+def _print_review(d: dict[str, object]) -> None:
+    by = d["outbound_by_class"]
+    assert isinstance(by, dict)
+    console.print(
+        f"[bold]{d['agency']}[/] ({d['state']}), portal of {d['date']}: shares its network with "
+        f"{d['outbound']} organisations (in state {by['in_state']}, out of state {by['out_of_state']}, "
+        f"federal {by['federal']}, not placed {by['unknown']}; {d['outbound_inactive']} marked inactive, "
+        f"not counted); receives from {d['inbound']}. Retention stated: {d['retention_days']} days.",
+        highlight=False,
+        soft_wrap=True,
+        markup=True,
+    )
+    findings = d["findings"]
+    assert isinstance(findings, list)
+    for f in findings:
+        cites = "; ".join(f"{p['citation']} <{p['url']}>" for p in f["provisions"])
+        console.print(f"  - {f['text']} ({cites})", highlight=False, soft_wrap=True, markup=False)
+
+
+@sharing_app.callback()
+@command
+def sharing_cmd(
+    ctx: typer.Context,
+    agency: str | None = typer.Option(None, "--agency", help="Agency name (or part of it)."),
+    state: str | None = typer.Option(None, "--state", help="State code or name."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Newest snapshot on or before YYYY-MM-DD."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who each agency shares its plate-reader network with (newest portal snapshot), and findings."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sharemap.sharing import reviews
+
+    if agency is None and state is None:
+        raise InputError(
+            "say which agencies", field="--agency/--state", expected="--agency NAME or --state ST"
+        )
+    found = reviews(state=_state(state), agency=agency, as_of=_day(as_of, "--as-of"))
+    out = [r.to_dict() for r in found]
+    if as_json:
+        print_json(out)
+        return
+    if not out:
+        console.print("No public sharing data for this selection (no portal snapshot on or before the date).")
+        return
+    for d in out:
+        _print_review(d)
+
+
+@sharing_app.command("findings")
+@command
+def findings_cmd(
+    state: str | None = typer.Option(None, "--state", help="State code or name (default: all)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Newest snapshot on or before YYYY-MM-DD."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Sharing that the law bars, as the portals and network audits record it, with citations."""
+    from sharemap.sharing import findings
+
+    found = findings(state=_state(state), as_of=_day(as_of, "--as-of"))
+    if as_json:
+        print_json([f.to_dict() for f in found])
+        return
+    if not found:
+        console.print("No finding: no public sharing data, or nothing the law bars, for this selection.")
+        return
+    rows = [
+        [f.state, f.agency, f.date.isoformat(), f.rule.replace("_", " "), str(len(f.orgs))] for f in found
+    ]
+    console.print(
+        table("Plate-reader sharing findings", ["state", "agency", "date", "finding", "orgs"], rows)
+    )
+    for f in found:
+        cites = "; ".join(p.citation for p in f.provisions)
+        console.print(f"- {f.text} [{cites}]", highlight=False, soft_wrap=True, markup=False)
+
+
+def portal_cmd(
+    file: Path = typer.Argument(..., help="A portal snapshot (JSON) to inspect; no database is touched."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Inspect one portal snapshot: agency, state, date, outbound by class and findings."""
+    from sharemap.sharing import read_snapshot, review_snapshot
+    from sharemap.sharing.orgs import Resolver
+    from sharemap.sharing.store import shipped_registry
+
+    registry = shipped_registry()
+    review = review_snapshot(read_snapshot(file, registry), Resolver(registry))
+    d = review.to_dict()
+    if as_json:
+        print_json(d)
+        return
+    _print_review(d)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `sharing` and `portal` to the top-level app."""
+    app.add_typer(sharing_app, name="sharing")
+    app.command("portal")(command(portal_cmd))
