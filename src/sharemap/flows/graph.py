@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,8 @@ from sharemap.law.vocab import (
     Recipient,
     action_for_287g,
 )
+from sharemap.sharing import evidence as sharing_evidence
+from sharemap.sharing.orgs import STATE_CODES
 
 RuleFn = Callable[[str, Any, Any, dt.date, Any], Ruling]
 
@@ -245,6 +247,8 @@ class EdgeState:
     agreements: tuple[str, ...] = ()
     required: bool = False
     carries: tuple[Carry, ...] = ()
+    evidence: tuple[str, ...] = ()
+    """What records show in practice (plate-reader portals), beside what the law says."""
 
     @property
     def id(self) -> str:
@@ -280,6 +284,7 @@ class EdgeState:
             "rulings": [r.to_dict() for r in self.rulings],
             "carries_to": list(self.forward),
             "carries_back": list(self.back),
+            "evidence": list(self.evidence),
         }
 
 
@@ -525,6 +530,7 @@ def instantiate(
     active = tuple(a for a in agreements if agreement_active(a, date))
     rules = rule_fn if isinstance(rule_fn, CachedRules) or rule_fn is None else CachedRules(rule_fn)
     edges = {cid: _edge_state(ch, p, date, active, rules) for cid, ch in kb.channels.items()}
+    edges = _with_sharing_evidence(edges, p, date)
     return PlaceGraph(
         kb=kb,
         place=p,
@@ -533,6 +539,25 @@ def instantiate(
         agreements=active,
         models=frozenset(a.model for a in active),
     )
+
+
+PLATE_READERS = "plate_reader_operator"
+
+
+def _with_sharing_evidence(edges: dict[str, EdgeState], place: Place, day: dt.date) -> dict[str, EdgeState]:
+    """Plate-reader channels also say what the agencies' own portals show (sharemap.sharing)."""
+    alpr = [
+        cid for cid, st in edges.items() if st.channel.law and st.channel.law.actor == "plate_reader_operator"
+    ]
+    if not alpr or place.state not in STATE_CODES:
+        return edges
+    seen = sharing_evidence(place.state, day, place.county_fips)
+    note = "in practice: " + "; ".join(seen)
+    for cid in alpr:
+        st = edges[cid]
+        if st.status is not EdgeStatus.INACTIVE:
+            edges[cid] = replace(st, reason=f"{st.reason}; {note}", evidence=seen)
+    return edges
 
 
 # --- static structure: paths per encounter --------------------------------------------------------

@@ -224,6 +224,9 @@ class Trace:
         inactive = self.by_status(EdgeStatus.INACTIVE)
         if inactive:
             parts.append("Not in place here: " + "; ".join(self._describe(p) for p in inactive) + ".")
+        seen = tuple(dict.fromkeys(e for p in self.paths for h in p.hops for e in h.edge.evidence))
+        if seen:
+            parts.append("In practice (plate-reader portals): " + "; ".join(seen) + ".")
         if self.elements_closed:
             parts.append(
                 "Elements that the closed paths would otherwise carry: "

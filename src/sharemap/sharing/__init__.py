@@ -8,6 +8,7 @@ names (`orgs`), and each snapshot is held against the law engine on its date (`f
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from sharemap.sharing.findings import Finding, PortalReview, review_audit, review_snapshot
 from sharemap.sharing.orgs import Org, OrgKind, Reach, Resolver, name_key, resolve
@@ -31,6 +32,51 @@ def reviews(
     return out
 
 
+@lru_cache(maxsize=256)
+def _reviews_on(state: str, day: dt.date) -> tuple[PortalReview, ...]:
+    return tuple(reviews(state=state, as_of=day))
+
+
+@lru_cache(maxsize=1)
+def _place_county() -> dict[str, str]:
+    import csv
+
+    from sharemap.settings import DATA_DIR
+
+    with (DATA_DIR / "geo" / "places.csv").open(encoding="utf-8") as fh:
+        return {r["geoid"]: r["county_fips"] for r in csv.DictReader(fh) if r["county_fips"]}
+
+
+def _county_of(review: PortalReview) -> str | None:
+    placed = shipped_registry().get("slug:" + review.snapshot.slug)
+    if placed is None:
+        return None
+    if placed.county_fips:
+        return placed.county_fips
+    return _place_county().get(placed.place_fips or "")
+
+
+def evidence(state: str, day: dt.date, county_fips: str | None = None) -> tuple[str, ...]:
+    """What the portals show about plate-reader sharing out of state or with federal agencies, for a
+    state (or one county's agencies) on a date, as sentences with their source; or that none is public."""
+    found = [r for r in _reviews_on(state, day) if county_fips is None or _county_of(r) == county_fips]
+    where = f"county {county_fips}" if county_fips else state
+    if not found:
+        return (f"no public sharing data for {where} on or before {day.isoformat()}",)
+    out = []
+    for r in found:
+        far, fed = len(r.outbound[Reach.OUT_OF_STATE]), len(r.outbound[Reach.FEDERAL])
+        if far or fed:
+            s = r.snapshot
+            out.append(
+                f"{s.agency}'s portal of {s.date.isoformat()} lists {far} out-of-state and {fed} federal "
+                f"organisations among the {len(s.outbound)} it shares its cameras with (source: {s.source})"
+            )
+    if not out:
+        out.append(f"{len(found)} public portal(s) in {where} list no out-of-state or federal organisation")
+    return tuple(out)
+
+
 def findings(*, state: str | None = None, as_of: dt.date | None = None) -> list[Finding]:
     """Every finding of the portals' newest snapshots and of the network audits (by state, date)."""
     found = [f for r in reviews(state=state, as_of=as_of) for f in r.findings]
@@ -52,6 +98,7 @@ __all__ = [
     "Reach",
     "Resolver",
     "Snapshot",
+    "evidence",
     "findings",
     "read_network_audit",
     "read_snapshot",
