@@ -2,12 +2,25 @@
 
 Callers pass a top-level (picklable) function and a list of task arguments; results come back in
 task order whatever the engine, so local and Ray runs of the same seeded tasks are identical.
+
+Local worker processes die with their parent: each asks the kernel for SIGKILL when the parent dies
+(prctl PR_SET_PDEATHSIG on Linux; elsewhere a thread watches the parent's pid), and when the parent
+stops on an exception, SystemExit or Ctrl-C the workers are killed rather than left to finish.
+`exit_on_sigterm` turns SIGTERM into SystemExit so that callers' `finally` blocks remove temporary
+files on `kill` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
 from sharemap.errors import SharemapError
@@ -40,17 +53,76 @@ def run_tasks(
                 on_done(1)
         return results
     if engine == "local":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+        try:
             futures = [pool.submit(fn, task) for task in tasks]
             out: list[R] = []
             for fut in futures:
                 out.append(fut.result())
                 if on_done:
                     on_done(1)
-            return out
+        except BaseException:
+            _kill_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+        return out
     if engine == "ray":
         return _run_ray(fn, tasks, address, workers, on_done)
     raise SharemapError(f"unknown engine {engine!r}", field="engine", expected="local, serial or ray")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: be killed when `parent` dies, however it dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            _watch_parent(parent)
+    else:
+        _watch_parent(parent)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued tasks and kill running workers (shutdown alone waits for them)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for the workers
+    for proc in procs:
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=2)
+
+
+@contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """While the block runs (in the main thread), SIGTERM raises SystemExit(143), so `finally` blocks
+    and except-BaseException clean-ups run on `kill` as they do on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_ray(

@@ -61,6 +61,9 @@ LIMITS: tuple[Limit, ...] = (
     ),
     Limit("body_timeout_s", "SHAREMAP_BODY_TIMEOUT_S", 60, "s", "time a client has to send a request body"),
     Limit(
+        "header_kb", "SHAREMAP_MAX_HEADER_KB", 64, "kB", "largest request line and headers a client may send"
+    ),
+    Limit(
         "max_connections",
         "SHAREMAP_MAX_CONNECTIONS",
         1000,
@@ -68,6 +71,12 @@ LIMITS: tuple[Limit, ...] = (
         "open connections the server keeps",
     ),
     Limit("csv_field_kb", "SHAREMAP_MAX_CSV_FIELD_KB", 1024, "kB", "largest single CSV cell"),
+    Limit(
+        "sheet_cells", "SHAREMAP_MAX_SHEET_CELLS", 20_000_000, "cells", "largest rows x columns a sheet spans"
+    ),
+    Limit("db_lock_wait_s", "SHAREMAP_DB_LOCK_WAIT_S", 120, "s", "time a write waits for another update"),
+    Limit("sim_years", "SHAREMAP_MAX_SIM_YEARS", 100, "years", "longest simulated period per replicate"),
+    Limit("sim_replicates", "SHAREMAP_MAX_SIM_REPLICATES", 1000, "replicates", "most replicates in one run"),
 )
 _BY_NAME = {lim.name: lim for lim in LIMITS}
 
@@ -108,6 +117,26 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_lenient_timestamp(self, node: Any) -> Any:
+        """A timestamp that is no real date (2025-02-30) stays text, so the reader can name its field."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_lenient_timestamp)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's error on one line: the problem and where (its own text spans several lines)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        context = f"{exc.context}: " if exc.context else ""
+        return f"{context}{exc.problem}{where}"
+    return " ".join(str(exc).split())
+
 
 def load_user_yaml(text: str, source: str | Path) -> Any:
     """Parse YAML a user gave: safe types only, no aliases, at most the yaml_kb limit."""
@@ -117,7 +146,12 @@ def load_user_yaml(text: str, source: str | Path) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=source) from None
+        raise InputError(f"not valid YAML: {_yaml_problem(exc)}", file=source) from None
+    except RecursionError:
+        raise InputError("not valid YAML: nested too deeply", file=source) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # explicit tags PyYAML's constructors fail on with plain exceptions (`!!int abc`, `!!bool maybe`)
+        raise InputError(f"not valid YAML: a tagged value cannot be read ({exc})", file=source) from None
 
 
 def read_user_yaml(path: str | Path) -> Any:
@@ -140,6 +174,8 @@ def check_regular_file(path: str | Path, max_bytes: int | None = None, what: str
         st = p.stat()
     except FileNotFoundError:
         raise InputError(f"no such {what}", file=p) from None
+    except ValueError:  # a NUL byte in the name (API or web callers; argv cannot carry one)
+        raise InputError(f"not a valid {what} name", file=repr(str(p))) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=p) from None
     if stat.S_ISDIR(st.st_mode):

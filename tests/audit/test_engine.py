@@ -65,7 +65,8 @@ def test_cli_json_and_report(tmp_path: Path) -> None:
     assert data["summary"]["searches"] == 6
     assert {f["rule_id"] for f in data["findings"]} >= {"immigration_purpose", "no_stated_purpose"}
     text = report.read_text()
-    assert "ORS 181A.823" in text and "XYZ9876" not in text
+    # the Oregon provision is cited as re-verified on 2026-12-03: "ORS 181A.826(2)(b)(A), (3) and 181A.823"
+    assert "181A.823" in text and "XYZ9876" not in text
 
 
 def test_cli_error_exit(tmp_path: Path) -> None:

@@ -113,12 +113,17 @@ def test_update_adds_a_snapshot_and_refuses_bad_files(db: Path, lists_dir: Path,
     assert {a["ended_on"] for a in ended} == {"2026-05-20"}
 
 
-def test_update_from_unreachable_url_times_out_cleanly(db: Path) -> None:
-    code, out = run("update", "--from", "http://127.0.0.1:9/participatingAgencies.xlsx", "--db", str(db))
+def test_update_from_unreachable_url_times_out_cleanly(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://127.0.0.1:9/participatingAgencies.xlsx"
+    code, out = run("update", "--from", url, "--db", str(db))
+    assert code == 2 and "loopback, private or link-local" in out  # refused before any connection
+    monkeypatch.setenv("SHAREMAP_ALLOW_PRIVATE_URLS", "1")
+    code, out = run("update", "--from", url, "--db", str(db))
     assert code == 2 and "download failed" in out
 
 
-def test_update_from_url_on_loopback(db: Path, lists_dir: Path) -> None:
+def test_update_from_url_on_loopback(db: Path, lists_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHAREMAP_ALLOW_PRIVATE_URLS", "1")
     import functools
     import http.server
     import threading

@@ -127,7 +127,7 @@ def test_official_text_must_be_read_on_an_official_site() -> None:
     base = official[0].model_dump()
     assert base["checked"]["url"].split("/")[2].endswith((".gov", ".us"))
     base["checked"]["url"] = "https://law.justia.com/codes/some-state/section-1/"
-    with pytest.raises(pydantic.ValidationError, match="'law.justia.com' is not one"):
+    with pytest.raises(pydantic.ValidationError, match=r"'law\.justia\.com' is not one"):
         Provision.model_validate(base)
     base["verification"] = "secondary_source"  # a mirror is fine as a secondary source
     assert Provision.model_validate(base).checked is not None

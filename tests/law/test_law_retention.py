@@ -23,6 +23,7 @@ from sharemap.law import (
     rule,
 )
 from sharemap.law.load import load_file
+from sharemap.law.vocab import Status
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -85,6 +86,8 @@ def test_virginia_limit_starts_on_its_effective_date() -> None:
         ("NE", "2018-07-19", 180, "NE-RRS60-3204-ALPR-retention"),
         ("UT", "2017-01-01", 9 * 31, "UT-UCA41-6a-2004-ALPR-retention"),
         ("GA", "2018-07-01", 30 * 31, "GA-OCGA35-1-22-ALPR-retention"),
+        # re-verified 2026-12-03: in force since 2014 (2014 Tenn. Pub. Acts ch. 625); from the range start
+        ("TN", "2017-01-01", 90, "TN-TCA55-10-302-ALPR-retention"),
     ],
 )
 def test_shipped_limits_apply_from_their_date(state: str, first_day: str, days: int, pid: str) -> None:
@@ -108,9 +111,16 @@ def test_policy_only_state_returns_a_provision_without_days() -> None:
 
 
 def test_unconfirmed_provisions_never_apply() -> None:
-    # shipped: Tennessee's 90-day rule is recorded but its in-force date is not established
-    assert any(p.id == "TN-TCA55-10-302-ALPR-retention" for p in retention_provisions())
-    assert retention_days("TN", dt.date(2026, 1, 1)) is None
+    # no shipped retention limit that is unconfirmed applies on any date (the synthetic case is below)
+    for p in retention_provisions():
+        if p.status is Status.UNCONFIRMED:
+            for day in (dt.date(2017, 1, 1), dt.date(2026, 1, 1), dt.date(2030, 1, 1)):
+                r = retention_days(p.jurisdiction, day)
+                assert r is None or r.provision_id != p.id, p.id
+    # re-verified 2026-12-03: Tennessee's 90-day rule (Tenn. Code Ann. 55-10-302) was enacted by 2014 Tenn.
+    # Pub. Acts ch. 625, effective 2014-07-01, so it is in force and no longer recorded as unconfirmed
+    tn = retention_days("TN", dt.date(2026, 1, 1))
+    assert tn is not None and tn.days == 90 and tn.provision_id == "TN-TCA55-10-302-ALPR-retention"
 
 
 def test_unconfirmed_never_applies_on_any_date(tmp_path: Path) -> None:
@@ -228,4 +238,6 @@ def test_cli_retention_json_and_text() -> None:
     res = runner.invoke(app, ["law", "retention", "--date", "2026-11-24", "--json"])
     assert res.exit_code == 0, res.output
     limits = {r["jurisdiction"]: r["days"] for r in json.loads(res.stdout)["limits"]}
-    assert limits["VA"] == 21 and limits["MT"] == 90 and limits["CA"] is None and "TN" not in limits
+    assert limits["VA"] == 21 and limits["MT"] == 90 and limits["CA"] is None
+    # re-verified 2026-12-03: Tennessee's limit is in force (2014 Tenn. Pub. Acts ch. 625)
+    assert limits["TN"] == 90

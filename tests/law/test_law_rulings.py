@@ -40,7 +40,11 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("IL", "sheriff", "hold_on_detainer", "2017-08-27", DET, C, "US-8CFR287.7-detainers"),
     ("IL", "sheriff", "hold_on_detainer", "2017-08-28", DET, P, "IL-5ILCS805-15a-detainer"),
     ("IL", "local_police", "notify_release", "2023-01-01", {}, P, "IL-5ILCS805-15-wayforward"),
-    ("IL", "sheriff", "notify_release", "2021-06-01", {}, A, "US-8USC1357g10-cooperation"),
+    # re-verified 2026-12-03: since 2017 5 ILCS 805/15(a) with the 805/10 definition of "immigration
+    # detainer" ("provide notice of release or maintain custody") bars answering a notice request made by
+    # detainer or civil immigration warrant; a request with no document is outside it, hence "with conditions"
+    ("IL", "sheriff", "notify_release", "2021-06-01", {}, C, "IL-5ILCS805-15a-notice-requests"),
+    ("IL", "sheriff", "notify_release", "2021-06-01", DET, P, "IL-5ILCS805-15a-notice-requests"),
     (
         "IL",
         "plate_reader_operator",
@@ -122,12 +126,23 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
         C,
         "CA-GOV7284.6-a1C-release",
     ),
+    # re-verified 2026-12-03: Gov. Code 7284.4(h)-(i) define the "judicial warrant" of 7284.6(a)(4) as one
+    # issued by a federal judge or federal magistrate judge; a state judge's warrant does not authorise it
     (
         "CA",
         "sheriff",
         "transfer_custody",
         "2024-06-01",
         {"legal_process": "judicial_warrant"},
+        P,
+        "CA-GOV7284.6-a4-transfer",
+    ),
+    (
+        "CA",
+        "sheriff",
+        "transfer_custody",
+        "2024-06-01",
+        {"legal_process": "federal_judicial_warrant"},
         C,
         "CA-GOV7284.6-a4-transfer",
     ),
@@ -266,7 +281,10 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("VA", "sheriff", "enter_287g_jem", "2026-07-01", {}, C, "VA-SB783-2026-287g"),
     ("DE", "local_police", "enter_287g_jem", "2025-07-14", {}, P, "DE-HB182-2025-287g"),
     ("NM", "local_government", "detention_contract", "2026-05-20", {}, P, "NM-HB9-2026-agreements"),
-    ("ME", "sheriff", "hold_on_detainer", "2026-08-01", DET, P, "ME-LD1971-5MRS-337E"),
+    # re-verified 2026-12-03: LD 1971 takes effect 90 days after adjournment, between 2026-07-15 and
+    # 2026-10-01 (sine die not found): inside that window both readings are shown
+    ("ME", "sheriff", "hold_on_detainer", "2026-08-01", DET, Effect.UNCERTAIN, "ME-LD1971-5MRS-337E"),
+    ("ME", "sheriff", "hold_on_detainer", "2026-10-01", DET, P, "ME-LD1971-5MRS-337E"),
     ("ME", "sheriff", "hold_on_detainer", "2026-06-01", DET, C, "US-8CFR287.7-detainers"),
     ("NJ", "sheriff", "hold_on_detainer", "2020-06-01", DET, P, "NJ-AGDir2018-6-detainers"),
     (
@@ -289,9 +307,30 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("FL", "sheriff", "hold_on_detainer", "2024-06-01", DET, R, "FL-908.105-detainers"),
     ("FL", "local_government", "adopt_limiting_policy", "2020-01-01", {}, P, "FL-908.104-cooperation"),
     ("GA", "sheriff", "verify_status_at_booking", "2024-06-01", {}, R, "GA-HB1105-2024-jails"),
-    ("NC", "sheriff", "notify_release", "2025-10-01", {}, R, "NC-HB318-2025-release"),
+    # re-verified 2026-12-03: G.S. 162-62(b1) (HB 10, 2024) and HB 318 (2025) apply only when ICE sends a
+    # detainer together with an administrative warrant (recorded as administrative_warrant); a bare
+    # request or a bare I-247A creates no state duty and the federal layer decides
+    (
+        "NC",
+        "sheriff",
+        "notify_release",
+        "2025-10-01",
+        {"legal_process": "administrative_warrant"},
+        R,
+        "NC-HB318-2025-release",
+    ),
+    ("NC", "sheriff", "notify_release", "2025-10-01", {}, A, "US-8USC1357g10-cooperation"),
     ("NC", "sheriff", "notify_release", "2025-09-30", {}, A, "US-8USC1357g10-cooperation"),
-    ("NC", "sheriff", "hold_on_detainer", "2025-01-15", DET, R, "NC-HB10-2024-jails"),
+    (
+        "NC",
+        "sheriff",
+        "hold_on_detainer",
+        "2025-01-15",
+        {"legal_process": "administrative_warrant"},
+        R,
+        "NC-HB10-2024-jails",
+    ),
+    ("NC", "sheriff", "hold_on_detainer", "2025-01-15", DET, C, "US-8CFR287.7-detainers"),
     ("TN", "local_government", "adopt_limiting_policy", "2019-01-01", {}, P, "TN-PubCh973-2018-sanctuary"),
     ("TN", "sheriff", "enter_287g_jem", "2026-06-01", {}, C, "US-8USC1357g-agreements"),
     ("AL", "sheriff", "verify_status_at_booking", "2025-10-01", {}, R, "AL-SB53-2025-booking"),
@@ -309,19 +348,73 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], Effect, str | None]] = [
     ("IA", "local_government", "adopt_limiting_policy", "2018-07-01", {}, P, "IA-Code27A-policies"),
     ("MO", "local_government", "adopt_limiting_policy", "2020-01-01", {}, P, "MO-RSMo67.307-sanctuary"),
     ("WY", "local_government", "adopt_limiting_policy", "2025-03-18", {}, P, "WY-9-25-101-sanctuary"),
-    ("NH", "sheriff", "hold_on_detainer", "2026-01-01", DET, R, "NH-HB511-SB62-detainers"),
+    # re-verified 2026-12-03: the detainer duty comes from HB 511 (N.H. Laws 2025 ch. 39), not SB 62;
+    # id renamed from NH-HB511-SB62-detainers
+    ("NH", "sheriff", "hold_on_detainer", "2026-01-01", DET, R, "NH-HB511-2025-detainers"),
     ("NH", "local_government", "adopt_limiting_policy", "2026-01-01", {}, P, "NH-SB62-policies"),
     # re-verified 2026-12-03: W. Va. Code 15-16-3(a)(3) (2023) is in force (was a placeholder)
     ("WV", "sheriff", "hold_on_detainer", "2024-06-01", DET, R, "WV-Code15-16-detainers"),
     ("OK", "sheriff", "hold_on_detainer", "2022-01-01", DET, R, "OK-22OS171.3-detainers"),
     ("OR", "sheriff", "hold_on_detainer", "2022-01-01", DET, P, "OR-ORS181A.826-no-holds-access"),
     ("NY", "sheriff", "hold_on_detainer", "2019-06-01", DET, P, "NY-Wells-2018-detainers"),
-    ("MS", "local_government", "adopt_limiting_policy", "2024-06-01", {}, N, None),
+    # re-verified 2026-12-03: SB 2710 (Miss. Code Ann. 25-1-119) was signed and took effect 2017-03-27
+    # (it was recorded as unconfirmed before)
+    ("MS", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "MS-Code25-1-119-sanctuary"),
+    ("MS", "local_government", "adopt_limiting_policy", "2017-03-26", {}, N, None),
     ("AZ", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "AZ-ARS11-1051-sanctuary"),
     ("SC", "state_police", "enter_287g_any", "2024-01-01", {}, R, "SC-S20-2011-287g"),
     ("SC", "state_police", "enter_287g_jem", "2024-01-01", {}, C, "SC-S20-2011-287g"),
     # re-verified 2026-12-03: the Sanctuary Values Amendment Act (D.C. Law 23-282) is in force
     ("DC", "corrections", "hold_on_detainer", "2024-06-01", DET, P, "DC-Law23-282-detainers"),
+    # Jurisdictions with a first applied provision after the re-verification of 2026-12-03
+    # NRS 228.206 (AB 376, 2021): adopt the AG's model policies or notify the AG; start known within bounds
+    ("NV", "sheriff", "adopt_limiting_policy", "2024-01-01", {}, A, "NV-NRS228.206-model-policies"),
+    # Hawaii's SB 2057 (2026) is recorded as unconfirmed, never applied: the federal layer decides
+    ("HI", "sheriff", "enter_287g_any", "2026-08-01", {}, C, "US-8USC1357g-agreements"),
+    ("OH", "local_government", "adopt_limiting_policy", "2024-06-01", {}, P, "OH-RC9.63-municipal-policies"),
+    # R.I. Gen. Laws 31-10.4-3: privilege-card applications and proof documents (coded as personal_info)
+    (
+        "RI",
+        "dmv",
+        "disclose_dmv_record",
+        "2024-06-01",
+        {"data": "personal_info"},
+        P,
+        "RI-31-10.4-3-privilege-card-records",
+    ),
+    # HB 226 (2025): notice to ICE before releasing a person convicted of a listed class A offence
+    (
+        "UT",
+        "sheriff",
+        "notify_release",
+        "2025-06-01",
+        {"listed_conviction": True},
+        R,
+        "UT-HB226-2025-release-notice",
+    ),
+    ("MT", "sheriff", "hold_on_detainer", "2024-01-01", DET, P, "MT-Ramon-v-Short-2020"),
+    ("NE", "corrections", "notify_release", "2025-06-01", {}, R, "NE-EO25-01-state-agencies"),
+    ("ND", "local_government", "adopt_limiting_policy", "2025-09-01", {}, P, "ND-NDCC44-08-25-sanctuary"),
+    ("SD", "local_government", "adopt_limiting_policy", "2025-07-01", {}, P, "SD-SB7-2025-sanctuary-ban"),
+    (
+        "KS",
+        "local_government",
+        "adopt_limiting_policy",
+        "2023-01-01",
+        {},
+        P,
+        "KS-KSA12-16141-no-restriction-enforcement",
+    ),
+    # A.C.A. 12-12-1804(d): plate data shared only as evidence of an offence
+    (
+        "AR",
+        "plate_reader_operator",
+        "share_alpr_federal",
+        "2025-01-01",
+        {},
+        P,
+        "AR-ACA12-12-1804d-ALPR-sharing",
+    ),
     # Federal layer
     (
         "US",

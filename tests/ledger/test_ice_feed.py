@@ -50,7 +50,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture()
-def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    monkeypatch.setenv("SHAREMAP_ALLOW_PRIVATE_URLS", "1")  # the stand-in for ICE's site is on loopback
     root = tmp_path / "www"
     (root / "file-download" / "download" / "public").mkdir(parents=True)
     handler = functools.partial(_Handler, directory=str(root))

@@ -178,3 +178,19 @@ def test_keyboard_reaches_search(page: Any, live_server: str) -> None:
     page.keyboard.type("Maryland")
     page.keyboard.press("Enter")
     page.wait_for_url("**/state/MD")
+
+
+def test_no_content_security_policy_violations(page: Any, live_server: str) -> None:
+    """The app's pages work under its own CSP: no script, style or fetch is refused by the browser."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    for url in ("/county/12021", "/state/TX", "/report/county/12021.html", "/sim", "/audit", "/changes"):
+        page.goto(f"{live_server}{url}")
+    page.goto(f"{live_server}/?date=2025-06-30")
+    page.wait_for_selector("#map[data-ready='1']")
+    page.focus("#date-slider")
+    page.keyboard.press("Home")  # map.js fetches the map and the freshness fragment
+    page.wait_for_timeout(500)
+    assert refused == []
+    headers = httpx.get(f"{live_server}/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]

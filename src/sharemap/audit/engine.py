@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -54,6 +55,7 @@ from sharemap.audit.source import (
     BAD_WINDOW,
     Opened,
     count_rejects,
+    one_line,
     open_log,
     read_rejects,
 )
@@ -77,7 +79,9 @@ class AuditOptions:
     sweep_networks: int = 100
     sweep_devices: int = 10_000
     evidence_limit: int = 100
-    issue_limit: int = 200
+    issue_limit: int | None = 200  # problem rows listed per file (None: all); the total is always counted
+    sheet: str | None = None  # XLSX: the worksheet to read (default: the first visible one)
+    hidden_sheets: bool = False  # XLSX: hidden sheets may be read too
     reveal: bool = False
     terms: str | None = None
     threads: int | None = None
@@ -156,11 +160,13 @@ def _opened(task: FileTask) -> Iterator[tuple[duckdb.DuckDBPyConnection, Opened]
             row_range=task.rows,
             name=task.path,
             time_formats=piece.time_formats if piece else None,
+            sheet=opts.sheet,
+            hidden_sheets=opts.hidden_sheets,
         )
         try:
             yield con, opened
         except duckdb.Error as exc:  # a malformed file the readers could not route around
-            raise InputError(f"cannot read as {opened.spec.name}: {exc}", file=task.path) from exc
+            raise InputError(f"cannot read as {opened.spec.name}: {one_line(exc)}", file=task.path) from exc
         finally:
             con.close()
     finally:
@@ -210,7 +216,7 @@ def _aggregate(
     # the row-number lists, and merges the lists of the fine groups into the evidence groups in SQL
     con.execute(f"CREATE OR REPLACE TEMP TABLE agg AS {_scan_sql(opts)}")
     k = max(1, int(opts.evidence_limit))
-    i = max(1, int(opts.issue_limit))
+    i = _scan_issue_limit(opts)
     rows = con.execute(
         "SELECT g_fine, g_n, g_d, g_lb, g_u, org_name, reason, m, bad, networks, devices, lb, user, "
         "n, n_all, t0, t1 FROM agg"
@@ -224,6 +230,15 @@ def _aggregate(
         f"SELECT list_sort(flatten(list(odd_rns)))[1:{i}] FROM agg WHERE g_fine = 0 AND bad <> 0"
     ).fetchone()
     odd_rows: list[int] = [int(x) for x in (odd_row[0] if odd_row and odd_row[0] else [])]
+    if opts.issue_limit is None or opts.issue_limit > i:  # more than the scan keeps: one more pass
+        lim = "" if opts.issue_limit is None else f" LIMIT {int(opts.issue_limit)}"
+        odd_rows = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT rn FROM (SELECT rn, bad, main_form FROM ev_rn) "
+                f"WHERE bad <> 0 OR (NOT main_form AND bad & {BAD_TIME} = 0) ORDER BY rn{lim}"
+            ).fetchall()
+        ]
     con.execute("DROP TABLE agg")
     part = FilePartial(
         index=task.index,
@@ -309,14 +324,15 @@ def _aggregate(
             "--encoding latin-1 (or cp1252) to read them"
         )
     for x in rej:
+        # never the row's text: it holds plates and names, which every output pseudonymises
         part.issues.append(
             ReadIssue(
                 file=file,
-                row=None,
-                line=x["line"],
-                field=x["column"],
+                row=x["line"] if opened.container == "xlsx" else None,  # a sheet row, exactly
+                line=None if opened.container == "xlsx" else x["line"],
+                field=_column_label(opened, x["column"]),
                 kind=x["kind"],
-                message=f"{x['message']} (text: {_short(x['text'])})",
+                message=reject_message(x["kind"], x["message"]),
             )
         )
     part.issues_total = rejected + sum(v for k, v in bad_counts.items() if k)
@@ -329,13 +345,14 @@ def _aggregate(
                     hint = f" (rows look {cand!r}-separated but the header is {opened.delimiter!r}-separated)"
                     break
         raise InputError(
-            f"no readable rows: {rejected:,} row(s) rejected; first: {first['message']}{hint}",
+            f"no readable rows: {rejected:,} row(s) rejected; first: "
+            f"{reject_message(str(first.get('kind', '')), str(first['message']))}{hint}",
             file=file,
             row=int(first["line"]),
         )
 
     shift = _row_shifter(reject_lines)
-    _odd_issues(part, con, opened, sorted(odd_rows)[: int(opts.issue_limit)], shift)
+    _odd_issues(part, con, opened, sorted(odd_rows)[: opts.issue_limit], shift)
     _rule_hits(part, opts, groups, flag_reasons, flag_orgs, any_lb, any_sweep, shift)
     if task.out_part:
         if flag_reasons or flag_orgs or any_lb or any_sweep:
@@ -379,7 +396,7 @@ def _scan_sql(opts: AuditOptions) -> str:
     aggregate per fine group, or reach values folded into the fine key, were slower.
     """
     k = max(1, int(opts.evidence_limit))
-    i = max(1, int(opts.issue_limit))
+    i = _scan_issue_limit(opts)
     lbh = _lookback_hit_sql(opts)
     swh = (
         f"(coalesce(networks, 0) > {int(opts.sweep_networks)} "
@@ -421,9 +438,49 @@ def _lookback_hit_sql(opts: AuditOptions) -> str:
     return f"(CASE {whens} ELSE false END)"
 
 
-def _short(text: Any, n: int = 80) -> str:
-    s = "" if text is None else str(text).replace("\n", "\\n")
-    return s if len(s) <= n else s[: n - 1] + "…"
+_SCAN_ISSUES_MAX = 999_999  # DuckDB's min_by(arg, val, n) takes n < 1,000,000
+
+
+def _scan_issue_limit(opts: AuditOptions) -> int:
+    """Problem rows the one scan keeps per group (more, or all, are read in one more pass)."""
+    if opts.issue_limit is None:
+        return _SCAN_ISSUES_MAX
+    return max(1, min(int(opts.issue_limit), _SCAN_ISSUES_MAX))
+
+
+def _column_label(opened: Opened, column: str | None) -> str | None:
+    """The header name of a source column `c<i>` (as the CSV and XLSX readers name them)."""
+    if column and column.startswith("c") and column[1:].isdigit():
+        i = int(column[1:])
+        if i < len(opened.header):
+            return opened.header[i] or column
+    return column
+
+
+_REJECT_TEXT = {
+    "too_many_columns": "more fields than the header",
+    "missing_columns": "fewer fields than the header",
+    "unquoted_value": "unterminated quote (a field opened with a quote never closes)",
+    "invalid_encoding": "bytes that are not valid text in the file's encoding",
+    "invalid_unicode": "bytes that are not valid text in the file's encoding",
+    "line_size_over_maximum": "a line longer than the parser's maximum",
+    "cast_error": "a value that cannot be converted",
+}
+_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def reject_message(kind: str, message: str | None) -> str:
+    """What was wrong with a rejected row, in our own words: never the parser's text, which may quote
+    the row (plates, names). Field counts are kept (they hold no data)."""
+    text = _REJECT_TEXT.get(kind)
+    if text is None:
+        if kind == "formula_without_value" and message:
+            return message  # written by our XLSX reader, quotes no cell
+        text = f"row rejected by the parser ({kind.replace('_', ' ') or 'unknown problem'})"
+    counts = _COUNTS.search(message or "")
+    if counts:
+        text += f": {counts.group(2)} field(s), {counts.group(1)} expected"
+    return text + "; row not audited"
 
 
 def _odd_issues(
@@ -741,9 +798,9 @@ def _by_file(parts: Sequence[FilePartial]) -> list[list[FilePartial]]:
     return groups
 
 
-def _first_rows(parts: list[FilePartial], limit: int) -> list[ReadIssue]:
+def _first_rows(parts: list[FilePartial], limit: int | None) -> list[ReadIssue]:
     """The issues of one file's tasks, up to `limit` rows (as one task over the whole file lists)."""
-    if len(parts) == 1:
+    if len(parts) == 1 or limit is None:
         return list(parts[0].issues)
     out: list[ReadIssue] = []
     rows: set[int] = set()

@@ -65,8 +65,15 @@ def render_markdown(result: AuditResult, evidence_rows: int = 20) -> str:
         f"Top matched terms: {s.top_terms or 'none'}.",
         "",
     ]
-    out += ["## Read issues", "", f"{result.issues_total:,} row(s) could not be read or need checking."]
-    for i in result.issues[:50]:
+    listed = sorted({(i.file, i.row, i.line) for i in result.issues})
+    out += [
+        "## Read issues",
+        "",
+        f"{result.issues_total:,} problem row(s) in all could not be read or need checking; "
+        f"{len(listed):,} listed"
+        + (" (--max-issues N or all lists more)." if len(listed) < result.issues_total else "."),
+    ]
+    for i in result.issues:
         where = f"row {i.row}" if i.row is not None else f"line {i.line}"
         out.append(f"- {i.file}: {where}: {i.kind}: {i.message}")
     out += [""] + [f"Note: {n}" for n in result.notices]

@@ -22,6 +22,7 @@ import duckdb
 
 from sharemap.audit.formats.spec import FormatSpec, check_required, detect_format, key
 from sharemap.errors import InputError
+from sharemap.safety import limit_bytes
 
 BAD_TIME, BAD_NUMBER, BAD_WINDOW = 1, 2, 4
 _SAMPLE_BYTES = 256 * 1024
@@ -79,7 +80,7 @@ def _read_head(path: Path) -> tuple[bytes, bool]:
         with opener(path, "rb") as fh:
             return fh.read(_SAMPLE_BYTES), gz
     except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read file: {exc}", file=path) from exc
+        raise InputError(f"cannot read file: {one_line(exc)}", file=path) from exc
 
 
 def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str, list[str]]:
@@ -101,13 +102,42 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str, lis
         ) from exc
 
 
-def _sniff_delimiter(first_line: str) -> str:
+def _fields(line: str, delimiter: str, file: str) -> list[str]:
+    """The fields of one CSV line (the header), cells up to the csv_field_kb limit.
+
+    Python's csv module stops at 131,072 characters a field with a bare csv.Error; the limit is
+    raised to ours (process-wide, it only ever grows) and anything longer is a one-line error."""
+    cap = limit_bytes("csv_field_kb")
+    if csv.field_size_limit() < cap:
+        csv.field_size_limit(cap)
+    expected = f"header cells of at most {cap // 1024:,} kB (SHAREMAP_MAX_CSV_FIELD_KB)"
+    try:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"cannot read the header line: {exc}", file=file, row=1, expected=expected) from None
+    longest = max((len(f) for f in fields), default=0)
+    if longest > cap:  # the csv module's limit may be higher (set by another caller)
+        raise InputError(f"a header cell is {longest:,} characters long", file=file, row=1, expected=expected)
+    return fields
+
+
+def _sniff_delimiter(first_line: str, file: str = "") -> str:
     best, best_n = ",", -1
     for cand in (",", ";", "\t", "|"):
-        n = len(next(csv.reader([first_line], delimiter=cand)))
+        n = len(_fields(first_line, cand, file))
         if n > best_n:
             best, best_n = cand, n
     return best
+
+
+def one_line(exc: BaseException, n: int = 200) -> str:
+    """A library's error as one short line, without any quoted input: DuckDB and calamine errors can
+    span lines and quote the offending line ("Original Line: ..."), which may hold plates and names."""
+    text = str(exc)
+    for marker in ("Original Line", "\n\n"):
+        text = text.split(marker, 1)[0]
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _q(text: str) -> str:
@@ -130,13 +160,16 @@ def open_log(
     row_range: tuple[int, int] | None = None,
     name: str | None = None,
     time_formats: Sequence[str] | None = None,
+    sheet: str | None = None,
+    hidden_sheets: bool = False,
 ) -> Opened:
     """Create the views `ev` and `ev_rn` over `path` in `con` and return how the file was read.
 
     `row_range` (Parquet only) reads records [start, end) of the file, for fanning one file out over
     row groups; row numbers stay those of the whole file. `name` is the file named in messages and
     evidence when `path` is a piece of it; `time_formats` skips the detection (pieces of one file
-    share the forms found in the whole file).
+    share the forms found in the whole file). `sheet` names the worksheet of a workbook to read
+    (default: the first visible one); `hidden_sheets` lets hidden sheets be chosen too.
     """
     path = Path(path)
     file = name or str(path)
@@ -161,8 +194,10 @@ def open_log(
                 expected="CSV, TSV, XLSX, Parquet or JSON lines",
             )
         first_line = decoded.lstrip("\ufeff").splitlines()[0] if decoded.strip() else ""
-        delimiter = _sniff_delimiter(first_line)
-        header = next(csv.reader([first_line], delimiter=delimiter))
+        delimiter = _sniff_delimiter(first_line, file)
+        header = _fields(first_line, delimiter, file)
+        if not header:
+            raise InputError("the first line is empty: no header row", file=file, row=1)
         if delimiter != ",":
             notes.append(f"delimiter {delimiter!r} detected from the header")
         src_cols = [f"c{i}" for i in range(len(header))]
@@ -184,7 +219,7 @@ def open_log(
                 r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(str(path))})").fetchall()
             ]
         except duckdb.Error as exc:
-            raise InputError(f"cannot read Parquet file: {exc}", file=file) from exc
+            raise InputError(f"cannot read Parquet file: {one_line(exc)}", file=file) from exc
         src_cols = header
         raw_sql = f"SELECT * FROM read_parquet({_q(str(path))})"
         if row_range is not None:
@@ -211,9 +246,11 @@ def open_log(
         raw_sql = f"SELECT * FROM read_json({_q(str(path))}, format='newline_delimited', columns={cols})"
         rejects_table = None
     else:
-        header, src_cols = _load_xlsx(con, path, tag)
+        header, src_cols, xlsx_notes, rejects_table = _load_xlsx(
+            con, path, tag, file, sheet=sheet, hidden_sheets=hidden_sheets
+        )
+        notes.extend(xlsx_notes)
         raw_sql = f"SELECT * EXCLUDE (__row) FROM xlsx_{tag} ORDER BY __row"
-        rejects_table = None
     header = [h.strip().lstrip("\ufeff") for h in header]
     if mapping is not None:
         spec, detected = mapping, False
@@ -300,7 +337,7 @@ def open_log(
             f"CREATE OR REPLACE TEMP VIEW ev_rn AS SELECT row_number() OVER () + {offset} AS rn, * FROM ev"
         )
     except duckdb.Error as exc:
-        raise InputError(f"cannot read as {spec.name}: {exc}", file=file) from exc
+        raise InputError(f"cannot read as {spec.name}: {one_line(exc)}", file=file) from exc
     # rows picked by number: numbered on the raw records, converted only once picked, and read no
     # further than the last row wanted (the evidence rows of the findings)
     pick_sql = conv.replace("@@RN@@", "rn, ").replace(
@@ -378,52 +415,95 @@ def _detect_time_formats(
     return seen + [f for f in ordered if counts[f] == 0]
 
 
-def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str) -> tuple[list[str], list[str]]:
-    import datetime as dt
+_BATCH_ROWS = 50_000  # rows turned into Arrow arrays at a time (bounds the Python objects held)
 
-    import openpyxl
+
+def _load_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    tag: str,
+    file: str,
+    sheet: str | None = None,
+    hidden_sheets: bool = False,
+) -> tuple[list[str], list[str], list[str], str | None]:
+    """Register the first visible sheet (read whole, see sharemap.audit.xlsx) as table `xlsx_<tag>`.
+
+    Returns the header, the source column names, notes, and the name of a rejects table (same
+    columns as DuckDB's CSV rejects) listing the rows with formula cells that have no cached value:
+    such a cell would read as empty, so its row is reported as unreadable instead of audited.
+    """
     import pyarrow as pa
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(f"cannot open spreadsheet: {exc}", file=path) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = ["" if v is None else str(v) for v in next(rows)]
-    except StopIteration as exc:
-        raise InputError("spreadsheet is empty: no header row", file=path, row=1) from exc
-    while header and header[-1] == "":
-        header.pop()
-    cols: list[list[str | None]] = [[] for _ in header]
+    from sharemap.audit.xlsx import read_sheet
+
+    read = read_sheet(path, sheet=sheet, hidden=hidden_sheets)
+    header: list[str] | None = None
+    header_row = 1
+    batches: list[pa.RecordBatch] = []
+    cols: list[list[str | None]] = []
     numbers: list[int] = []
+    rejected: list[tuple[int, int]] = []  # (sheet row, 0-based column)
+    src_cols: list[str] = []
 
-    def cell(v: Any) -> str | None:
-        if v is None:
-            return None
-        if isinstance(v, dt.datetime):
-            return v.isoformat(sep=" ")
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
+    def flush() -> None:
+        if numbers:
+            arrays = [pa.array(v, pa.string()) for v in cols] + [pa.array(numbers, pa.int64())]
+            batches.append(pa.RecordBatch.from_arrays(arrays, names=[*src_cols, "__row"]))
+            for v in cols:
+                v.clear()
+            numbers.clear()
 
-    for i, values in enumerate(rows, start=2):
-        if values is None or all(v is None for v in values):
+    for i, values in read.rows:
+        if header is None:
+            if all(v is None for v in values):
+                continue
+            header = ["" if v is None else v for v in values]
+            while header and header[-1] == "":
+                header.pop()
+            header_row = i
+            src_cols = [f"c{j}" for j in range(len(header))]
+            cols = [[] for _ in header]
+            continue
+        bad = [j for j in read.formula_rows.get(i, ()) if j < len(header)]
+        if bad:
+            rejected.append((i, bad[0]))
+            continue
+        if all(v is None for v in values):
             continue
         numbers.append(i)
         for j in range(len(header)):
-            cols[j].append(cell(values[j]) if j < len(values) else None)
-    wb.close()
-    src_cols = [f"c{i}" for i in range(len(header))]
-    table = pa.table(
-        {
-            **{c: pa.array(v, pa.string()) for c, v in zip(src_cols, cols, strict=True)},
-            "__row": pa.array(numbers, pa.int64()),
-        }
-    )
-    con.register(f"xlsx_{tag}", table)
-    return header, src_cols
+            cols[j].append(values[j] if j < len(values) else None)
+        if len(numbers) >= _BATCH_ROWS:
+            flush()
+    if header is None:
+        raise InputError(f"spreadsheet is empty: no header row (sheet {read.name!r})", file=file, row=1)
+    flush()
+    schema = pa.schema([*((c, pa.string()) for c in src_cols), ("__row", pa.int64())])
+    con.register(f"xlsx_{tag}", pa.Table.from_batches(batches, schema=schema))
+    notes = list(read.notes)
+    if header_row != 1:
+        notes.append(f"header found on sheet row {header_row} of sheet {read.name!r}")
+    rejects: str | None = None
+    if rejected:
+        rejects = f"rejects_{tag}"
+        con.register(
+            rejects,
+            pa.table(
+                {
+                    "line": pa.array([r for r, _ in rejected], pa.int64()),
+                    "column_name": pa.array([f"c{c}" for _, c in rejected], pa.string()),
+                    "error_type": pa.array(["FORMULA WITHOUT VALUE"] * len(rejected), pa.string()),
+                    "csv_line": pa.array([None] * len(rejected), pa.string()),
+                    "error_message": pa.array(
+                        ["formula cell without a cached value (the workbook was saved without "
+                         "calculating it): row not audited; recalculate and save it in a spreadsheet"]
+                        * len(rejected),
+                        pa.string(),
+                    ),
+                }
+            ),
+        )  # fmt: skip
+    return header, src_cols, notes, rejects
 
 
 def read_rejects(

@@ -14,6 +14,26 @@ from sharemap.cli.common import JsonOption, command, console, err_console, print
 from sharemap.errors import InputError
 from sharemap.runner import Engine
 
+_CONSOLE_ISSUES = 10  # problems printed by default (the JSON and the report hold up to --max-issues)
+
+
+def parse_max_issues(value: str) -> int | None:
+    """`--max-issues`: a positive whole number, or 'all' (None)."""
+    text = value.strip().lower()
+    if text == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InputError(
+            f"--max-issues must be a positive whole number or 'all', not {value!r}",
+            field="max-issues",
+            expected="for example 200, 5000 or all",
+        )
+    return n
+
 
 def register(app: typer.Typer) -> None:
     """Attach the audit command to the top-level app."""
@@ -61,13 +81,26 @@ def audit_command(
     engine: str = typer.Option("local", "--engine", help="local, serial or ray."),
     address: str | None = typer.Option(None, "--address", help="Ray cluster address (with --engine ray)."),
     workers: int | None = typer.Option(None, "--workers", help="Processes or Ray CPUs."),
+    max_issues: str | None = typer.Option(
+        None,
+        "--max-issues",
+        help="Problem rows listed per file, here and in --json/--report (a number, or 'all'; default: "
+        "200 kept, 10 printed); the total is always counted.",
+    ),
+    sheet: str | None = typer.Option(
+        None, "--sheet", help="XLSX: the worksheet to read (default: the first visible one)."
+    ),
+    hidden_sheets: bool = typer.Option(
+        False, "--hidden-sheets", help="XLSX: hidden sheets may be read too (skipped by default)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     options = AuditOptions(
         state=state.upper() if state else None, format=fmt, mapping=str(mapping) if mapping else None,
         encoding=encoding, org=org, retention_days=retention_days, sweep_networks=sweep_networks,
         sweep_devices=sweep_devices, evidence_limit=evidence_limit, reveal=reveal,
-        terms=str(terms) if terms else None,
+        terms=str(terms) if terms else None, sheet=sheet, hidden_sheets=hidden_sheets,
+        issue_limit=parse_max_issues(max_issues) if max_issues else 200,
     )  # fmt: skip
     n_files = len(expand_inputs(files))
     if engine not in ("local", "serial", "ray"):
@@ -142,10 +175,15 @@ def audit_command(
         )
         console.print(f"- [bold]{fd.rule_id}[/] {fd.explanation} Evidence: {ev}{more}", highlight=False)
     if result.issues_total:
+        shown = result.issues if max_issues else result.issues[:_CONSOLE_ISSUES]
         console.print(
-            f"[yellow]{result.issues_total:,} row(s) could not be read or need checking; first ones:[/]"
+            f"[yellow]{result.issues_total:,} problem row(s) in all (rows that could not be read or need "
+            f"checking); {len(shown):,} listed"
+            + (" (--max-issues N or all to list more)" if len(shown) < result.issues_total else "")
+            + ":[/]",
+            highlight=False,
         )
-        for i in result.issues[:10]:
+        for i in shown:
             where = f"row {i.row}" if i.row is not None else f"line {i.line}"
             console.print(f"  {i.file}: {where}: {i.kind}: {i.message}", highlight=False)
     for n in result.notices:

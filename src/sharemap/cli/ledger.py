@@ -30,9 +30,13 @@ from sharemap.ledger.linkage import agency_key
 from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
 from sharemap.ledger.update import update as update_ledger
+from sharemap.runner import exit_on_sigterm
 
 DbOption = typer.Option(
     None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)."
+)
+HiddenOption = typer.Option(
+    False, "--include-hidden-sheets", help="Also read hidden workbook sheets (ignored by default)."
 )
 
 
@@ -75,15 +79,16 @@ def build(
 ) -> None:
     """Build the ledger database (atomically) from the shipped data or from ICE's raw lists."""
     skipped: list[dict[str, str]] = []
-    if from_reference is not None:
-        base, skipped = _parse_folder(from_reference, quiet=json)
-        origin = f"reference files in {from_reference}"
-    else:
-        base, origin = store.load_shipped(), "parsed snapshots shipped in the package"
-    report = store.build_database(base, db, origin=origin)
-    report.skipped = skipped
-    if write_shipped:
-        store.write_shipped(base)
+    with exit_on_sigterm():  # a `kill` still removes the unfinished database and stops the workers
+        if from_reference is not None:
+            base, skipped = _parse_folder(from_reference, quiet=json)
+            origin = f"reference files in {from_reference}"
+        else:
+            base, origin = store.load_shipped(), "parsed snapshots shipped in the package"
+        report = store.build_database(base, db, origin=origin)
+        report.skipped = skipped
+        if write_shipped:
+            store.write_shipped(base)
     if json:
         print_json(report.__dict__)
         return
@@ -106,6 +111,13 @@ def update(
         help="'ice' (ICE's 287(g) page, see SHAREMAP_ICE_PAGE), a list file, a folder, or a URL.",
     ),
     kind: ListKind | None = typer.Option(None, help="Override: participating or pending."),
+    accept_partial: bool = typer.Option(
+        False,
+        "--accept-partial",
+        help="Add a list even if it reads as partial (far fewer rows than the lists before it) or has "
+        "formula cells without saved values; a partial list adds sightings but ends no agreement.",
+    ),
+    include_hidden: bool = HiddenOption,
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
@@ -113,8 +125,11 @@ def update(
 
     With --from ice, reads ICE's page, downloads only workbooks that changed (conditional requests,
     checksums) and keeps them in $SHAREMAP_HOME/ice/. On any failure the database is left unchanged.
+    A list that reads as partial is refused unless --accept-partial. One update runs at a time: a
+    second waits for the first (up to SHAREMAP_DB_LOCK_WAIT_S seconds), then fails.
     """
-    result = update_ledger(source, kind, db)
+    with exit_on_sigterm():
+        result = update_ledger(source, kind, db, accept_partial=accept_partial, include_hidden=include_hidden)
     if json:
         print_json(result.to_dict())
         return
@@ -122,6 +137,8 @@ def update(
         console.print(f"read {result.page}: {len(result.links)} workbook links", highlight=False)
     for a in result.added:
         console.print(f"added {a['file']} (list of {a['captured']:%Y-%m-%d %H:%M}, {a['rows']} rows)")
+    for f in result.partial:
+        console.print(f"[yellow]accepted although incomplete:[/] {f['file']}: {f['reason']}", highlight=False)
     for name in result.already_present:
         console.print(f"already in the ledger: {name}")
     for url in result.unchanged:
@@ -416,10 +433,11 @@ def export(
 def snapshot(
     file: Path = typer.Argument(..., help="One ICE list file (.xlsx or .csv)."),
     kind: ListKind | None = typer.Option(None, help="Override: participating or pending."),
+    include_hidden: bool = HiddenOption,
     json: bool = JsonOption,
 ) -> None:
     """Inspect one ICE list file without touching the database: date, rows, counts, anomalies."""
-    parsed = read_list(file, kind)
+    parsed = read_list(file, kind, include_hidden=include_hidden)
     per_model = collections.Counter(r.model.short if r.model else "none" for r in parsed.rows)
     names = {(r.state, r.agency) for r in parsed.rows}
     merged = {agency_key(r.state, r.agency) for r in parsed.rows}

@@ -36,10 +36,13 @@ def serve_cmd(
         path.parent.mkdir(parents=True, exist_ok=True)
         store.build_database(store.load_shipped(), path)
     os.environ["SHAREMAP_DB"] = str(path)
+    from sharemap.web.server import server_options
+
+    options = server_options()  # header/body timeouts, header size and connection caps (safety.LIMITS)
     console.print(f"sharemap is serving on http://{host}:{port}/  (Ctrl-C to stop)", highlight=False)
     if workers > 1:
-        uvicorn.run("sharemap.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("sharemap.web.asgi:app", host=host, port=port, workers=workers, **options)
     else:
         from sharemap.web import create_app
 
-        uvicorn.run(create_app(path), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(path), host=host, port=port, **options)

@@ -79,14 +79,18 @@ def _simulate(
     db: Path | None,
 ) -> Any:
     from sharemap.sim.counties import counties, select
+    from sharemap.sim.params import check_replicates, check_seed, check_years
     from sharemap.sim.run import COUNTY_BATCH, read_bookings_file, simulate
 
+    # the user's own input (--years nan / inf / 1e9, --replicates, --seed, --engine, the bookings file)
+    # is checked before the ledger database is opened, so its error is the one reported
+    years, replicates, seed = check_years(years), check_replicates(replicates), check_seed(seed)
+    if engine not in ("local", "serial", "ray"):
+        raise InputError(f"unknown engine {engine!r}", field="engine", expected="local, serial or ray")
+    book = read_bookings_file(bookings, set(map(str, counties().fips))) if bookings else None
     agreements = _agreements(scenario, db)
     n_counties = len(select(counties(), county=county, state=state))
     n_tasks = -(-n_counties // COUNTY_BATCH) * -(-replicates // 10)
-    book = read_bookings_file(bookings, set(map(str, counties().fips))) if bookings else None
-    if engine not in ("local", "serial", "ray"):
-        raise InputError(f"unknown engine {engine!r}", field="engine", expected="local, serial or ray")
     with Progress(console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task(
             f"Simulating {scenario.name}: {n_counties} counties x {replicates} replicates", total=n_tasks
@@ -341,9 +345,10 @@ def des_cmd(
     from sharemap.sim.counties import counties, select
     from sharemap.sim.des import run_des
     from sharemap.sim.ledger import event_table, write
-    from sharemap.sim.params import load_params
+    from sharemap.sim.params import check_seed, check_years, load_params
     from sharemap.sim.scenarios import compile_model
 
+    years, seed = check_years(years), check_seed(seed)
     sc = _scenario(scenario)
     table_ = select(counties(), county=county)
     model = compile_model(load_params(), table_, sc, agreements=_agreements(sc, db))

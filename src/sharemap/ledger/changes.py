@@ -181,6 +181,9 @@ def _pending_changes(
 
 
 def to_csv(items: list[Change]) -> str:
+    """The changes as CSV; every text cell spreadsheet-safe (agency names come from ICE's files)."""
+    from sharemap.safety import spreadsheet_safe
+
     buf = io.StringIO()
     fields = list(Change.model_fields)
     writer = csv.DictWriter(buf, fieldnames=fields)
@@ -188,7 +191,7 @@ def to_csv(items: list[Change]) -> str:
     for c in items:
         row = c.model_dump(mode="json")
         row["evidence"] = " | ".join(row["evidence"])
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buf.getvalue()
 
 

@@ -27,6 +27,9 @@ from sharemap.ledger.lists import ListRow
 PARTIAL_SHARE = 0.8
 """A snapshot is partial when it has fewer rows than this share of its neighbours' median."""
 NEIGHBOURS = 5
+MIN_PARTIAL_DROP = 50
+"""Near the end of a series, a list is partial only when it is also this many rows short (pending
+lists hold a few dozen rows and legitimately halve from one day to the next)."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,20 @@ class History:
 
 
 def find_partial(metas: Sequence[SnapshotMeta]) -> set[str]:
-    """Snapshots with far fewer rows than the snapshots both before and after them."""
-    partial: set[str] = set()
+    """Snapshots that read as partial (see partial_reasons)."""
+    return set(partial_reasons(metas))
+
+
+def partial_reasons(metas: Sequence[SnapshotMeta]) -> dict[str, str]:
+    """Snapshots with far fewer rows than their neighbours, each with why it reads as partial.
+
+    A list far below the lists both before and after it is partial. So is one far below the lists
+    before it (and MIN_PARTIAL_DROP rows short) while fewer than NEIGHBOURS later lists exist to
+    confirm the drop: otherwise the newest list, cut short, would end every agreement missing from it.
+    A real drop stops reading as partial once NEIGHBOURS later lists confirm it (a run of
+    NEIGHBOURS + 1 lists at the lower level).
+    """
+    partial: dict[str, str] = {}
     by_kind: dict[ListKind, list[SnapshotMeta]] = defaultdict(list)
     for meta in metas:
         by_kind[meta.kind].append(meta)
@@ -105,12 +120,37 @@ def find_partial(metas: Sequence[SnapshotMeta]) -> set[str]:
         for i, meta in enumerate(series):
             before = [m.rows for m in series[max(0, i - NEIGHBOURS) : i]]
             after = [m.rows for m in series[i + 1 : i + 1 + NEIGHBOURS]]
-            if not before or not after:
+            if not before:
                 continue
-            limit = PARTIAL_SHARE * min(statistics.median(before), statistics.median(after))
-            if meta.rows < limit:
-                partial.add(meta.snapshot_id)
+            usual = statistics.median(before)
+            if after and meta.rows < PARTIAL_SHARE * min(usual, statistics.median(after)):
+                partial[meta.snapshot_id] = (
+                    f"{meta.rows:,} rows where the lists before and after it hold about {usual:,.0f} "
+                    f"and {statistics.median(after):,.0f}"
+                )
+            elif (
+                len(after) < NEIGHBOURS
+                and meta.rows < PARTIAL_SHARE * usual
+                and usual - meta.rows >= MIN_PARTIAL_DROP
+                and not _confirmed_drop(series, i, PARTIAL_SHARE * usual)
+            ):
+                later = f" and only {len(after)} later lists" if after else ", the newest list"
+                partial[meta.snapshot_id] = (
+                    f"{meta.rows:,} rows where the {len(before)} lists before it hold "
+                    f"about {usual:,.0f}{later}"
+                )
     return partial
+
+
+def _confirmed_drop(series: Sequence[SnapshotMeta], i: int, low: float) -> bool:
+    """Whether list i is one of a run of at least NEIGHBOURS + 1 lists below `low` (a real drop)."""
+    start = i
+    while start > 0 and series[start - 1].rows < low:
+        start -= 1
+    end = i
+    while end + 1 < len(series) and series[end + 1].rows < low:
+        end += 1
+    return end - start + 1 > NEIGHBOURS
 
 
 def find_duplicates(metas: Sequence[SnapshotMeta]) -> dict[str, str]:

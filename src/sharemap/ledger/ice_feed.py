@@ -5,7 +5,10 @@ ICE's page links its participating and pending workbooks; the file names drift
 moved in 2026 (`/file-download/download/public/...`), so links are found by what they point at, not by
 a fixed address. Each download is conditional (ETag / Last-Modified remembered per address in
 `feed.json`), checked by SHA-256 against what the ledger holds, kept as fetched under `raw/`, bounded
-in size and time, and retried with back-off on timeouts and server errors. Nothing here writes the
+in size and time, and retried with back-off on timeouts and server errors. Every address, and every
+redirect target, must be http(s) on a public host (safety.check_public_url); a download streams to a
+file on disk, is capped at the download_mb limit, and is dropped when the server sends nothing for
+download_stall_s seconds. Nothing here writes the
 database: the caller builds it (atomically) only once every file has been read, and saves the feed
 state only after that, so a failure anywhere leaves both as they were.
 """
@@ -31,10 +34,10 @@ import httpx
 from sharemap import settings
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
+from sharemap.safety import check_public_url, limit, limit_bytes
 
-MAX_BYTES = 64 * 1024 * 1024
-"""A workbook or MOA larger than this is refused (ICE's lists are about 0.3 MB)."""
 RETRIES = 3
+MAX_REDIRECTS = 5
 USER_AGENT = "sharemap (287(g) ledger; https://github.com/)"
 _LIST_FILE = re.compile(r"\.(xlsx|xls|csv)$", re.IGNORECASE)
 _LIST_TEXT = re.compile(r"\b(xlsx|xls|excel|csv)\b", re.IGNORECASE)
@@ -42,6 +45,27 @@ _LIST_TEXT = re.compile(r"\b(xlsx|xls|excel|csv)\b", re.IGNORECASE)
 
 class FeedError(InputError):
     """ICE's page or a file on it could not be fetched or understood; names the address."""
+
+
+def check_url(url: str) -> str:
+    """An address we may fetch: http(s), a public host, and a path that names a file."""
+    file_name(url)
+    check_public_url(url)
+    return url
+
+
+def file_name(url: str, default: str = "download") -> str:
+    """The file name a URL's path ends in; a clear error for names that are no file ('..', '.')."""
+    name = unquote(urlparse(url).path.rsplit("/", 1)[-1]).strip()
+    if not name:
+        return default
+    if name in (".", "..") or any(ch in name for ch in "/\\\x00"):
+        raise InputError(
+            f"the URL does not name a file (its path ends in {name!r})",
+            file=url,
+            expected="an address ending in a file name, e.g. .../participatingAgencies05182026am.xlsx",
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -52,7 +76,7 @@ class WorkbookLink:
 
     @property
     def file_name(self) -> str:
-        return unquote(urlparse(self.url).path.rsplit("/", 1)[-1]) or "download.xlsx"
+        return file_name(self.url, "download.xlsx")
 
 
 class _Anchors(HTMLParser):
@@ -141,12 +165,18 @@ class Fetched:
 
 @dataclass
 class Fetcher:
-    """Bounded, retried HTTP GETs that stream to disk."""
+    """Bounded, retried HTTP GETs that stream to disk, to public http(s) hosts only.
+
+    `timeout` bounds connecting and waiting for an answer; `stall` drops a download that sends
+    nothing for that long (each read); `max_bytes` caps the size. Redirects are followed by hand
+    so that every target is checked like the first address.
+    """
 
     timeout: float = field(default_factory=settings.http_timeout)
     retries: int = RETRIES
     backoff: float = 0.5
-    max_bytes: int = MAX_BYTES
+    max_bytes: int = field(default_factory=lambda: limit_bytes("download_mb"))
+    stall: float = field(default_factory=lambda: limit("download_stall_s"))
     transport: httpx.BaseTransport | None = None
 
     def get(self, url: str, target: Path, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -157,6 +187,12 @@ class Fetcher:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
                 return self._once(url, target, headers or {})
+            except httpx.ReadTimeout as exc:
+                last = _Stalled(
+                    f"the server sent nothing for {self._read_timeout():g} s "
+                    "(limit download_stall_s, SHAREMAP_DOWNLOAD_STALL_S)"
+                )
+                last.__cause__ = exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = exc
             except _ServerError as exc:
@@ -167,33 +203,55 @@ class Fetcher:
             expected="a reachable ICE address (check the network, or SHAREMAP_ICE_PAGE)",
         ) from last
 
+    def _read_timeout(self) -> float:
+        return min(self.timeout, self.stall)
+
     def _once(self, url: str, target: Path, headers: dict[str, str]) -> httpx.Response:
-        limits = httpx.Timeout(self.timeout)
-        with (
-            httpx.Client(timeout=limits, follow_redirects=True, transport=self.transport) as client,
-            client.stream("GET", url, headers={"User-Agent": USER_AGENT, **headers}) as response,
-        ):
-            if response.status_code == 304:
-                return response
-            if response.status_code >= 500:
-                raise _ServerError(f"HTTP {response.status_code}")
-            if response.status_code != 200:
-                raise FeedError(f"HTTP {response.status_code}", file=url, expected="HTTP 200 from ICE")
-            deadline = time.monotonic() + self.timeout * 4
-            size = 0
-            with target.open("wb") as out:
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FeedError(
-                            f"larger than {self.max_bytes // (1024 * 1024)} MiB",
-                            file=url,
-                            expected="an ICE list",
-                        )
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout("the download is too slow", request=response.request)
-                    out.write(chunk)
+        limits = httpx.Timeout(self.timeout, read=self._read_timeout())
+        with httpx.Client(timeout=limits, follow_redirects=False, transport=self.transport) as client:
+            for _ in range(MAX_REDIRECTS + 1):
+                check_public_url(url)
+                request = client.build_request("GET", url, headers={"User-Agent": USER_AGENT, **headers})
+                response = client.send(request, stream=True)
+                try:
+                    if response.has_redirect_location:
+                        url = str(response.url.join(response.headers["location"]))
+                        continue
+                    return self._save(response, url, target)
+                finally:
+                    response.close()
+        raise FeedError(f"more than {MAX_REDIRECTS} redirects", file=url, expected="a file to download")
+
+    def _save(self, response: httpx.Response, url: str, target: Path) -> httpx.Response:
+        if response.status_code == 304:
             return response
+        if response.status_code >= 500:
+            raise _ServerError(f"HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise FeedError(f"HTTP {response.status_code}", file=url, expected="HTTP 200 from ICE")
+        too_big = FeedError(
+            f"larger than the {self.max_bytes / 2**20:g} MB download limit (SHAREMAP_MAX_DOWNLOAD_MB)",
+            file=url,
+            expected="an ICE list or agreement (a few MB)",
+        )
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise too_big
+        deadline = time.monotonic() + self.timeout * 4
+        size = 0
+        with target.open("wb") as out:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise too_big
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the download is too slow", request=response.request)
+                out.write(chunk)
+        return response
+
+
+class _Stalled(Exception):
+    """A server that stopped sending (no byte within the stall limit)."""
 
 
 class _ServerError(Exception):
@@ -213,6 +271,7 @@ def fetch_file(url: str, folder: Path, state: FeedState, known: set[str], fetche
         headers["If-None-Match"] = entry["etag"]
     if entry.get("last_modified"):
         headers["If-Modified-Since"] = entry["last_modified"]
+    name = file_name(url)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".download-", dir=folder)
     os.close(fd)
@@ -222,7 +281,6 @@ def fetch_file(url: str, folder: Path, state: FeedState, known: set[str], fetche
         if response.status_code == 304:
             return Fetched(url, "unchanged", None, entry.get("sha256"))
         digest = _sha256(tmp)
-        name = unquote(urlparse(url).path.rsplit("/", 1)[-1]) or "download"
         final = folder / name
         if final.exists() and _sha256(final) != digest:
             final = folder / f"{final.stem}-{digest[:8]}{final.suffix}"

@@ -8,6 +8,12 @@ of these. The reader finds columns by header name, so column order does not matt
 The snapshot date comes from the file name and is checked against the content (latest signed
 date, the workbook's own save time); disagreements are corrected only when the content proves the
 name wrong, and are always reported as anomalies.
+
+Hostile or damaged files are refused before they can cost much: only regular files within the
+file_mb limit are read, a workbook's zip directory is checked against the unzipped_mb and zip_ratio
+limits before anything is unzipped, hidden sheets are ignored unless asked for, vertically merged
+cells are read as the value a reader sees in every row of the merge, and a formula cell without a
+saved value is reported as a problem (never read as an empty cell).
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ from rapidfuzz import fuzz, process
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
+from sharemap.safety import check_regular_file, limit, limit_bytes
 
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 """Bump when parsing changes, so cached parses are not reused."""
 
 _MODEL_WORDS: dict[str, Model287g] = {
@@ -130,6 +137,8 @@ class ParsedList:
     blank_rows: int = 0
     columns: list[str] = field(default_factory=list)
     source_format: str = ""
+    formula_cells: int = 0
+    """Formula cells saved without a value in the columns read (each also a row problem)."""
 
     @property
     def snapshot_id(self) -> str:
@@ -268,26 +277,44 @@ def parse_date(value: Any) -> dt.date | None:
     raise ValueError(text)
 
 
-def read_list(path: str | Path, kind: ListKind | None = None) -> ParsedList:
-    """Parse one ICE list file (.xlsx or .csv). Raises InputError naming the file when it is not one."""
+def read_list(path: str | Path, kind: ListKind | None = None, include_hidden: bool = False) -> ParsedList:
+    """Parse one ICE list file (.xlsx or .csv). Raises InputError naming the file when it is not one.
+
+    Hidden sheets of a workbook are skipped (and noted as anomalies) unless `include_hidden`.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)
-    data = path.read_bytes()
+    path = check_regular_file(path, what="list file (.xlsx or .csv)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=path) from None
     if not data:
         raise InputError("file is empty", file=path, expected="an ICE 287(g) list (.xlsx or .csv)")
     kind = kind or list_kind(path)
+    notes: list[str] = []
     if path.suffix.lower() == ".csv":
         table, saved_at = _csv_cells(path, data), None
     elif zipfile.is_zipfile(io.BytesIO(data)):
-        table, saved_at = _xlsx_cells(path, data)
+        table, saved_at = _xlsx_cells(path, data, include_hidden, notes)
     else:
         raise InputError(
             "not a readable Excel workbook (not a zip container)",
             file=path,
             expected="an .xlsx workbook or a UTF-8 .csv of ICE's 287(g) list",
         )
-    parsed = _parse_table(path, kind, table)
+    try:
+        parsed = _parse_table(path, kind, table)
+    except InputError as exc:
+        hidden = [n for n in notes if n.startswith("hidden sheet")]
+        if not hidden:
+            raise
+        exc.message += f"; {len(hidden)} hidden sheets were not read (include hidden sheets to read them)"
+        raise InputError(
+            exc.message, file=exc.file, row=exc.row, field=exc.field, expected=exc.expected
+        ) from None
+    parsed.anomalies.extend(notes)
     parsed.sha256 = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() == ".csv":
         parsed.source_format = "csv"
@@ -301,28 +328,104 @@ def read_list(path: str | Path, kind: ListKind | None = None) -> ParsedList:
     return parsed
 
 
+@dataclass(frozen=True)
+class Unvalued:
+    """A formula cell saved without its computed value: its value is unknown, not empty."""
+
+    formula: str
+    ref: str
+    sheet: str
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "=(shared formula)"
+
+
 Cell = tuple[Any, str | None]
-"""A cell's value and its hyperlink target, if any."""
+"""A cell's value (or Unvalued) and its hyperlink target, if any."""
+
+Sheet = tuple[str, list[list[Cell]]]
+"""A sheet's name and its rows of cells."""
 
 
-def _xlsx_cells(path: Path, data: bytes) -> tuple[list[list[list[Cell]]], dt.datetime | None]:
-    """Cell values (read with calamine) joined with each sheet's hyperlink targets, and the save time."""
+def check_zip_sizes(path: Path, archive: zipfile.ZipFile, zipped_size: int) -> None:
+    """Refuse a zip bomb from its directory, before anything is unzipped (limits unzipped_mb, zip_ratio).
+
+    The sizes a directory declares are also what Python's zipfile reads at most, and a member that
+    holds more than it declares fails its CRC check, so a lying directory cannot get past this either.
+    """
+    infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    cap = limit_bytes("unzipped_mb")
+    if total > cap:
+        raise InputError(
+            f"unzips to {total / 2**20:,.0f} MB, over the {cap / 2**20:g} MB limit "
+            "(SHAREMAP_MAX_UNZIPPED_MB)",
+            file=path,
+            expected="an ICE workbook (a few MB unzipped)",
+        )
+    ratio = total / max(zipped_size, 1)
+    if total > 2**20 and ratio > limit("zip_ratio"):
+        raise InputError(
+            f"unzips to {ratio:,.0f} times its size, over the {limit('zip_ratio'):g}x limit "
+            "(SHAREMAP_MAX_ZIP_RATIO): a zip bomb?",
+            file=path,
+            expected="an ICE workbook (about 10 times its size unzipped)",
+        )
+
+
+def _verify_members(archive: zipfile.ZipFile) -> None:
+    """Unzip every member in bounded chunks: its CRC proves it holds exactly the size declared."""
+    for info in archive.infolist():
+        with archive.open(info) as member:
+            while member.read(1 << 20):
+                pass
+
+
+def _xlsx_cells(
+    path: Path, data: bytes, include_hidden: bool, notes: list[str]
+) -> tuple[list[Sheet], dt.datetime | None]:
+    """Cell values (read with calamine) joined with each sheet's hyperlink targets, and the save time.
+
+    Hidden sheets are skipped unless `include_hidden` (each skip noted); vertical merges are filled
+    from their first cell; formula cells without a saved value become Unvalued.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            sheets = []
+            check_zip_sizes(path, archive, len(data))
+            _verify_members(archive)
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            hidden = {m.name for m in workbook.sheets_metadata if not str(m.visible).endswith(".Visible")}
+            sheets: list[Sheet] = []
             for name, sheet_path in _sheet_paths(archive):
-                links = _hyperlinks(archive, sheet_path)
-                values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                if name in hidden and not include_hidden:
+                    notes.append(f"hidden sheet {name!r} ignored (ask to include hidden sheets to read it)")
+                    continue
+                xml = archive.read(sheet_path).decode("utf-8", "replace")
+                _check_span(path, name, xml)
+                links = _hyperlinks(archive, sheet_path, xml)
+                formulas = _unvalued_formulas(xml, name)
+                sheet = workbook.get_sheet_by_name(name)
+                values = sheet.to_python(skip_empty_area=False)
+                filled = _fill_merges(values, sheet.merged_cell_ranges or [])
+                if filled:
+                    notes.append(f"sheet {name!r}: {filled} cells of merged ranges read as their first cell")
                 sheets.append(
-                    [
-                        [(value, links.get((r, c))) for c, value in enumerate(row, start=1)]
-                        for r, row in enumerate(values, start=1)
-                    ]
+                    (
+                        name,
+                        [
+                            [
+                                (formulas.get((r, c), value), links.get((r, c)))
+                                for c, value in enumerate(row, start=1)
+                            ]
+                            for r, row in enumerate(values, start=1)
+                        ],
+                    )
                 )
             saved = _saved_at(archive)
+    except InputError:
+        raise
     except Exception as exc:  # calamine and zipfile raise many types for damaged files
         raise InputError(
             f"corrupt or unreadable workbook ({type(exc).__name__}: {exc})",
@@ -330,6 +433,76 @@ def _xlsx_cells(path: Path, data: bytes) -> tuple[list[list[list[Cell]]], dt.dat
             expected="an .xlsx workbook of ICE's 287(g) list",
         ) from exc
     return sheets, saved
+
+
+_CELL_REF = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
+
+
+def _check_span(path: Path, sheet: str, xml: str) -> None:
+    """Refuse a sheet whose cells span more than the sheet_cells limit: calamine lays a sheet out as a
+    full grid from A1, so two cells at A1 and XFD1048576 would take gigabytes."""
+    from openpyxl.utils import column_index_from_string
+
+    rows = cols = 0
+    letters = ""
+    for match in _CELL_REF.finditer(xml):
+        rows = max(rows, int(match.group(2)))
+        if len(match.group(1)) > len(letters) or (
+            len(match.group(1)) == len(letters) and match.group(1) > letters
+        ):
+            letters = match.group(1)
+    cols = column_index_from_string(letters) if letters else 0
+    cap = limit("sheet_cells")
+    if rows * cols > cap:
+        raise InputError(
+            f"sheet {sheet!r} spans {rows:,} rows by {cols:,} columns, over the {cap:,.0f} cell limit "
+            "(SHAREMAP_MAX_SHEET_CELLS)",
+            file=path,
+            expected="an ICE list (a few thousand rows of about ten columns)",
+        )
+
+
+def _fill_merges(values: list[list[Any]], merges: list[Any]) -> int:
+    """Give every cell of a one-column merged range its first cell's value (what a reader sees in each
+    row); returns how many cells were filled. Merges across columns (titles) are left alone."""
+    filled = 0
+    for (r0, c0), (r1, c1) in merges:
+        if c0 != c1 or r0 >= len(values) or c0 >= len(values[r0]):
+            continue
+        first = values[r0][c0]
+        for r in range(r0 + 1, min(r1, len(values) - 1) + 1):
+            if c0 < len(values[r]) and values[r][c0] in ("", None):
+                values[r][c0] = first
+                filled += 1
+    return filled
+
+
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_FORMULA = re.compile(r"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_VALUE = re.compile(r"<(?:\w+:)?v\b[^>]*>\s*\S")
+_REF = re.compile(r'\br="([A-Z]{1,3})(\d+)"')
+
+
+def _unvalued_formulas(xml: str, sheet: str) -> dict[tuple[int, int], Unvalued]:
+    """(row, column) -> Unvalued for every formula cell saved without a value (calamine reads those
+    as empty cells, which would silently blank a signed date)."""
+    from openpyxl.utils import column_index_from_string
+
+    if "<f" not in xml and ":f" not in xml:
+        return {}
+    found: dict[tuple[int, int], Unvalued] = {}
+    for match in _CELL.finditer(xml):
+        body = match.group(2) or ""
+        formula = _FORMULA.search(body)
+        if formula is None or _VALUE.search(body):
+            continue
+        ref = _REF.search(match.group(1))
+        if ref is None:
+            continue
+        cell = (int(ref.group(2)), column_index_from_string(ref.group(1)))
+        text = (formula.group(1) or "").strip()
+        found[cell] = Unvalued(text[:200], f"{ref.group(1)}{ref.group(2)}", sheet)
+    return found
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -370,7 +543,7 @@ _HYPERLINK = re.compile(r"<(?:\w+:)?hyperlink\b([^>]*)/?>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
 
-def _hyperlinks(archive: zipfile.ZipFile, sheet_path: str) -> dict[tuple[int, int], str]:
+def _hyperlinks(archive: zipfile.ZipFile, sheet_path: str, text: str) -> dict[tuple[int, int], str]:
     """(row, column) -> target for every external hyperlink on one sheet (read-only mode skips them)."""
     from openpyxl.utils import range_boundaries
 
@@ -384,7 +557,6 @@ def _hyperlinks(archive: zipfile.ZipFile, sheet_path: str) -> dict[tuple[int, in
         for rel in ElementTree.fromstring(rels_xml)
         if rel.get("TargetMode") == "External"
     }
-    text = archive.read(sheet_path).decode("utf-8", "replace")
     start = text.find("hyperlinks>")
     links: dict[tuple[int, int], str] = {}
     for match in _HYPERLINK.finditer(text, max(start, 0)):
@@ -399,7 +571,7 @@ def _hyperlinks(archive: zipfile.ZipFile, sheet_path: str) -> dict[tuple[int, in
     return links
 
 
-def _csv_cells(path: Path, data: bytes) -> list[list[list[Cell]]]:
+def _csv_cells(path: Path, data: bytes) -> list[Sheet]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -414,8 +586,23 @@ def _csv_cells(path: Path, data: bytes) -> list[list[list[Cell]]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel()  # type: ignore[assignment]
-    rows: list[list[Cell]] = [[(v, None) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
-    return [rows]
+    cap = limit_bytes("csv_field_kb")
+    csv.field_size_limit(max(csv.field_size_limit(), cap))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)  # newline="": CR-only files too
+    rows: list[list[Cell]] = []
+    try:
+        for r in reader:
+            if any(len(v) > cap for v in r):
+                raise InputError(
+                    f"a cell is over the {cap // 1024} kB limit (SHAREMAP_MAX_CSV_FIELD_KB)",
+                    file=path,
+                    row=reader.line_num,
+                    expected="an ICE 287(g) list",
+                )
+            rows.append([(v, None) for v in r])
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV: {exc}", file=path, row=reader.line_num) from None
+    return [("csv", rows)]
 
 
 def _norm_header(value: Any) -> str:
@@ -430,8 +617,8 @@ def _find_header(sheet: list[list[Cell]]) -> int | None:
     return None
 
 
-def _parse_table(path: Path, kind: ListKind, sheets: list[list[list[Cell]]]) -> ParsedList:
-    chosen = next(((s, h) for s in sheets if (h := _find_header(s)) is not None), None)
+def _parse_table(path: Path, kind: ListKind, sheets: list[Sheet]) -> ParsedList:
+    chosen = next(((s, h) for _, s in sheets if (h := _find_header(s)) is not None), None)
     if chosen is None:
         raise InputError(
             "no sheet has a header row naming the agency column",
@@ -473,8 +660,15 @@ def _parse_table(path: Path, kind: ListKind, sheets: list[list[list[Cell]]]) -> 
     if not parsed.rows and kind is ListKind.PENDING:
         parsed.anomalies.append("the pending list has a header but no rows (ICE listed no pending agencies)")
     elif not parsed.rows:
+        why = ""
+        if parsed.problems:
+            first = parsed.problems[0]
+            why = (
+                f" ({len(parsed.problems)} row problems, the first at row {first.row}, "
+                f"{first.field} {first.value!r}: {first.problem})"
+            )
         raise InputError(
-            "the list has a header but no agency rows",
+            f"the list has a header but no agency rows{why}",
             file=path,
             expected="at least one row naming a law-enforcement agency",
         )
@@ -510,6 +704,20 @@ def _map_columns(path: Path, kind: ListKind, header: list[str], body: list[list[
     return columns
 
 
+_KEY_COLUMNS = frozenset({"state", "agency", "support_type", "signed"})
+"""Columns that make an agreement what it is: a row with one of them unknown is not read at all."""
+_COLUMN_LABELS = {
+    "state": "STATE",
+    "agency": "LAW ENFORCEMENT AGENCY",
+    "support_type": "SUPPORT TYPE",
+    "signed": "SIGNED",
+    "type": "TYPE",
+    "county": "COUNTY",
+    "moa": "MOA",
+    "addendum": "ADDENDUM",
+}
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -522,6 +730,20 @@ _state_code = functools.lru_cache(maxsize=4096)(state_code)
 def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: ListKind) -> ListRow | None:
     def problem(fieldname: str, value: Any, why: str) -> None:
         parsed.problems.append(RowProblem(rownum, fieldname, "" if value is None else str(value), why))
+
+    unknown = {name: v for name, (v, _) in cells.items() if isinstance(v, Unvalued)}
+    for name, v in unknown.items():
+        skip = "row skipped" if name in _KEY_COLUMNS else "read as unknown"
+        problem(
+            _COLUMN_LABELS.get(name, name.upper()),
+            v,
+            f"formula without a saved value on sheet {v.sheet!r}, cell {v.ref} (re-save the workbook "
+            f"with its values calculated); {skip}",
+        )
+        cells[name] = (None, cells[name][1])
+    parsed.formula_cells += len(unknown)
+    if unknown.keys() & _KEY_COLUMNS:
+        return None
 
     agency = _text(cells["agency"][0])
     state_raw = _text(cells["state"][0])

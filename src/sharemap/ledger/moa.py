@@ -39,6 +39,7 @@ from sharemap.ledger.moa_vocab import (
     SYSTEMS,
     Clause,
 )
+from sharemap.safety import check_regular_file, limit
 from sharemap.settings import DATA_DIR
 
 __all__ = [
@@ -117,6 +118,8 @@ class _Doc:
     title: str | None = None
     text: str = ""
     starts: list[int] = field(default_factory=list)
+    total_pages: int = 0
+    """Pages the PDF has; only the first pdf_pages (the limit) of them are read."""
 
     def __post_init__(self) -> None:
         parts, pos = [], 0
@@ -153,10 +156,10 @@ def _keep(obj: dict[str, Any]) -> bool:
 
 
 def _check_pdf_file(path: Path) -> None:
+    """A regular file within the file_mb limit that starts like a PDF (never a folder, FIFO or device)."""
     if not path.exists():
         raise InputError("file not found", file=path, expected="a PDF file")
-    if not path.is_file():
-        raise InputError("not a file", file=path, expected="a PDF file")
+    check_regular_file(path, what="PDF file")
     with path.open("rb") as fh:
         head = fh.read(1024)
     if not head:
@@ -169,11 +172,12 @@ def _open(path: Path) -> _Doc:
     import pdfplumber  # local import: pdfplumber is only needed when reading PDFs
 
     _check_pdf_file(path)
+    most = max(1, int(limit("pdf_pages")))
     try:
-        with pdfplumber.open(path) as pdf:
+        with pdfplumber.open(path, pages=list(range(1, most + 1))) as pdf:
             title = pdf.metadata.get("Title") if isinstance(pdf.metadata, dict) else None
             texts: list[str] = []
-            doc_pages = list(pdf.pages)
+            doc_pages = list(pdf.pages)  # at most `most`: pdfplumber builds only the pages asked for
             prepared = []
             for page in doc_pages:
                 _decode_cid(page.chars)
@@ -181,6 +185,7 @@ def _open(path: Path) -> _Doc:
                 prepared.append(clean)
                 texts.append(clean.extract_text(x_tolerance=3) or "")
             doc = _Doc(path=path, page_count=len(doc_pages), pages=texts, title=_as_str(title))
+            doc.total_pages = max(_declared_pages(pdf), len(doc_pages))
             for number, (page, clean) in enumerate(zip(doc_pages, prepared, strict=True), start=1):
                 doc.form_fields.extend(_form_fields(page, number))
                 if _is_signature_page(texts[number - 1]):
@@ -194,6 +199,17 @@ def _open(path: Path) -> _Doc:
     if doc.page_count == 0:
         raise InputError("PDF has no pages", file=path, expected="a PDF file")
     return doc
+
+
+def _declared_pages(pdf: Any) -> int:
+    """The page count the PDF's page tree declares (read without building the pages)."""
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        return int(count) if isinstance(count, int) and count >= 0 else 0
+    except Exception:  # a damaged page tree: the pages read are all that is known
+        return 0
 
 
 def _as_str(value: Any) -> str | None:
@@ -714,6 +730,11 @@ def read_moa(path: str | Path) -> MoaTerms:
         terms.append(revision)
 
     notes: list[str] = []
+    if doc.total_pages > doc.page_count:
+        notes.append(
+            f"only the first {doc.page_count} of {doc.total_pages} pages were read "
+            "(limit pdf_pages, SHAREMAP_MAX_PDF_PAGES)"
+        )
     if status is not MoaStatus.OK:
         without = [i for i in range(1, doc.page_count + 1) if i not in text_pages]
         notes.append(

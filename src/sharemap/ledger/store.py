@@ -1,15 +1,22 @@
 """The ledger database: built from parsed snapshots into DuckDB, atomically, and exported.
 
 A build writes a new database file beside the target and renames it into place only when every
-table is written, so a failed build leaves the previous database untouched.
+table is written, so a failed build leaves the previous database untouched. Every write holds the
+ledger's write lock (`write_lock`, a file beside the database), so two updates never both read the
+same database and one overwrite the other's work; a writer holding the lock also removes the
+temporary files a killed build left behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import json
 import os
 import tempfile
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +40,7 @@ from sharemap.ledger.history import (
     build_history,
 )
 from sharemap.ledger.snapshots import PROBLEM_SCHEMA, ROW_SCHEMA, SNAPSHOT_SCHEMA
+from sharemap.safety import limit, spreadsheet_safe
 
 SHIPPED_DIR = settings.DATA_DIR / "ledger"
 SHIPPED_FILES = {
@@ -372,8 +380,91 @@ def build_database(
     )
 
 
+_held = threading.local()
+"""Per thread: lock file -> (open file descriptor, depth), so a writer can nest write_lock calls."""
+
+
+def lock_path(db: Path | None = None) -> Path:
+    db = db or settings.db_path()
+    return db.with_name(f"{db.name}.lock")
+
+
+@contextmanager
+def write_lock(db: Path | None = None, wait: float | None = None) -> Iterator[Path]:
+    """Hold the ledger's write lock: an exclusive flock on `<db>.lock`, which holds the owner's pid.
+
+    Waits up to `wait` seconds (default: the db_lock_wait_s limit) for another writer to finish,
+    then fails with a StoreError naming the lock file and its holder. Re-entrant in one thread.
+    The kernel drops the lock when its holder dies, however it dies, so a lock is never stale.
+    """
+    lock = lock_path(db)
+    held: dict[Path, tuple[int, int]] = _held.__dict__.setdefault("locks", {})
+    if lock in held:
+        fd, depth = held[lock]
+        held[lock] = (fd, depth + 1)
+        try:
+            yield lock
+        finally:
+            held[lock] = (fd, held[lock][1] - 1)
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + (limit("db_lock_wait_s") if wait is None else wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise StoreError(f"cannot lock the database: {exc.strerror}", file=lock) from None
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"another update is running (lock {lock} held by pid {_lock_owner(lock)}); "
+                    "try again when it has finished",
+                    file=db or settings.db_path(),
+                )
+            time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        held[lock] = (fd, 1)
+        try:
+            yield lock
+        finally:
+            del held[lock]
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _lock_owner(lock: Path) -> str:
+    try:
+        return lock.read_text(encoding="ascii", errors="replace").strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _remove_stale_builds(db: Path) -> list[Path]:
+    """Remove what killed builds left beside `db` (called with the write lock held, so no live build
+    owns them): unfinished `.building` files and their `.wal` logs, and a `.wal` of the database itself
+    (the database is only ever replaced whole, so a log of an older file must not be replayed into it)."""
+    removed = []
+    for pattern in (f".{db.name}.*.building", f".{db.name}.*.building.wal", f"{db.name}.wal"):
+        for path in db.parent.glob(pattern):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def _write_atomically(db: Path, tables: dict[str, pa.Table]) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
+    with write_lock(db):
+        _remove_stale_builds(db)
+        _write_locked(db, tables)
+
+
+def _write_locked(db: Path, tables: dict[str, pa.Table]) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".building", dir=db.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -455,13 +546,41 @@ def export(db: Path | None, out: Path, formats: tuple[str, ...] = ("parquet", "c
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with connect(db) as con:
+        con.create_function(
+            "spreadsheet_safe", _safe_text, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR")
+        )
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         for name in names:
             for fmt in formats:
                 target = out / f"{name}.{fmt}"
                 tmp = out / f".{name}.{fmt}.tmp"
-                opts = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
-                con.execute(f"COPY (SELECT * FROM {name}) TO '{tmp}' {opts}")
-                tmp.replace(target)
+                if fmt == "parquet":
+                    select, opts = f"SELECT * FROM {name}", "(FORMAT parquet, COMPRESSION zstd)"
+                else:
+                    select, opts = _csv_select(con, name), "(FORMAT csv, HEADER)"
+                try:
+                    con.execute(f"COPY ({select}) TO '{tmp}' {opts}")
+                    tmp.replace(target)
+                finally:
+                    tmp.unlink(missing_ok=True)
                 written.append(target)
     return written
+
+
+def _safe_text(value: str) -> str:
+    return str(spreadsheet_safe(value))
+
+
+def _csv_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SELECT every column of `table` for CSV, each text column's cells through spreadsheet_safe
+    (agency names, URLs and notes come from ICE's files and must not run as formulas)."""
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    parts = []
+    for column, kind in columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        parts.append(f"spreadsheet_safe({quoted}) AS {quoted}" if kind == "VARCHAR" else quoted)
+    return f"SELECT {', '.join(parts)} FROM {table}"

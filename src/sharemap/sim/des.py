@@ -23,6 +23,7 @@ import simpy
 
 from sharemap.sim.ledger import describe
 from sharemap.sim.model import CELL_ETH, CELL_STATUS, N_CELLS, STATUSES, Model
+from sharemap.sim.params import check_seed, check_years
 
 HOURS_PER_YEAR = 8760.0
 NO_STATUS = len(STATUSES) - 1
@@ -302,6 +303,8 @@ def run_des(
     model: Model, years: float = 1.0, seed: int = 0, *, write_ledger: bool = True, capacity: bool = True
 ) -> DesResult:
     """Simulate one county for `years` at event level."""
+    years = check_years(years)
+    seed = check_seed(seed)
     return CountyDes(model, np.random.default_rng(seed), write_ledger=write_ledger, capacity=capacity).run(
         years
     )

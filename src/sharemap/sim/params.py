@@ -9,6 +9,7 @@ negative.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from sharemap.errors import DataError, InputError
+from sharemap.safety import LIMITS, limit
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
 PARAM_FILES = ("population.yaml", "encounters.yaml", "pipeline.yaml", "identity.yaml")
@@ -55,11 +57,64 @@ def check_value(key: str, value: Any, unit: str, file: str | Path) -> float:
     v = float(value)
     if v != v:
         raise InputError("value is NaN", file=file, field=key, expected="a number")
+    if math.isinf(v):
+        raise InputError(f"value {v} is not finite", file=file, field=key, expected="a finite number")
     if unit == "probability" and not 0.0 <= v <= 1.0:
         raise InputError(f"probability {v} is outside [0, 1]", file=file, field=key, expected="0 <= p <= 1")
     if v < 0:
         raise InputError(f"negative value {v}", file=file, field=key, expected="a value >= 0")
     return v
+
+
+def check_years(years: Any, field: str = "years") -> float:
+    """A simulated period: a finite number of years above 0 and within the sim_years limit (the kernel's
+    draws and the DES event count grow with it; NaN or inf would fail deep inside numpy or never end)."""
+    cap = limit("sim_years")
+    if (
+        isinstance(years, bool)
+        or not isinstance(years, int | float)
+        or not math.isfinite(years)
+        or years <= 0
+    ):
+        raise InputError(
+            f"years must be a finite number above 0, not {years!r}",
+            field=field,
+            expected=f"0 < years <= {cap:g}",
+        )
+    if years > cap:
+        raise InputError(
+            f"{years:g} years is over the {cap:g}-year limit ({limit_env('sim_years')})",
+            field=field,
+            expected=f"0 < years <= {cap:g}",
+        )
+    return float(years)
+
+
+def check_replicates(replicates: Any, field: str = "replicates") -> int:
+    """A replicate count: a whole number from 1 to the sim_replicates limit."""
+    cap = int(limit("sim_replicates"))
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or not 1 <= replicates <= cap:
+        raise InputError(
+            f"replicates must be a whole number from 1 to {cap} ({limit_env('sim_replicates')}), "
+            f"not {replicates!r}",
+            field=field,
+            expected=f"1 <= replicates <= {cap}",
+        )
+    return replicates
+
+
+def check_seed(seed: Any, field: str = "seed") -> int:
+    """A seed for numpy's SeedSequence, which takes only whole numbers >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(
+            f"seed must be a whole number >= 0, not {seed!r}", field=field, expected="0, 1, 2, ..."
+        )
+    return seed
+
+
+def limit_env(name: str) -> str:
+    """The environment variable that raises a limit (named in refusals so the user knows the way out)."""
+    return next(lim.env for lim in LIMITS if lim.name == name)
 
 
 def _parse_param(key: str, raw: Any, file: str) -> Param:

@@ -12,6 +12,8 @@ on the scenario's date (no date: the latest list). Workers get plain data and ne
 from __future__ import annotations
 
 import csv
+import io
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +23,12 @@ import numpy as np
 
 from sharemap.errors import InputError
 from sharemap.runner import Engine, run_tasks
+from sharemap.safety import read_regular_file
 from sharemap.sim.agreements import CountyAgreements, ledger_agreements
 from sharemap.sim.counties import Counties, counties, select
 from sharemap.sim.ledger import EVENTS, describe, event_counts
 from sharemap.sim.model import CELL_ETH, CELL_STATUS, ETHNICITIES, STATUSES
-from sharemap.sim.params import load_params
+from sharemap.sim.params import check_replicates, check_seed, check_years, load_params
 from sharemap.sim.pipeline import CELL_STAGES, LAT_EDGES, LATENCIES, STAGES, KernelResult, run_kernel
 from sharemap.sim.scenarios import Scenario, compile_model, on_date, rulings_for
 
@@ -58,28 +61,42 @@ def run_task(task: Task) -> list[KernelResult]:
 def read_bookings_file(path: str | Path, known_fips: set[str] | None = None) -> dict[str, float]:
     """A user's own county bookings file: CSV with columns fips, bookings_per_year."""
     p = Path(path)
+    raw = read_regular_file(p, what="bookings CSV file")  # refuses folders, FIFOs, devices, oversize
     try:
-        rows = list(csv.DictReader(p.open(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise InputError("bookings file not found", file=p) from exc
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=p) from None
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a cell over the csv module's field limit, a NUL byte, ...
+        raise InputError(f"not a readable CSV file: {exc}", file=p) from None
     out = {}
     for i, row in enumerate(rows, start=2):
-        if "fips" not in row or "bookings_per_year" not in row:
+        fips_cell, value = row.get("fips"), row.get("bookings_per_year")
+        if not isinstance(fips_cell, str) or not isinstance(value, str):
             raise InputError("missing column", file=p, row=i, expected="columns fips, bookings_per_year")
         try:
-            v = float(row["bookings_per_year"])
+            v = float(value)
         except ValueError as exc:
             raise InputError(
-                f"not a number: {row['bookings_per_year']!r}", file=p, row=i, field="bookings_per_year"
+                f"not a number: {value[:40]!r}", file=p, row=i, field="bookings_per_year"
             ) from exc
-        if v < 0:
+        if not math.isfinite(v) or v < 0:
             raise InputError(
-                f"negative bookings {v}", file=p, row=i, field="bookings_per_year", expected="a value >= 0"
+                f"bookings {v} is not a finite number >= 0",
+                file=p,
+                row=i,
+                field="bookings_per_year",
+                expected="a value >= 0",
             )
-        fips = row["fips"].strip().zfill(5)
+        fips = fips_cell.strip().zfill(5)
         if known_fips is not None and fips not in known_fips:
             raise InputError(
-                f"unknown county {row['fips']!r}", file=p, row=i, field="fips", expected="a county FIPS code"
+                f"unknown county {fips_cell[:20]!r}",
+                file=p,
+                row=i,
+                field="fips",
+                expected="a county FIPS code",
             )
         out[fips] = v
     return out
@@ -170,10 +187,11 @@ def simulate(
 
     287(g) models come from `agreements` if given, else (scenario source `ledger`) from the ledger
     database `db` on the scenario's date; a scenario without a date takes the date of that list."""
-    if years <= 0:
-        raise InputError(f"years must be positive, got {years}", field="years")
-    if replicates < 1:
-        raise InputError(f"replicates must be at least 1, got {replicates}", field="replicates")
+    years = check_years(years)
+    replicates = check_replicates(replicates)
+    seed = check_seed(seed)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InputError(f"workers must be a whole number >= 1, not {workers!r}", field="workers")
     table = select(counties(), county=county, state=state)
     selection = county or state or "nation"
     if agreements is None and scenario.agreements_source == "ledger":

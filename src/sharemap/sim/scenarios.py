@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ import numpy as np
 from sharemap.errors import InputError
 from sharemap.law import Action, Actor, Context, Effect, rule
 from sharemap.law.vocab import JURISDICTIONS
+from sharemap.safety import read_user_yaml
 from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import MODELS, Counties, model_flags
 from sharemap.sim.model import (
@@ -51,7 +53,7 @@ from sharemap.sim.model import (
     composition,
     lognormal_sigma,
 )
-from sharemap.sim.params import PARAMS_DIR, ParamSet, check_value, read_yaml
+from sharemap.sim.params import PARAMS_DIR, ParamSet, check_value
 
 LEVERS = {
     "agreements",
@@ -126,77 +128,155 @@ class Scenario:
     file: str = "<default>"
 
 
+def _kind(value: Any) -> str:
+    """A plain-language name for what a YAML value turned out to be (for refusals)."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, dt.date):
+        return "a date"
+    return type(value).__name__
+
+
+def _mapping(value: Any, file: str, key: str, expected: str) -> Mapping[Any, Any]:
+    """A lever that must be a mapping (`state_law: {IL: required}`); empty means not set."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(f"is {_kind(value)}, not a mapping", file=file, field=key, expected=expected)
+    return value
+
+
+def _text(value: Any, file: str, key: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(f"is {_kind(value)}, not text", file=file, field=key, expected="a line of text")
+    return str(value)
+
+
+def _date(value: Any, file: str, key: str) -> dt.date:
+    """A calendar date; a YAML timestamp that is no real day (2025-02-30) arrives as text and is refused."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise InputError(
+                f"not a calendar date: {value[:40]!r} ({exc})", file=file, field=key, expected="YYYY-MM-DD"
+            ) from None
+    raise InputError(f"is {_kind(value)}, not a date", file=file, field=key, expected="YYYY-MM-DD")
+
+
 def _models_list(value: Any, file: str, key: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or any(v not in MODELS for v in value):
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in MODELS for v in value):
         raise InputError(
-            f"bad 287(g) model list {value!r}", file=file, field=key, expected="a list of JEM, TFM, WSO"
+            f"bad 287(g) model list {_short(value)}", file=file, field=key, expected="a list of JEM, TFM, WSO"
         )
     return tuple(value)
 
 
+def _short(value: Any) -> str:
+    """repr of a user's value, cut short: a refusal names the value, it does not echo a whole file."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], file: str, key: str, what: str = "value") -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(f"unknown {what} {_short(value)}", file=file, field=key, expected=", ".join(allowed))
+    return value
+
+
 def _state(code: Any, file: str, key: str) -> str:
     if not isinstance(code, str) or code.upper() not in STATE_CODES:
-        raise InputError(f"unknown state {code!r}", file=file, field=key, expected="a two-letter state code")
+        raise InputError(
+            f"unknown state {_short(code)}", file=file, field=key, expected="a two-letter state code"
+        )
     return code.upper()
 
 
-def parse_scenario(data: Mapping[str, Any], file: str, known_fips: set[str] | None = None) -> Scenario:
-    """Validate a scenario mapping; every problem names the file and key."""
+def parse_scenario(data: Any, file: str, known_fips: set[str] | None = None) -> Scenario:
+    """Validate a scenario mapping; every problem names the file and key, and says what was expected."""
+    if not isinstance(data, Mapping):
+        raise InputError(
+            f"the file is {_kind(data)}, not a mapping",
+            file=file,
+            expected="a mapping with keys " + ", ".join(sorted(TOP_KEYS)),
+        )
     for key in data:
         if key not in TOP_KEYS:
             raise InputError(
-                f"unknown key {key!r}", file=file, field=str(key), expected=", ".join(sorted(TOP_KEYS))
+                f"unknown key {_short(key)}", file=file, field=str(key), expected=", ".join(sorted(TOP_KEYS))
             )
-    levers = data.get("levers") or {}
-    if not isinstance(levers, Mapping):
-        raise InputError("levers is not a mapping", file=file, field="levers")
+    levers = _mapping(data.get("levers"), file, "levers", "a mapping of levers: " + ", ".join(sorted(LEVERS)))
     for key in levers:
         if key not in LEVERS:
             raise InputError(
-                f"unknown lever {key!r}", file=file, field=f"levers.{key}", expected=", ".join(sorted(LEVERS))
+                f"unknown lever {_short(key)}",
+                file=file,
+                field=f"levers.{key}",
+                expected=", ".join(sorted(LEVERS)),
             )
     kw: dict[str, Any] = {"file": file}
     if "name" in data:
-        kw["name"] = str(data["name"])
+        kw["name"] = _text(data["name"], file, "name")
     if "description" in data:
-        kw["description"] = str(data["description"])
-    if "date" in data:
-        d = data["date"]
-        try:
-            kw["date"] = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
-        except ValueError as exc:
-            raise InputError(f"bad date {d!r}", file=file, field="date", expected="YYYY-MM-DD") from exc
-    ag = levers.get("agreements") or {}
+        kw["description"] = _text(data["description"], file, "description")
+    if "date" in data and data["date"] is not None:
+        kw["date"] = _date(data["date"], file, "date")
+    ag = _mapping(
+        levers.get("agreements"),
+        file,
+        "levers.agreements",
+        "a mapping with source, states, counties",
+    )
     if ag:
         for key in ag:
             if key not in ("source", "states", "counties"):
                 raise InputError(
-                    f"unknown key {key!r}",
+                    f"unknown key {_short(key)}",
                     file=file,
                     field=f"levers.agreements.{key}",
                     expected="source, states, counties",
                 )
-        src = ag.get("source", "ledger")
-        if src not in ("ledger", "none"):
-            raise InputError(
-                f"unknown source {src!r}",
-                file=file,
-                field="levers.agreements.source",
-                expected="ledger or none",
-            )
-        kw["agreements_source"] = src
+        kw["agreements_source"] = _one_of(
+            ag.get("source", "ledger"), ("ledger", "none"), file, "levers.agreements.source", "source"
+        )
+        states = _mapping(
+            ag.get("states"),
+            file,
+            "levers.agreements.states",
+            "a mapping of state code to models, {TX: [JEM]}",
+        )
         kw["agreements_states"] = {
             _state(k, file, f"levers.agreements.states.{k}"): _models_list(
                 v, file, f"levers.agreements.states.{k}"
             )
-            for k, v in (ag.get("states") or {}).items()
+            for k, v in states.items()
         }
         counties: dict[str, tuple[str, ...]] = {}
-        for k, v in (ag.get("counties") or {}).items():
+        raw_counties = _mapping(
+            ag.get("counties"),
+            file,
+            "levers.agreements.counties",
+            'a mapping of county FIPS code to models, {"17031": [JEM]}',
+        )
+        for k, v in raw_counties.items():
             fips = str(k).zfill(5)
             if not fips.isdigit() or len(fips) != 5 or (known_fips is not None and fips not in known_fips):
                 raise InputError(
-                    f"unknown county {k!r}",
+                    f"unknown county {_short(k)}",
                     file=file,
                     field=f"levers.agreements.counties.{k}",
                     expected="a county FIPS code",
@@ -204,46 +284,50 @@ def parse_scenario(data: Mapping[str, Any], file: str, known_fips: set[str] | No
             counties[fips] = _models_list(v, file, f"levers.agreements.counties.{k}")
         kw["agreements_counties"] = counties
     law = {}
-    for k, v in (levers.get("state_law") or {}).items():
+    raw_law = _mapping(
+        levers.get("state_law"),
+        file,
+        "levers.state_law",
+        "a mapping of state code to " + " | ".join(EFFECTS) + ", {IL: required}",
+    )
+    for k, v in raw_law.items():
         st = _state(k, file, f"levers.state_law.{k}")
-        if v not in EFFECTS:
-            raise InputError(
-                f"unknown effect {v!r}", file=file, field=f"levers.state_law.{k}", expected=", ".join(EFFECTS)
-            )
-        law[st] = v
+        law[st] = _one_of(v, EFFECTS, file, f"levers.state_law.{k}", "effect")
     kw["state_law"] = law
     if "ero_priorities" in levers:
-        v = levers["ero_priorities"]
-        if v not in ("all", "prior_arrest_only"):
-            raise InputError(
-                f"unknown value {v!r}",
-                file=file,
-                field="levers.ero_priorities",
-                expected="all or prior_arrest_only",
-            )
-        kw["ero_priorities"] = v
+        kw["ero_priorities"] = _one_of(
+            levers["ero_priorities"], ("all", "prior_arrest_only"), file, "levers.ero_priorities"
+        )
     for key in ("ero_intensity", "pickup_capacity"):
         if key in levers:
             kw[key] = check_value(f"levers.{key}", levers[key], "multiplier", file)
     if "checks" in levers:
-        if levers["checks"] not in CHECKS:
-            raise InputError(
-                f"unknown value {levers['checks']!r}",
-                file=file,
-                field="levers.checks",
-                expected=", ".join(CHECKS),
-            )
-        kw["checks"] = levers["checks"]
+        kw["checks"] = _one_of(levers["checks"], CHECKS, file, "levers.checks")
     dmv = {}
-    for k, v in (levers.get("dmv_access") or {}).items():
+    raw_dmv = _mapping(
+        levers.get("dmv_access"),
+        file,
+        "levers.dmv_access",
+        "a mapping of state code to true/false, {WA: false}",
+    )
+    for k, v in raw_dmv.items():
         if not isinstance(v, bool):
             raise InputError(
-                f"not true/false: {v!r}", file=file, field=f"levers.dmv_access.{k}", expected="true or false"
+                f"not true/false: {_short(v)}",
+                file=file,
+                field=f"levers.dmv_access.{k}",
+                expected="true or false",
             )
         dmv[_state(k, file, f"levers.dmv_access.{k}")] = v
     kw["dmv_access"] = dmv
     overrides: dict[str, float] = {}
-    for k, v in (data.get("parameters") or {}).items():
+    raw_params = _mapping(
+        data.get("parameters"),
+        file,
+        "parameters",
+        "a mapping of parameter key to {value, reference | assumption}",
+    )
+    for k, v in raw_params.items():
         if not isinstance(v, Mapping) or "value" not in v:
             raise InputError(
                 "override needs a value and a source",
@@ -258,18 +342,40 @@ def parse_scenario(data: Mapping[str, Any], file: str, known_fips: set[str] | No
                 field=f"parameters.{k}",
                 expected="a 'reference' or an explicit 'assumption'",
             )
-        overrides[str(k)] = v["value"]
+        # the unit is known only against the parameter set; here: a finite number (NaN, inf, text refused)
+        overrides[str(k)] = check_value(f"parameters.{k}.value", v["value"], "number", file)
     kw["parameters"] = overrides
     return Scenario(**kw)
 
 
+SCENARIOS_DIR = PARAMS_DIR.parent / "scenarios"
+_SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package (`sharemap sim run --scenario NAME`)."""
+    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.yaml"))
+
+
 def load_scenario(path: str | Path, known_fips: set[str] | None = None) -> Scenario:
+    """Read a scenario file, or a shipped scenario by name. The file is read as a user's YAML (a regular
+    UTF-8 file within the yaml_kb limit, no aliases), so a folder, a device, a "billion laughs" file or
+    bad bytes give one InputError naming the file, never a traceback."""
     p = Path(path)
-    if not p.exists():
-        builtin = PARAMS_DIR.parent / "scenarios" / f"{path}.yaml"
-        if builtin.exists():
-            p = builtin
-    return parse_scenario(read_yaml(p), str(p), known_fips)
+    try:
+        exists = p.exists()
+    except (OSError, ValueError):
+        exists = False  # a name too long or with a NUL byte: read_user_yaml below names the problem
+    if not exists and _SCENARIO_NAME.fullmatch(str(path)):
+        builtin = SCENARIOS_DIR / f"{path}.yaml"
+        if not builtin.is_file():
+            raise InputError(
+                "no such scenario file or shipped scenario",
+                file=str(path),
+                expected="a YAML file or one of " + ", ".join(shipped_scenarios()),
+            )
+        p = builtin
+    return parse_scenario(read_user_yaml(p), str(p), known_fips)
 
 
 # --- the jail's response to a detainer, decided by the law -------------------------------------------

@@ -11,14 +11,23 @@
   /methodology           sources, licences, limits; /download/{table}.{csv,parquet}
   /api/...               the same data as JSON (see /openapi.json)
 Every page is readable without JavaScript; all static files are served by the app.
+
+Hardening (issue 13): security headers on every answer, cross-origin POSTs refused (403), request
+bodies timed (408) and uploads capped (413, also when chunked), simulation runs queued in a bounded
+pool (429 + Retry-After), PDFs rendered in a bounded pool (503 + Retry-After), cache keys made of
+the parameters a route knows only, and error answers that neither echo input nor name server paths.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -50,12 +59,16 @@ from sharemap.report.render import (
     to_html_fragment,
     to_markdown,
 )
+from sharemap.safety import limit as safety_limit
+from sharemap.safety import spreadsheet_safe
 from sharemap.web import jobs as jobs_mod
 from sharemap.web import upload as upload_mod
 from sharemap.web.cache import ResponseCache
 from sharemap.web.data import Site
 from sharemap.web.geo import HEIGHT, WIDTH, shapes
-from sharemap.web.limits import TooLarge, UploadLimit, too_large_text
+from sharemap.web.limits import BodyTimeout, Busy, TooLarge, UploadLimit, too_large_text
+from sharemap.web.pdfpool import PdfPool
+from sharemap.web.security import SameOrigin, SecurityHeaders, redact, scrub_paths, server_roots
 
 WEB = files("sharemap.web")
 MODEL_LABELS = {m.value: f"{m.label} ({m.short})" for m in Model287g}
@@ -80,9 +93,19 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     templates = Jinja2Templates(directory=str(WEB.joinpath("templates")))
     limit = upload_mod.upload_limit_bytes(upload_limit)
     jobs = jobs_mod.Jobs(site.db)
+    pdf_pool = PdfPool()
+    roots = server_roots([site.db.parent])
     map_svg_cache: dict[str, str] = {}
+    upload_mod.remove_orphans()  # upload folders of servers that died
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        upload_mod.remove_all()  # uploads still being audited when the server stops
+        pdf_pool.close()
 
     app = FastAPI(
+        lifespan=lifespan,
         title="sharemap",
         version="0.1.0",
         description="How local law enforcement and ICE coordinate identity checks, and what is shared: "
@@ -92,7 +115,10 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     )
     app.add_middleware(GZipMiddleware, minimum_size=2000, compresslevel=5)
     app.add_middleware(ResponseCache)  # cached answers skip routing and compression
-    app.add_middleware(UploadLimit, limit=limit)  # outermost: oversized uploads are refused unread
+    app.add_middleware(UploadLimit, limit=limit)  # oversized uploads are refused unread
+    app.add_middleware(BodyTimeout, timeout=safety_limit("body_timeout_s"))  # slow bodies: 408
+    app.add_middleware(SameOrigin)  # cross-origin POST/PUT/PATCH/DELETE: 403
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them
     app.mount("/static", StaticFiles(directory=str(WEB.joinpath("static"))), name="static")
 
     @app.get("/report.css", include_in_schema=False)
@@ -102,6 +128,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
 
     app.state.site = site
     app.state.jobs = jobs
+    app.state.pdf_pool = pdf_pool
 
     # ---------------------------------------------------------------- helpers
     def lang_of(request: Request) -> str:
@@ -152,6 +179,9 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     def day_of(date: str | None) -> dt.date:
         return site.parse_date(date)
 
+    def _opt_day(date: str | None) -> dt.date | None:
+        return site.parse_date(date) if date else None
+
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
@@ -174,11 +204,47 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
     def sim_query(ids: list[str]) -> str:
         return "".join("&" + urlencode({"sim": x}) for x in ids)
 
-    def error_response(request: Request, status: int, message: str, detail: dict[str, Any]) -> Response:
-        if is_api(request):
-            return JSONResponse({"error": message, **detail}, status_code=status)
-        return render(
+    def client_values(request: Request) -> list[str]:
+        """What the client sent that an error text might quote: path, query and form values."""
+        values = [str(v) for v in request.path_params.values()]
+        values += [v for _, v in request.query_params.multi_items()]
+        values += [str(v) for v in getattr(request.state, "inputs", ())]
+        return values
+
+    def clean(value: Any, request: Request, api: bool) -> Any:
+        if isinstance(value, str):
+            text = scrub_paths(value, roots)  # no server folder in any answer
+            return redact(text, client_values(request)) if api else text  # JSON never echoes input
+        if isinstance(value, list):
+            return [clean(v, request, api) for v in value]
+        return value
+
+    def error_response(
+        request: Request,
+        status: int,
+        message: str,
+        detail: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        api = is_api(request)
+        message = clean(message, request, api)
+        detail = {k: clean(v, request, api) for k, v in detail.items()}
+        if api:
+            return JSONResponse({"error": message, **detail}, status_code=status, headers=headers)
+        resp = render(
             request, "error.html", status=status, status_code=status, message=message, detail=detail
+        )
+        resp.headers.update(headers or {})
+        return resp
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> Response:
+        return error_response(
+            request,
+            exc.status,
+            exc.message,
+            {"expected": exc.expected, "retry_after": exc.retry_after},
+            headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.exception_handler(SharemapError)
@@ -415,7 +481,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         )
 
     @app.get("/report/{kind}/{file}", include_in_schema=False)
-    def report_file(
+    async def report_file(
         kind: str, file: str, date: str | None = None, sim: list[str] = Query(default=[])
     ) -> Response:
         m = _REPORT_FILE.match(file)
@@ -423,7 +489,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             raise NotFoundError(f"no report {kind}/{file}", expected="/report/county/48201.html")
         key, fmt = m.groups()
         day = day_of(date)
-        rep = site.report_with_runs(kind, key, day, sim_runs(sim))
+        rep = await _run_in_thread(lambda: site.report_with_runs(kind, key, day, sim_runs(sim)))
         stem = f"sharemap-{kind}-{key}-{day.isoformat()}"
         if fmt == "md":
             return PlainTextResponse(
@@ -436,8 +502,10 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         if fmt == "pdf":
             from sharemap.report.pdf import to_pdf
 
+            # a bounded pool: when every slot renders, 503 + Retry-After rather than a pile-up
+            pdf = await pdf_pool.render((kind, key, day, tuple(sim)), lambda: to_pdf(rep))
             return Response(
-                to_pdf(rep),
+                pdf,
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'},
             )
@@ -451,12 +519,17 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             request, "audit.html", available=ok, why=why, limit_mb=limit / 1024 / 1024, states=_states()
         )
 
-    async def _read_upload(file: UploadFile) -> bytes:
-        data = await file.read(limit + 1)
-        await file.close()
-        if len(data) > limit:
-            raise TooLarge(limit)
-        return data
+    async def _save_upload(file: UploadFile) -> upload_mod.PrivateUpload:
+        """The upload streamed to a private file (0600) in its own folder; the caller removes it."""
+        up = upload_mod.PrivateUpload(file.filename)
+        try:
+            await _run_in_thread(up.write_from, file.file, limit)
+        except BaseException:
+            up.remove()
+            raise
+        finally:
+            await file.close()
+        return up
 
     @app.post("/audit", response_class=HTMLResponse, include_in_schema=False)
     async def audit_post(
@@ -466,13 +539,13 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         keep: bool = Form(False),
         retention_days: str = Form(""),
     ) -> Response:
+        request.state.inputs = [state, retention_days]
         ok, why = upload_mod.audit_available()
         if not ok:
             return error_response(request, 503, why, {})
-        data = await _read_upload(file)
-        answer = await _run_in_thread(
-            upload_mod.run_upload, data, file.filename, state or None, keep, _days(retention_days)
-        )
+        days = _days(retention_days)
+        with await _save_upload(file) as up:
+            answer = await _run_in_thread(upload_mod.audit_upload, up, state or None, keep, days)
         return render(
             request,
             "audit_result.html",
@@ -490,7 +563,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             request,
             413,
             too_large_text(exc.limit),
-            {"expected": "a smaller file, or raise SHAREMAP_UPLOAD_LIMIT_MB"},
+            {"expected": "a smaller file, or raise SHAREMAP_MAX_UPLOAD_MB"},
         )
 
     # ---------------------------------------------------------------- simulation
@@ -509,20 +582,24 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
 
     @app.post("/sim", include_in_schema=False)
     def sim_post(
+        request: Request,
         county: str = Form(...),
         scenario_a: str = Form("baseline"),
         scenario_b: str = Form(""),
         replicates: int = Form(5),
     ) -> Response:
-        job = _start_job(county, scenario_a, scenario_b, replicates)
+        job = _start_job(request, county, scenario_a, scenario_b, replicates)
         return RedirectResponse(f"/sim/jobs/{job.id}", status_code=303)
 
-    def _start_job(county: str, a: str, b: str, reps: int) -> jobs_mod.Job:
+    def _start_job(request: Request, county: str, a: str, b: str, reps: int) -> jobs_mod.Job:
+        """Queue a run for this client (Busy, answered 429, beyond the per-client or total limit)."""
+        request.state.inputs = [county, a, b]
         ok, why = jobs_mod.sim_available()
         if not ok:
             raise InputError(f"simulation not available: {why}")
         c = geo.county_by_name(county)
-        return jobs.start(c.fips, a, b or None, reps)
+        client = request.client.host if request.client else ""
+        return jobs.start(c.fips, a, b or None, reps, client=client)
 
     @app.get("/sim/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def sim_job_page(request: Request, job_id: str) -> Response:
@@ -564,6 +641,50 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
             "changes": [c.model_dump(mode="json") for c in items],
             "source": site.source,
         }
+
+    @app.get("/api/sharing", tags=["sharing"])
+    def api_sharing(
+        state: str | None = Query(None, description="two-letter code or state name"),
+        agency: str | None = Query(None, description="agency name or part of it"),
+        as_of: str | None = Query(None, description="YYYY-MM-DD; newest portal snapshot on or before"),
+    ) -> dict[str, Any]:
+        """Each portal's newest snapshot: who it shares its plate-reader network with, by class, findings."""
+        from sharemap.sharing import reviews
+
+        if state is None and agency is None:
+            raise InputError("say which agencies", field="state/agency", expected="state or agency")
+        found = reviews(state=geo.state_code(state) if state else None, agency=agency, as_of=_opt_day(as_of))
+        return {"reviews": [r.to_dict() for r in found], "source": "agencies' transparency portals"}
+
+    @app.get("/api/sharing/findings", tags=["sharing"])
+    def api_sharing_findings(
+        state: str | None = Query(None, description="two-letter code or state name"),
+        as_of: str | None = Query(None, description="YYYY-MM-DD"),
+    ) -> dict[str, Any]:
+        """Plate-reader sharing the law bars, as portals and network audits record it, with citations."""
+        from sharemap.sharing import findings
+
+        found = findings(state=geo.state_code(state) if state else None, as_of=_opt_day(as_of))
+        return {"findings": [f.to_dict() for f in found]}
+
+    @app.get("/sharing/findings.csv", include_in_schema=False)
+    def sharing_findings_csv(state: str | None = None, as_of: str | None = None) -> Response:
+        from sharemap.sharing import findings
+
+        found = findings(state=geo.state_code(state) if state else None, as_of=_opt_day(as_of))
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["state", "agency", "date", "finding", "organisations", "provisions", "text", "source"])
+        for f in found:
+            cites = "; ".join(p.citation for p in f.provisions)
+            row = [f.state, f.agency, f.date.isoformat(), f.rule, len(f.orgs), cites, f.text, f.source]
+            w.writerow([spreadsheet_safe(v) for v in row])
+        name = f"sharing-findings-{state or 'US'}.csv"
+        return Response(
+            buf.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get("/api/dates", tags=["ledger"])
     def api_dates() -> dict[str, Any]:
@@ -628,13 +749,16 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         return site.report_with_runs(kind, key, day_of(date), sim_runs(sim)).to_dict()
 
     @app.post("/api/audit", tags=["audit"])
-    async def api_audit(file: UploadFile = File(...), state: str = Form("")) -> dict[str, Any]:
+    async def api_audit(
+        request: Request, file: UploadFile = File(...), state: str = Form("")
+    ) -> dict[str, Any]:
         """Audit an uploaded log (deleted after the response); findings and summary, pseudonymised."""
+        request.state.inputs = [state]
         ok, why = upload_mod.audit_available()
         if not ok:
             raise InputError(f"audit not available: {why}")
-        data = await _read_upload(file)
-        answer = await _run_in_thread(upload_mod.run_upload, data, file.filename, state or None, False)
+        with await _save_upload(file) as up:
+            answer = await _run_in_thread(upload_mod.audit_upload, up, state or None, False)
         return answer.result.model_dump(mode="json")
 
     @app.get("/api/sim/scenarios", tags=["simulation"])
@@ -642,15 +766,21 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         ok, why = jobs_mod.sim_available()
         return {"available": ok, "reason": why or None, "scenarios": jobs_mod.scenario_names()}
 
-    @app.post("/api/sim/jobs", tags=["simulation"], status_code=202)
+    @app.post(
+        "/api/sim/jobs",
+        tags=["simulation"],
+        status_code=202,
+        responses={429: {"description": "too many runs queued (Retry-After says when to try again)"}},
+    )
     def api_sim_start(
+        request: Request,
         county: str = Form(...),
         scenario_a: str = Form("baseline"),
         scenario_b: str = Form(""),
         replicates: int = Form(5),
     ) -> dict[str, Any]:
         """Start a county simulation (SYNTHETIC people) in the background; poll the job for progress."""
-        return _start_job(county, scenario_a, scenario_b, replicates).to_dict()
+        return _start_job(request, county, scenario_a, scenario_b, replicates).to_dict()
 
     @app.get("/api/sim/jobs/{job_id}", tags=["simulation"])
     def api_sim_job(job_id: str) -> dict[str, Any]:

@@ -5,6 +5,10 @@ depends only on its path, its query and the language. The first answer is stored
 later requests are served from memory without entering the router. Responses that set cookies, are
 not 200, come from routes that are not listed (uploads, simulation runs, downloads) or name a
 simulation run (`?sim=`) are never cached. The cache is bounded (oldest entries dropped first).
+
+The key holds only the query parameters the matched route declares (`date`, `compare_date`, `q`,
+...): anything else is dropped from the key and from the request the app sees, so adding an unknown
+parameter (`?x=1`, `?_=timestamp`) cannot bypass the cache and make every request a fresh render.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,6 +48,32 @@ def _cacheable(path: str) -> bool:
     return path == "/" or path.startswith(CACHED_PREFIXES)
 
 
+def _name(piece: bytes) -> str:
+    return unquote_plus(piece.split(b"=", 1)[0].decode("latin-1"))
+
+
+def route_query_params(scope: Scope) -> frozenset[str] | None:
+    """The query parameter names the route matching `scope` declares (None: no route matches fully,
+    or it is not a FastAPI route), read from the app that Starlette puts in the scope."""
+    from starlette.routing import Match
+
+    for route in getattr(scope.get("app"), "routes", ()):
+        match, _ = route.matches(scope)
+        if match is not Match.FULL:
+            continue
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            return None
+        names: set[str] = set()
+        stack = [dependant]
+        while stack:
+            d = stack.pop()
+            names.update(str(getattr(f, "alias", None) or f.name) for f in d.query_params)
+            stack.extend(d.dependencies)
+        return frozenset(names)
+    return None
+
+
 class ResponseCache:
     def __init__(self, app: ASGIApp, max_entries: int = 1024, max_bytes: int = 512 * 1024 * 1024) -> None:
         self.app = app
@@ -61,7 +91,15 @@ class ResponseCache:
         return {k.lower(): v for k, v in scope.get("headers", [])}
 
     def _key(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[str, str, str] | None:
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        known = route_query_params(scope)
+        if known is None:
+            return None
+        pieces = sorted(
+            ((_name(p), p) for p in scope.get("query_string", b"").split(b"&") if p),
+            key=lambda np: np[0],  # stable: repeated values keep their order
+        )
+        canonical = b"&".join(p for n, p in pieces if n in known or n == "lang").decode("latin-1")
+        query = parse_qsl(canonical, keep_blank_values=True)
         if any(k == "lang" for k, _ in query):
             return None  # the response sets the language cookie
         if any(k == "sim" for k, _ in query):
@@ -76,7 +114,7 @@ class ResponseCache:
                 return None
             if "lang" in cookie and cookie["lang"].value in ("en", "es"):
                 lang = cookie["lang"].value
-        return scope["path"], urlencode(sorted(query)), lang
+        return scope["path"], canonical, lang
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET" or not _cacheable(scope["path"]):
@@ -96,6 +134,7 @@ class ResponseCache:
         self.misses += 1
         # ask the app for an uncompressed answer; compress it once here
         inner_scope = dict(scope)
+        inner_scope["query_string"] = key[1].encode("latin-1")  # the app sees what the key holds
         inner_scope["headers"] = [
             (k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"
         ]

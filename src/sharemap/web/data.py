@@ -6,7 +6,9 @@ that depend only on (place, date) are memoised (the ledger does not change while
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,9 @@ from sharemap.ledger.freshness import freshness
 from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
 from sharemap.report.model import Report
 from sharemap.report.sim import SimRun
+from sharemap.safety import spreadsheet_safe
+from sharemap.sharing import evidence as sharing_evidence
+from sharemap.sharing.orgs import STATE_CODES
 
 MODEL_ORDER = ("JEM", "TFM", "WSO")
 
@@ -302,6 +307,7 @@ class Site:
                 for c in ov.cells
             ],
             "provisions": provs,
+            "sharing": list(sharing_evidence(t.state, day)) if t.state in STATE_CODES else [],
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "by_model": {m.short: sum(a.model is m for a in ags) for m in Model287g},
             "counties": [
@@ -325,17 +331,45 @@ class Site:
         }
 
     def table_bytes(self, table: str, fmt: str) -> bytes:
-        """A whole table as CSV or Parquet (written to a temporary file, read, removed)."""
+        """A whole table as CSV or Parquet. CSV cells go through `safety.spreadsheet_safe`, since the
+        ledger holds text from imported lists (an agency name `=HYPERLINK(...)` must not run)."""
         import tempfile
 
         if table not in self.tables or fmt not in ("csv", "parquet"):
             raise NotFoundError(f"no table {table!r} in {fmt}")
+        if fmt == "csv":
+            return self._table_csv(table)
         with tempfile.TemporaryDirectory(prefix="sharemap-dl-") as d:
             out = Path(d) / f"{table}.{fmt}"
-            opts = "(FORMAT PARQUET)" if fmt == "parquet" else "(FORMAT CSV, HEADER)"
             with self.cursor() as cur:
-                cur.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' {opts}")
+                cur.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' (FORMAT PARQUET)")
             return out.read_bytes()
+
+    def _table_csv(self, table: str) -> bytes:
+        """The table as CSV, in DuckDB's own text for each value (numbers stay numbers, so a negative
+        number is not mistaken for a formula; every other column is text and made spreadsheet-safe)."""
+        with self.cursor() as cur:
+            cols = cur.execute(f'DESCRIBE "{table}"').fetchall()
+            names = [str(c[0]) for c in cols]
+            exprs = [
+                f'"{n}"' if _numeric(str(c[1])) else f'CAST("{n}" AS VARCHAR)'
+                for n, c in zip(names, cols, strict=True)
+            ]
+            cur.execute(f'SELECT {", ".join(exprs)} FROM "{table}"')
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow([spreadsheet_safe(n) for n in names])
+            while batch := cur.fetchmany(10_000):
+                w.writerows([spreadsheet_safe(v) for v in row] for row in batch)
+        return buf.getvalue().encode("utf-8")
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER")
+_NUMERIC_MORE = ("UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+
+
+def _numeric(sql_type: str) -> bool:
+    return sql_type.upper().split("(")[0] in _NUMERIC + _NUMERIC_MORE
 
 
 def _plain(v: Any) -> Any:

@@ -1,21 +1,32 @@
-"""Background simulation runs for the web app: one thread per run, progress counted per finished task.
+"""Background simulation runs for the web app: a bounded queue run by a fixed pool of threads.
 
-Runs describe SYNTHETIC people only. Results live in memory (bounded); nothing is written to disk.
+At most `sim_jobs_total` runs are queued or running, at most `sim_jobs_per_client` of them from one
+client; beyond that `start` raises `Busy` (the app answers 429 with Retry-After), so a burst of posts
+cannot start a thread each and starve the API. `sim_workers` threads run the queue. A run's id
+answers (queued, running, done or failed) for as long as the run exists: only finished runs are
+dropped, oldest first, beyond MAX_JOBS. Runs describe SYNTHETIC people only; results live in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import statistics
 import threading
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from sharemap.report.charts import hbars
+from sharemap.safety import limit
+from sharemap.web.limits import Busy
 
-MAX_JOBS = 32
+MAX_JOBS = 32  # finished runs kept (queued and running ones are bounded by sim_jobs_total)
+DEFAULT_RUN_S = 10.0  # a guess of one run's duration, until runs have been timed
 MAX_REPLICATES = 20
 CHART_STAGES = (
     "bookings",
@@ -65,6 +76,7 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
     summaries: list[dict[str, Any]] = field(default_factory=list)  # full run summaries, for reports
     finished: str | None = None  # UTC date the run finished
+    client: str = ""  # who asked (the client's address): counts towards sim_jobs_per_client
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,15 +94,39 @@ class Job:
 
 
 class Jobs:
-    def __init__(self, db: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Path | None = None,
+        per_client: int | None = None,
+        total: int | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.db = db
+        self.per_client = int(per_client if per_client is not None else limit("sim_jobs_per_client"))
+        self.total = int(total if total is not None else limit("sim_jobs_total"))
+        self.workers = int(workers if workers is not None else limit("sim_workers"))
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._durations: deque[float] = deque(maxlen=20)
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    def start(self, county: str, scenario_a: str, scenario_b: str | None, replicates: int) -> Job:
+    def active(self) -> list[Job]:
+        """Runs queued or running."""
+        with self._lock:
+            return [j for j in self._jobs.values() if j.state in ("queued", "running")]
+
+    def retry_after(self, ahead: int) -> float:
+        """Seconds until a place is likely free: the mean run time times the runs ahead per worker."""
+        per_run = statistics.fmean(self._durations) if self._durations else DEFAULT_RUN_S
+        return per_run * max(1, ahead) / max(1, self.workers)
+
+    def start(
+        self, county: str, scenario_a: str, scenario_b: str | None, replicates: int, client: str = ""
+    ) -> Job:
         from sharemap.errors import InputError
 
         names = scenario_names()
@@ -99,14 +135,45 @@ class Jobs:
                 raise InputError(f"unknown scenario {s!r}", field="scenario", expected=", ".join(names))
         if not 1 <= replicates <= MAX_REPLICATES:
             raise InputError(f"replicates must be 1 to {MAX_REPLICATES}", field="replicates")
-        job = Job(uuid.uuid4().hex[:12], county, scenario_a, scenario_b or None, replicates)
+        job = Job(uuid.uuid4().hex[:12], county, scenario_a, scenario_b or None, replicates, client=client)
         with self._lock:
-            if len(self._jobs) >= MAX_JOBS:
-                oldest = next(iter(self._jobs))
-                del self._jobs[oldest]
+            active = [j for j in self._jobs.values() if j.state in ("queued", "running")]
+            if len(active) >= self.total:
+                raise Busy(
+                    f"the server is already running or queueing {len(active)} simulations, its limit",
+                    self.retry_after(len(active) - self.workers + 1),
+                )
+            mine = sum(1 for j in active if j.client == client)
+            if mine >= self.per_client:
+                raise Busy(
+                    f"you already have {mine} simulations queued or running, the limit per client",
+                    self.retry_after(1),
+                )
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job,), daemon=True, name=f"sim-{job.id}").start()
+            self._drop_finished()
+            while len(self._threads) < self.workers:
+                t = threading.Thread(
+                    target=self._work, daemon=True, name=f"sharemap-sim-{len(self._threads)}"
+                )
+                self._threads.append(t)
+                t.start()
+        self._queue.put(job)
         return job
+
+    def _drop_finished(self) -> None:
+        """Forget the oldest finished runs beyond MAX_JOBS (never a queued or running one)."""
+        done = [k for k, j in self._jobs.items() if j.state in ("done", "failed")]
+        for k in done[: max(0, len(done) - MAX_JOBS)]:
+            del self._jobs[k]
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            began = time.monotonic()
+            self._run(job)
+            self._durations.append(time.monotonic() - began)
+            with self._lock:
+                self._drop_finished()
 
     def _run(self, job: Job) -> None:
         import inspect

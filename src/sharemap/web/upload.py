@@ -1,12 +1,17 @@
-"""Audit an uploaded log: write it to a private temporary folder, audit it, delete it.
+"""Audit an uploaded log: stream it to a private temporary folder, audit it, delete it.
 
-Nothing uploaded is kept after the response unless the user ticks "keep" (then the file is moved to
-$SHAREMAP_HOME/uploads with a random name and the page says where). Downloads of the findings (CSV and
+The upload is written straight to disk in a folder only this server's user can enter (0700), as a
+file only it can read (0600); it is never held whole in memory. The folder is removed when the
+request ends, whatever the outcome, and any left over are removed when the server shuts down (app
+lifespan and atexit) or, after a crash, by the next server that starts (folders whose process is
+gone). If the user ticks "keep", a copy (0600, in $SHAREMAP_HOME/uploads, 0700) is kept under a
+random name; the answer gives that name, never a server path. Downloads of the findings (CSV and
 Parquet, pseudonymised) are embedded in the answer as data URLs, so no server-side copy is needed.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import csv
 import io
@@ -14,26 +19,38 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sharemap.errors import InputError, SharemapError
+from sharemap.safety import limit_bytes, spreadsheet_safe
 
-DEFAULT_LIMIT_MB = 50.0
+LEGACY_ENV = "SHAREMAP_UPLOAD_LIMIT_MB"  # the variable before safety.LIMITS; still honoured
+PREFIX = "sharemap-upload-"
+CHUNK = 1024 * 1024
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LIVE: set[Path] = set()
+_LIVE_LOCK = threading.Lock()
 
 
 def upload_limit_bytes(override: int | None = None) -> int:
+    """The upload limit: `override`, else SHAREMAP_UPLOAD_LIMIT_MB if set (the older name), else the
+    upload_mb limit (SHAREMAP_MAX_UPLOAD_MB)."""
     if override is not None:
         return override
-    raw = os.environ.get("SHAREMAP_UPLOAD_LIMIT_MB", "")
-    try:
-        mb = float(raw) if raw else DEFAULT_LIMIT_MB
-    except ValueError:
-        mb = DEFAULT_LIMIT_MB
-    return int(mb * 1024 * 1024)
+    raw = os.environ.get(LEGACY_ENV, "")
+    if raw:
+        try:
+            mb = float(raw)
+        except ValueError:
+            mb = float("nan")
+        if not 0 < mb < float("inf"):
+            raise InputError(f"{LEGACY_ENV} must be a positive number (MB), not {raw!r}", field=LEGACY_ENV)
+        return int(mb * 1024 * 1024)
+    return limit_bytes("upload_mb")
 
 
 def audit_available() -> tuple[bool, str]:
@@ -49,13 +66,149 @@ class AuditAnswer:
     result: Any  # sharemap.audit.schema.AuditResult
     csv_url: str
     parquet_url: str | None
-    kept: str | None
+    kept: str | None  # the kept copy's file name (in the server's uploads folder), not its path
 
 
 def safe_name(name: str | None) -> str:
     base = os.path.basename((name or "upload").replace("\\", "/"))
     base = _SAFE.sub("_", base).strip("._") or "upload"
     return base[:80]
+
+
+def _create_private(path: Path) -> IO[bytes]:
+    """A new file only this user can read and write (0600, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+class PrivateUpload:
+    """One uploaded file in its own private temporary folder, removed by `remove()` (or at exit)."""
+
+    def __init__(self, filename: str | None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))  # 0700
+        with _LIVE_LOCK:
+            _LIVE.add(self.folder)
+        self.name = safe_name(filename)
+        self.path = self.folder / self.name
+        self.size = 0
+
+    def write_from(self, src: IO[bytes], max_bytes: int) -> None:
+        """Copy `src` here in chunks; TooLarge as soon as it passes `max_bytes`."""
+        from sharemap.web.limits import TooLarge
+
+        with _create_private(self.path) as out:
+            while chunk := src.read(CHUNK):
+                self.size += len(chunk)
+                if self.size > max_bytes:
+                    raise TooLarge(max_bytes)
+                out.write(chunk)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with _LIVE_LOCK:
+            _LIVE.discard(self.folder)
+
+    def __enter__(self) -> PrivateUpload:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def remove_all() -> None:
+    """Remove every upload folder this process still holds (server shutdown, interpreter exit)."""
+    with _LIVE_LOCK:
+        folders = list(_LIVE)
+        _LIVE.clear()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+atexit.register(remove_all)
+
+
+def remove_orphans() -> int:
+    """Remove upload folders left by server processes that died (kill -9, power loss): the folder
+    name holds the owner's pid; folders of live processes are left alone. Returns how many."""
+    removed = 0
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{PREFIX}*"):
+        pid_text = folder.name[len(PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid_text), 0)
+            continue  # its process is alive
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OSError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _no_server_paths(result: Any, folder: Path) -> Any:
+    """The audit result with the temporary folder removed from every text in it (file names stay)."""
+    data = result.model_dump(mode="json")
+    prefix = str(folder) + os.sep
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, str):
+            return v.replace(prefix, "").replace(str(folder), "")
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        if isinstance(v, dict):
+            return {clean(k): clean(x) for k, x in v.items()}
+        return v
+
+    return type(result).model_validate(clean(data))
+
+
+def _keep_copy(path: Path) -> str:
+    """A private copy in $SHAREMAP_HOME/uploads under a random name; returns that name."""
+    from sharemap.settings import home
+
+    dest_dir = home() / "uploads"
+    dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(dest_dir, 0o700)
+    dest = dest_dir / f"{uuid.uuid4().hex}-{path.name}"
+    with path.open("rb") as src, _create_private(dest) as out:
+        shutil.copyfileobj(src, out, CHUNK)
+    return dest.name
+
+
+def audit_upload(
+    upload: PrivateUpload,
+    state: str | None,
+    keep: bool = False,
+    retention_days: float | None = None,
+) -> AuditAnswer:
+    """Audit a saved upload (the caller removes it); errors and results name the file, not its path."""
+    from sharemap.audit.engine import AuditOptions, run_audit
+
+    if upload.size == 0 and (not upload.path.exists() or upload.path.stat().st_size == 0):
+        raise InputError("the uploaded file is empty", file=upload.name)
+    tmp = str(upload.folder)
+    try:
+        result = run_audit(
+            [upload.path], AuditOptions(state=state or None, retention_days=retention_days), engine="serial"
+        )
+    except SharemapError as exc:  # name the user's file, not the temporary path
+        raise type(exc)(
+            exc.message.replace(tmp + os.sep, "").replace(tmp, ""),
+            file=upload.name,
+            row=exc.row,
+            field=exc.field,
+            expected=exc.expected,
+        ) from exc
+    result = _no_server_paths(result, upload.folder)
+    kept = _keep_copy(upload.path) if keep else None
+    rows = evidence_rows(result)
+    return AuditAnswer(result, _data_url(_csv(rows), "text/csv"), _parquet_url(rows), kept)
 
 
 def run_upload(
@@ -65,39 +218,12 @@ def run_upload(
     keep: bool = False,
     retention_days: float | None = None,
 ) -> AuditAnswer:
-    from sharemap.audit.engine import AuditOptions, run_audit
-
+    """Audit uploaded bytes (saved privately first, removed after)."""
     if not data:
         raise InputError("the uploaded file is empty", file=safe_name(filename))
-    tmp = tempfile.mkdtemp(prefix="sharemap-upload-")
-    try:
-        path = Path(tmp) / safe_name(filename)
-        path.write_bytes(data)
-        try:
-            result = run_audit(
-                [path], AuditOptions(state=state or None, retention_days=retention_days), engine="serial"
-            )
-        except SharemapError as exc:  # name the user's file, not the temporary path
-            raise type(exc)(
-                exc.message.replace(tmp + "/", ""),
-                file=path.name,
-                row=exc.row,
-                field=exc.field,
-                expected=exc.expected,
-            ) from exc
-        kept = None
-        if keep:
-            from sharemap.settings import home
-
-            dest_dir = home() / "uploads"
-            dest_dir.mkdir(parents=True, exist_ok=True)
-            dest = dest_dir / f"{uuid.uuid4().hex}-{path.name}"
-            shutil.copyfile(path, dest)
-            kept = str(dest)
-        rows = evidence_rows(result)
-        return AuditAnswer(result, _data_url(_csv(rows), "text/csv"), _parquet_url(rows), kept)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with PrivateUpload(filename) as up:
+        up.write_from(io.BytesIO(data), max(len(data), 1))
+        return audit_upload(up, state, keep, retention_days)
 
 
 COLUMNS = (
@@ -140,8 +266,7 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS))
     w.writeheader()
     for r in rows:
-        # neutralise spreadsheet formulas in text cells
-        w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in r.items()})
+        w.writerow({k: spreadsheet_safe(v) for k, v in r.items()})  # no cell runs as a formula
     return buf.getvalue().encode("utf-8")
 
 

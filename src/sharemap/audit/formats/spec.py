@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sharemap.audit.schema import EVENT_COLUMN_NAMES, System
 from sharemap.errors import InputError
 
@@ -165,6 +163,24 @@ def check_required(spec: FormatSpec, header: list[str], file: str) -> None:
             )
 
 
+_MAPPING_KEYS = ("name", "system", "columns", "time_formats", "org_kind", "required")
+
+
+def _names(value: Any) -> list[str] | None:
+    """A list of non-empty strings as given (one string is a list of one), else None."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        return None
+    if not all(isinstance(v, str) and v.strip() for v in items):
+        return None
+    return list(items)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def load_mapping(path: str | Path) -> FormatSpec:
     """A format from a YAML mapping file. Layout (see docs/audit.md):
 
@@ -173,46 +189,101 @@ def load_mapping(path: str | Path) -> FormatSpec:
     columns: {time: Notified At, org_name: Recipient, reason: Purpose, user: Clerk, subject: Booking No}
     time_formats: ["%m/%d/%Y %H:%M"]        # optional; ISO and common US forms are always tried
     org_kind: federal                       # optional: fixed kind of the requesting organisation
+
+    Read with the safe loader of sharemap.safety (size cap, no aliases); every field is checked, so a
+    wrong one is a one-line error naming it and what was expected, never a traceback or a silent
+    default.
     """
-    try:
-        cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the column mapping: {exc}", file=path) from exc
-    if not isinstance(cfg, dict) or not isinstance(cfg.get("columns"), dict):
+    from sharemap.audit.schema import OrgKind
+    from sharemap.safety import read_user_yaml
+
+    cfg = read_user_yaml(path)
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("columns"), dict) or not cfg["columns"]:
         raise InputError(
             "mapping has no 'columns' table",
             file=path,
             field="columns",
             expected="columns: {schema field: source column}",
         )
-    cols: dict[str, Any] = cfg["columns"]
-    unknown = sorted(set(cols) - set(EVENT_COLUMN_NAMES) - {"window_combined"})
+    unknown_keys = sorted(str(k) for k in cfg if k not in _MAPPING_KEYS)
+    if unknown_keys:
+        raise InputError(
+            f"unknown key(s) {unknown_keys}",
+            file=path,
+            field=unknown_keys[0],
+            expected=", ".join(_MAPPING_KEYS),
+        )
+    cols: dict[Any, Any] = cfg["columns"]
+    fields = ", ".join(n for n in EVENT_COLUMN_NAMES if n not in ("file", "row"))
+    unknown = sorted(str(k) for k in cols if k not in EVENT_COLUMN_NAMES or k in ("file", "row"))
+    unknown = [k for k in unknown if k != "window_combined"]
     if unknown:
         raise InputError(
             f"unknown schema field(s) {unknown}",
             file=path,
             field="columns",
-            expected=", ".join(n for n in EVENT_COLUMN_NAMES if n not in ("file", "row")),
+            expected=fields + " or window_combined",
         )
+    columns: dict[str, tuple[str, ...]] = {}
+    for k, v in cols.items():
+        names = _names(v)
+        if names is None:
+            raise InputError(
+                f"column for {k!r} is {_shown(v)}",
+                file=path,
+                field=f"columns.{k}",
+                expected="the name of a column in the log (text), or a list of alternative names",
+            )
+        columns[str(k)] = tuple(names)
+    system_raw = cfg.get("system", "other")
     try:
-        system = System(cfg.get("system", "other"))
-    except ValueError as exc:
+        system = System(system_raw)
+    except (ValueError, TypeError):
         raise InputError(
-            f"unknown system {cfg.get('system')!r}",
+            f"unknown system {_shown(system_raw)}",
             file=path,
             field="system",
             expected=", ".join(s.value for s in System),
-        ) from exc
-    columns = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in cols.items() if k != "window_combined"}
-    extra = tuple(cfg.get("time_formats", []))
+        ) from None
+    formats_raw = cfg.get("time_formats", [])
+    if formats_raw is None:
+        formats_raw = []
+    if not isinstance(formats_raw, list) or not all(isinstance(f, str) and f.strip() for f in formats_raw):
+        raise InputError(
+            f"time_formats is {_shown(formats_raw)}",
+            file=path,
+            field="time_formats",
+            expected='a list of date forms, for example ["%m/%d/%Y %H:%M"]',
+        )
+    kind = cfg.get("org_kind")
+    if kind is not None and kind not in {k.value for k in OrgKind}:
+        raise InputError(
+            f"unknown org_kind {_shown(kind)}",
+            file=path,
+            field="org_kind",
+            expected=", ".join(k.value for k in OrgKind),
+        )
+    required_raw = cfg.get("required", ["time", "reason"])
+    required = _names(required_raw)
+    if required is None or any(r not in EVENT_COLUMN_NAMES for r in required):
+        raise InputError(
+            f"required is {_shown(required_raw)}",
+            file=path,
+            field="required",
+            expected=f"a list of schema fields ({fields})",
+        )
+    name = cfg.get("name", Path(path).stem)
+    if not isinstance(name, str | int) or not str(name).strip():
+        raise InputError(f"name is {_shown(name)}", file=path, field="name", expected="a short text")
+    window = columns.pop("window_combined", ())
     return FormatSpec(
-        name=f"mapped:{cfg.get('name', Path(path).stem)}",
+        name=f"mapped:{name}",
         label=f"column mapping {Path(path).name}",
         system=system,
         columns=columns,
         signature=tuple(c[0] for c in columns.values()),
-        required=tuple(cfg.get("required", ["time", "reason"])),
-        window_combined=(cols["window_combined"],) if "window_combined" in cols else (),
-        time_formats=extra + DEFAULT_TIME_FORMATS,
-        org_kind=cfg.get("org_kind"),
+        required=tuple(required),
+        window_combined=window,
+        time_formats=tuple(formats_raw) + DEFAULT_TIME_FORMATS,
+        org_kind=kind,
     )

@@ -1,0 +1,142 @@
+"""`sharemap serve` as a real process on a free loopback port: slow and oversized requests are cut off
+(header and body timeouts, header cap) while the server keeps answering. Timeouts set to 1 s."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TIMEOUT_S = 1.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(ledger_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        SHAREMAP_HEADER_TIMEOUT_S=str(TIMEOUT_S),
+        SHAREMAP_BODY_TIMEOUT_S=str(TIMEOUT_S),
+        SHAREMAP_HOME=str(tmp_path_factory.mktemp("home")),
+    )
+    exe = Path(sys.executable).with_name("sharemap")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--no-build", "--db", str(ledger_db), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"sharemap serve exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                if _get(port, "/api/dates").startswith(b"HTTP/1.1 200"):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("sharemap serve did not start")
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _get(port: int, path: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return out
+
+
+def _closed_within(s: socket.socket, seconds: float) -> tuple[bool, bytes]:
+    """Whether the server closed `s` within `seconds` (and what it sent before closing)."""
+    s.settimeout(seconds)
+    got = b""
+    try:
+        while chunk := s.recv(4096):
+            got += chunk
+        return True, got
+    except TimeoutError:
+        return False, got
+    except ConnectionResetError:
+        return True, got
+
+
+def test_slow_headers_are_cut_off_and_the_server_keeps_answering(server: int) -> None:
+    slow = []
+    for _ in range(50):
+        s = socket.create_connection(("127.0.0.1", server), timeout=5)
+        s.sendall(b"GET /api/dates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # and never finishes
+        slow.append(s)
+    idle = socket.create_connection(("127.0.0.1", server), timeout=5)  # sends nothing at all
+    began = time.monotonic()
+    assert _get(server, "/api/dates").startswith(b"HTTP/1.1 200")  # answers meanwhile
+    for s in [*slow, idle]:
+        closed, got = _closed_within(s, TIMEOUT_S + 3)
+        assert closed, "a connection with unfinished headers was kept open"
+        assert got == b"" or got.startswith(b"HTTP/1.1 408")
+        s.close()
+    assert time.monotonic() - began < TIMEOUT_S + 4
+    assert _get(server, "/api/dates").startswith(b"HTTP/1.1 200")
+
+
+def test_a_byte_at_a_time_does_not_extend_the_header_timeout(server: int) -> None:
+    s = socket.create_connection(("127.0.0.1", server), timeout=5)
+    began = time.monotonic()
+    closed = False
+    for ch in b"GET /api/dates HTTP/1.1\r\nHost: 127.0.0.1\r\n":
+        try:
+            s.sendall(bytes([ch]))
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.1)
+        if time.monotonic() - began > TIMEOUT_S + 2:
+            break
+    if not closed:
+        closed, _ = _closed_within(s, 2)
+    s.close()
+    assert closed and time.monotonic() - began < TIMEOUT_S + 3
+
+
+def test_slow_body_gets_408(server: int) -> None:
+    s = socket.create_connection(("127.0.0.1", server), timeout=5)
+    boundary = "abc"
+    s.sendall(
+        f"POST /api/audit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n--{boundary}\r\n".encode()
+    )
+    closed, got = _closed_within(s, TIMEOUT_S + 3)
+    s.close()
+    assert closed and got.startswith(b"HTTP/1.1 408"), got[:200]
+
+
+def test_huge_headers_get_431(server: int) -> None:
+    s = socket.create_connection(("127.0.0.1", server), timeout=5)
+    with contextlib.suppress(OSError):  # the server may close before all is sent
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Big: " + b"a" * 200_000 + b"\r\n")
+    closed, got = _closed_within(s, TIMEOUT_S + 3)
+    s.close()
+    assert closed and (got.startswith(b"HTTP/1.1 431") or got.startswith(b"HTTP/1.1 400")), got[:100]
