@@ -103,6 +103,7 @@ def create_app(db: Path | None = None, upload_limit: int | None = None) -> FastA
         yield
         upload_mod.remove_all()  # uploads still being audited when the server stops
         pdf_pool.close()
+        jobs.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -2,20 +2,26 @@
 
 At most `sim_jobs_total` runs are queued or running, at most `sim_jobs_per_client` of them from one
 client; beyond that `start` raises `Busy` (the app answers 429 with Retry-After), so a burst of posts
-cannot start a thread each and starve the API. `sim_workers` threads run the queue. A run's id
+cannot start a thread each and starve the API. `sim_workers` threads run the queue, each handing its
+run to a child process (spawned), so simulations do not compete with requests for the GIL; a run's
+progress is known only when it ends. A run's id
 answers (queued, running, done or failed) for as long as the run exists: only finished runs are
 dropped, oldest first, beyond MAX_JOBS. Runs describe SYNTHETIC people only; results live in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
+import os
 import queue
 import statistics
 import threading
 import time
 import uuid
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -28,6 +34,7 @@ from sharemap.web.limits import Busy
 MAX_JOBS = 32  # finished runs kept (queued and running ones are bounded by sim_jobs_total)
 DEFAULT_RUN_S = 10.0  # a guess of one run's duration, until runs have been timed
 MAX_REPLICATES = 20
+SIM_NICENESS = 15  # how much lower a simulation's CPU priority is than the server's
 CHART_STAGES = (
     "bookings",
     "ident_match",
@@ -110,6 +117,7 @@ class Jobs:
         self._queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._durations: deque[float] = deque(maxlen=20)
+        self._pool: ProcessPoolExecutor | None = None
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
@@ -176,35 +184,13 @@ class Jobs:
                 self._drop_finished()
 
     def _run(self, job: Job) -> None:
-        import inspect
-
-        from sharemap.sim.run import compare, simulate, summarise
-        from sharemap.sim.scenarios import load_scenario
-
-        extra: dict[str, Any] = {}
-        if self.db is not None and "db" in inspect.signature(simulate).parameters:
-            extra["db"] = self.db  # the ledger the app serves gives the 287(g) models
-
+        """Run one job in a child process, so a CPU-bound simulation never holds the server's GIL."""
         job.state = "running"
+        names = [job.scenario_a] + ([job.scenario_b] if job.scenario_b else [])
+        job.total = len(names) * max(1, (job.replicates + 9) // 10)
         try:
-            folder = Path(str(files("sharemap.sim").joinpath("scenarios")))
-            names = [job.scenario_a] + ([job.scenario_b] if job.scenario_b else [])
-            job.total = len(names) * max(1, (job.replicates + 9) // 10)
-            runs = []
-            for name in names:
-                sc = load_scenario(folder / f"{name}.yaml")
-                res = simulate(
-                    sc,
-                    county=job.county,
-                    replicates=job.replicates,
-                    seed=1,
-                    engine="serial",
-                    on_done=lambda _n: self._tick(job),
-                    **extra,
-                )
-                runs.append((name, res, summarise(res)))
-            job.result = _result(runs, compare(runs[0][1], runs[1][1]) if len(runs) == 2 else None)
-            job.summaries = [summary for _, _, summary in runs]
+            future = self._processes().submit(_simulate, names, job.county, job.replicates, self.db)
+            job.result, job.summaries = future.result()
             job.finished = dt.datetime.now(dt.UTC).date().isoformat()
             job.done = job.total
             job.state = "done"
@@ -212,9 +198,48 @@ class Jobs:
             job.state = "failed"
             job.error = getattr(exc, "message", None) or str(exc)
 
-    @staticmethod
-    def _tick(job: Job) -> None:
-        job.done = min(job.done + 1, job.total)
+    def _processes(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")  # no copy of the server's threads and locks
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=ctx, initializer=_yield_to_requests
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the child processes (at server shutdown)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _yield_to_requests() -> None:
+    """Run simulations at a lower CPU priority, so the server's requests win the cores."""
+    with contextlib.suppress(OSError):
+        os.nice(SIM_NICENESS)
+
+
+def _simulate(
+    names: list[str], county: str, replicates: int, db: Path | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One job's simulations (in a child process): the page's result and the plain summaries."""
+    import inspect
+
+    from sharemap.sim.run import compare, simulate, summarise
+    from sharemap.sim.scenarios import load_scenario
+
+    extra: dict[str, Any] = {}
+    if db is not None and "db" in inspect.signature(simulate).parameters:
+        extra["db"] = db  # the ledger the app serves gives the 287(g) models
+    folder = Path(str(files("sharemap.sim").joinpath("scenarios")))
+    runs = []
+    for name in names:
+        sc = load_scenario(folder / f"{name}.yaml")
+        res = simulate(sc, county=county, replicates=replicates, seed=1, engine="serial", **extra)
+        runs.append((name, res, summarise(res)))
+    result = _result(runs, compare(runs[0][1], runs[1][1]) if len(runs) == 2 else None)
+    return result, [summary for _, _, summary in runs]
 
 
 def report_runs(job: Job) -> list[Any]:

@@ -1,0 +1,81 @@
+"""Sharing goals (issue 16): read every portal snapshot and resolve every organisation in <= 10 s; the
+sharing answer for one county in <= 50 ms.
+
+Measured in one run: (a) parsing the 691 reference JSON files alone (json.load, the floor any reader
+pays) against reading them with `read_snapshots`, resolving every organisation name afresh and
+reviewing every snapshot against the law engine (the ratio is the cost over the floor); (b) the
+evidence for one county (San Diego, CA) and one state (WY, no data) on a date, first call and
+repeated (cached), median of `--repeats`.
+
+Usage: python benchmarks/bench_sharing.py [--repeats 5] [--out benchmarks/results/sharing.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from sharemap import settings
+from sharemap.sharing import evidence, review_snapshot
+from sharemap.sharing.orgs import Resolver
+from sharemap.sharing.portals import read_registry, read_snapshots
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = dt.date(2026, 4, 30)
+
+
+def _timed(fn: object) -> float:
+    t = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sharing.json")
+    args = ap.parse_args()
+    portals = settings.reference_dir() / "alpr" / "flock-portals" / "sm-alpr"
+    files = sorted(portals.glob("*/????-??-??.json"))
+
+    def floor() -> None:
+        for f in files:
+            json.loads(f.read_bytes())
+
+    def full() -> None:
+        registry = read_registry(portals / "agency_registry.json")
+        resolver = Resolver(registry)  # a fresh cache: every name resolved again
+        for s in read_snapshots(portals, registry):
+            review_snapshot(s, resolver)
+
+    floors, fulls = [], []
+    for _ in range(args.repeats):
+        floors.append(_timed(floor))
+        fulls.append(_timed(full))
+    first = _timed(lambda: evidence("CA", DAY, "06073"))
+    county = [_timed(lambda: evidence("CA", DAY, "06073")) for _ in range(args.repeats * 20)]
+    empty = [_timed(lambda: evidence("WY", DAY)) for _ in range(args.repeats * 20)]
+    out = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": dt.date.today().isoformat(),
+        "files": len(files),
+        "json_floor_s_median": statistics.median(floors),
+        "read_resolve_review_s_median": statistics.median(fulls),
+        "ratio_to_floor": statistics.median(fulls) / statistics.median(floors),
+        "county_first_call_ms": first * 1000,
+        "county_cached_ms_median": statistics.median(county) * 1000,
+        "state_without_data_ms_median": statistics.median(empty) * 1000,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
