@@ -50,11 +50,9 @@ from typing import Any
 
 import httpx
 
+from bench_web import COUNTIES  # the same twenty large counties as the web benchmark
+
 HOST = "127.0.0.1"  # loopback only: the script never talks to another host
-COUNTIES = [
-    "48201", "12021", "17031", "06037", "04013", "12086", "13121", "37119", "47157", "40017",
-    "24031", "51059", "53033", "36061", "12095", "48113", "32003", "08031", "41051", "45045",
-]  # fmt: skip
 JSON_URLS = [
     "/api/map?date=2025-06-30",
     "/api/counties/48201",
