@@ -152,6 +152,7 @@ def test_build_json_and_export(tmp_path: Path) -> None:
     assert code == 0
     report = json.loads(out)
     assert report["agreements"] == 2076 and report["active"] == 1843
+    assert report["sharing"]["portal_snapshots"] == 691 and report["sharing"]["sharing_edges"] > 40_000
     code, out = run("export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "csv")
     assert code == 0 and (tmp_path / "x" / "agreements.csv").exists()
 

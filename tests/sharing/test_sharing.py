@@ -169,3 +169,25 @@ def test_the_trace_shows_the_law_and_what_the_portals_show() -> None:
     assert "in practice:" in hop.edge.reason and hop.edge.to_dict()["evidence"]
     wyoming = trace(instantiate(Place(state="WY"), day), "plate_read").summary()
     assert "no public sharing data for WY on or before 2026-04-30" in wyoming
+
+
+def test_the_sharing_ledger_is_written_to_duckdb_in_one_transaction(tmp_path: Path) -> None:
+    import duckdb
+
+    from sharemap.sharing.store import write_database
+
+    db = tmp_path / "sharemap.duckdb"
+    counts = write_database(db)
+    assert counts["portal_snapshots"] == 691 and counts["audit_orgs"] == 152
+    assert write_database(db) == counts  # replacing gives the same tables, not doubled rows
+    con = duckdb.connect(str(db), read_only=True)
+    (far,) = con.execute(
+        "SELECT count(*) FROM sharing_edges WHERE slug = '-el-cajon-pd-ca' AND direction = 'outbound'"
+        " AND reach = 'out_of_state' AND NOT inactive AND last_seen = DATE '2026-04-22'"
+    ).fetchone()  # type: ignore[misc]
+    assert 340 <= far <= 370
+    (last,) = con.execute(
+        "SELECT last FROM audit_orgs WHERE org = 'Las Vegas Metro NV PD' AND reach = 'out_of_state'"
+    ).fetchone()  # type: ignore[misc]
+    assert last == dt.date(2025, 9, 23)
+    con.close()

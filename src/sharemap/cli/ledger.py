@@ -31,6 +31,7 @@ from sharemap.ledger.lists import read_list
 from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
 from sharemap.ledger.update import update as update_ledger
 from sharemap.runner import exit_on_sigterm
+from sharemap.sharing.store import write_database as write_sharing_tables
 
 DbOption = typer.Option(
     None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)."
@@ -87,10 +88,11 @@ def build(
             base, origin = store.load_shipped(), "parsed snapshots shipped in the package"
         report = store.build_database(base, db, origin=origin)
         report.skipped = skipped
+        sharing_rows = write_sharing_tables(report.db)  # the plate-reader sharing ledger beside it
         if write_shipped:
             store.write_shipped(base)
     if json:
-        print_json(report.__dict__)
+        print_json({**report.__dict__, "sharing": sharing_rows})
         return
     console.print(
         f"Built [bold]{report.db}[/] from {origin}: {report.snapshots} snapshots, {report.rows:,} list rows, "
@@ -98,6 +100,13 @@ def build(
         f"({report.unmapped} not placed in a county), {report.pending} pending requests, "
         f"{report.moa_terms} MOA terms; {len(report.partial)} partial and {report.duplicates} duplicate "
         f"snapshots; {report.problems} row problems reported (see table snapshot_problems)."
+    )
+    console.print(
+        f"Plate-reader sharing: {sharing_rows['portal_snapshots']} portal snapshots of "
+        f"{sharing_rows['portals']} agencies, {sharing_rows['sharing_edges']:,} sharing links, "
+        f"{sharing_rows['audit_orgs']} network-audit organisations (tables portals, portal_snapshots, "
+        "sharing_edges, audit_orgs).",
+        highlight=False,
     )
     for s in skipped:
         console.print(f"  skipped {s['file']}: {s['reason']}", highlight=False)
@@ -130,6 +139,8 @@ def update(
     """
     with exit_on_sigterm():
         result = update_ledger(source, kind, db, accept_partial=accept_partial, include_hidden=include_hidden)
+        if result.report is not None:  # the ledger was rebuilt: put the sharing tables back beside it
+            write_sharing_tables(result.report.db)
     if json:
         print_json(result.to_dict())
         return

@@ -35,6 +35,9 @@ def serve_cmd(
         console.print(f"building the ledger database at {path} ...", highlight=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         store.build_database(store.load_shipped(), path)
+        from sharemap.sharing.store import write_database
+
+        write_database(path)
     os.environ["SHAREMAP_DB"] = str(path)
     from sharemap.web.server import server_options
 

@@ -124,3 +124,116 @@ def shipped_snapshots() -> tuple[Snapshot, ...]:
 @lru_cache(maxsize=1)
 def shipped_audits() -> tuple[AuditOrg, ...]:
     return tuple(AuditOrg(**r) for r in pq.read_table(SHIPPED / "network_audits.parquet").to_pylist())
+
+
+TABLES = ("portals", "portal_snapshots", "sharing_edges", "audit_orgs")
+
+
+def database_tables(
+    snapshots: Iterable[Snapshot] | None = None,
+    audits: Iterable[AuditOrg] | None = None,
+    registry: dict[str, Placed] | None = None,
+) -> dict[str, pa.Table]:
+    """The sharing ledger as four tables: portals, portal_snapshots, sharing_edges (each agency →
+    organisation and direction, with the first and last snapshot that lists it) and audit_orgs.
+    Organisations carry their resolved kind, state and reach; the law's rulings are not stored (they
+    depend on the date asked and are computed by `sharemap.sharing.findings`)."""
+    from sharemap.sharing.orgs import Resolver
+
+    snaps = list(shipped_snapshots() if snapshots is None else snapshots)
+    reg = shipped_registry() if registry is None else registry
+    resolve = Resolver(reg)
+    portals: dict[str, dict[str, object]] = {}
+    edges: dict[tuple[str, str, str], dict[str, object]] = {}
+    seen: dict[tuple[str, str, str], list[dt.date]] = {}
+    for s in snaps:
+        placed = reg.get("slug:" + s.slug)
+        portals[s.slug] = {
+            "slug": s.slug,
+            "agency": s.agency,
+            "state": s.state,
+            "county_fips": placed.county_fips if placed else None,
+            "place_fips": placed.place_fips if placed else None,
+        }
+        for direction, names in (("outbound", s.outbound), ("inbound", s.inbound)):
+            for name in names:
+                key = (s.slug, direction, name)
+                seen.setdefault(key, []).append(s.date)
+                if key not in edges:
+                    org = resolve(name)
+                    edges[key] = {
+                        "slug": s.slug,
+                        "direction": direction,
+                        "org": name,
+                        "kind": org.kind.value,
+                        "org_state": org.state,
+                        "reach": org.reach(s.state).value if s.state else "unknown",
+                        "inactive": org.inactive,
+                    }
+    for key, dates in seen.items():
+        edges[key].update(first_seen=min(dates), last_seen=max(dates), snapshots_seen=len(dates))
+    audit_rows = []
+    for a in shipped_audits() if audits is None else audits:
+        org = resolve(a.org)
+        audit_rows.append(
+            {
+                "network": a.network,
+                "network_state": a.network_state,
+                "org": a.org,
+                "kind": org.kind.value,
+                "org_state": org.state,
+                "reach": org.reach(a.network_state).value,
+                "searches": a.searches,
+                "first": a.first,
+                "last": a.last,
+                "source": a.source,
+            }
+        )
+    snapshot_rows = [
+        {
+            "slug": s.slug,
+            "date": s.date,
+            "outbound": len(s.outbound),
+            "inbound": len(s.inbound),
+            "retention_days": s.retention_days,
+            "camera_count": s.camera_count,
+            "prohibited_uses": s.prohibited_uses,
+            "source": s.source,
+        }
+        for s in snaps
+    ]
+    return {
+        "portals": pa.Table.from_pylist(list(portals.values())),
+        "portal_snapshots": pa.Table.from_pylist(snapshot_rows),
+        "sharing_edges": pa.Table.from_pylist(list(edges.values())),
+        "audit_orgs": pa.Table.from_pylist(audit_rows),
+    }
+
+
+def write_database(db: Path, tables: dict[str, pa.Table] | None = None) -> dict[str, int]:
+    """Replace the sharing tables of the ledger database in one transaction, under its write lock
+    (a failure leaves the previous tables in place). Returns the row count per table."""
+    import duckdb
+
+    from sharemap.errors import StoreError
+    from sharemap.ledger.store import write_lock
+
+    data = database_tables() if tables is None else tables
+    with write_lock(db):
+        try:
+            con = duckdb.connect(str(db))
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the database: {exc}", file=db) from exc
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for name in TABLES:
+                con.register("_incoming", data[name])
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+                con.unregister("_incoming")
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"cannot write the sharing tables: {exc}", file=db) from exc
+        finally:
+            con.close()
+    return {name: data[name].num_rows for name in TABLES}
