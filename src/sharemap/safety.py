@@ -7,6 +7,7 @@ current values, and docs/security.md lists them all (a test checks the two agree
 
 from __future__ import annotations
 
+import csv
 import ipaddress
 import math
 import os
@@ -196,6 +197,18 @@ def read_regular_file(path: str | Path, max_bytes: int | None = None, what: str 
         return p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=p) from None
+
+
+def csv_field_cap() -> int:
+    """The csv_field_kb limit in bytes, for a reader to refuse longer cells itself with a clear message.
+
+    The csv module's own limit is process-wide, so it is raised to the file-size limit (the text is
+    already in memory, so no cell can be larger): whichever reader ran first, the cap decides."""
+    cap = limit_bytes("csv_field_kb")
+    whole = max(cap, limit_bytes("file_mb"))
+    if csv.field_size_limit() < whole:
+        csv.field_size_limit(whole)
+    return cap
 
 
 # --- URLs ------------------------------------------------------------------------------------------

@@ -110,3 +110,14 @@ def test_unknown_place(ledger: duckdb.DuckDBPyConnection) -> None:
         resolve(ledger, county="Nowhere County, ZZ")
     with pytest.raises(NotFoundError):
         resolve(ledger, county="Nowhere County, TX")
+
+
+def test_county_report_shows_plate_reader_sharing_in_practice(ledger: duckdb.DuckDBPyConnection) -> None:
+    report = build_report(ledger, resolve(ledger, county="San Diego County, CA"), dt.date(2026, 4, 30))
+    md = to_markdown(report)
+    assert "Plate-reader sharing in practice (the agencies' own transparency portals):" in md
+    assert "El Cajon PD (CA)'s portal of 2026-04-22 lists 359 out-of-state organisations among the 683" in md
+    portals = [r for r in report.references if r.kind == "portal"]
+    assert portals and all(r.url and "none-below/sm-alpr/blob/305f3bf" in r.url for r in portals)
+    harris = to_markdown(build_report(ledger, resolve(ledger, county="Harris County, TX"), DAY))
+    assert "Plate-reader sharing in practice: no public portal data here on or before 2026-11-24." in harris

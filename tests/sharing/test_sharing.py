@@ -191,3 +191,15 @@ def test_the_sharing_ledger_is_written_to_duckdb_in_one_transaction(tmp_path: Pa
     ).fetchone()  # type: ignore[misc]
     assert last == dt.date(2025, 9, 23)
     con.close()
+
+
+def test_sharing_by_county_through_the_cli() -> None:
+    res = runner.invoke(
+        app, ["sharing", "--county", "San Diego County, CA", "--as-of", "2026-04-30", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    agencies = {d["agency"] for d in json.loads(res.stdout)}
+    assert "El Cajon PD (CA)" in agencies and all("Los Angeles" not in a for a in agencies)
+    text = runner.invoke(app, ["sharing", "--county", "San Diego County, CA", "--as-of", "2026-04-30"]).stdout
+    assert "El Cajon PD (CA), portal of 2026-04-22" in text
+    assert runner.invoke(app, ["sharing"]).exit_code == 2

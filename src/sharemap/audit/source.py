@@ -22,7 +22,7 @@ import duckdb
 
 from sharemap.audit.formats.spec import FormatSpec, check_required, detect_format, key
 from sharemap.errors import InputError
-from sharemap.safety import limit_bytes
+from sharemap.safety import csv_field_cap
 
 BAD_TIME, BAD_NUMBER, BAD_WINDOW = 1, 2, 4
 _SAMPLE_BYTES = 256 * 1024
@@ -107,9 +107,7 @@ def _fields(line: str, delimiter: str, file: str) -> list[str]:
 
     Python's csv module stops at 131,072 characters a field with a bare csv.Error; the limit is
     raised to ours (process-wide, it only ever grows) and anything longer is a one-line error."""
-    cap = limit_bytes("csv_field_kb")
-    if csv.field_size_limit() < cap:
-        csv.field_size_limit(cap)
+    cap = csv_field_cap()
     expected = f"header cells of at most {cap // 1024:,} kB (SHAREMAP_MAX_CSV_FIELD_KB)"
     try:
         fields = next(csv.reader([line], delimiter=delimiter), [])

@@ -36,8 +36,10 @@ def _state(value: str | None) -> str | None:
 def _print_review(d: dict[str, object]) -> None:
     by = d["outbound_by_class"]
     assert isinstance(by, dict)
+    name = str(d["agency"])
+    where = "" if name.endswith(f"({d['state']})") else f" ({d['state']})"
     console.print(
-        f"[bold]{d['agency']}[/] ({d['state']}), portal of {d['date']}: shares its network with "
+        f"[bold]{name}[/]{where}, portal of {d['date']}: shares its network with "
         f"{d['outbound']} organisations (in state {by['in_state']}, out of state {by['out_of_state']}, "
         f"federal {by['federal']}, not placed {by['unknown']}; {d['outbound_inactive']} marked inactive, "
         f"not counted); receives from {d['inbound']}. Retention stated: {d['retention_days']} days.",
@@ -57,6 +59,7 @@ def _print_review(d: dict[str, object]) -> None:
 def sharing_cmd(
     ctx: typer.Context,
     agency: str | None = typer.Option(None, "--agency", help="Agency name (or part of it)."),
+    county: str | None = typer.Option(None, "--county", help='A county: "San Diego County, CA" or FIPS.'),
     state: str | None = typer.Option(None, "--state", help="State code or name."),
     as_of: str | None = typer.Option(None, "--as-of", help="Newest snapshot on or before YYYY-MM-DD."),
     as_json: bool = JsonOption,
@@ -64,13 +67,18 @@ def sharing_cmd(
     """Who each agency shares its plate-reader network with (newest portal snapshot), and findings."""
     if ctx.invoked_subcommand is not None:
         return
-    from sharemap.sharing import reviews
+    from sharemap.sharing import reviews, reviews_for
 
-    if agency is None and state is None:
-        raise InputError(
-            "say which agencies", field="--agency/--state", expected="--agency NAME or --state ST"
-        )
-    found = reviews(state=_state(state), agency=agency, as_of=_day(as_of, "--as-of"))
+    if agency is None and state is None and county is None:
+        raise InputError("say which agencies", field="--agency/--county/--state", expected="one of them")
+    day = _day(as_of, "--as-of")
+    if county is not None:
+        from sharemap.ledger.geo import county_by_name
+
+        c = county_by_name(county)
+        found = reviews_for(c.state, day or dt.date.today(), c.fips)
+    else:
+        found = reviews(state=_state(state), agency=agency, as_of=day)
     out = [r.to_dict() for r in found]
     if as_json:
         print_json(out)

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz, process
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.geo import state_code
-from sharemap.safety import check_regular_file, limit, limit_bytes
+from sharemap.safety import check_regular_file, csv_field_cap, limit, limit_bytes
 
 PARSER_VERSION = 8
 """Bump when parsing changes, so cached parses are not reused."""
@@ -586,8 +586,7 @@ def _csv_cells(path: Path, data: bytes) -> list[Sheet]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel()  # type: ignore[assignment]
-    cap = limit_bytes("csv_field_kb")
-    csv.field_size_limit(max(csv.field_size_limit(), cap))
+    cap = csv_field_cap()
     reader = csv.reader(io.StringIO(text, newline=""), dialect)  # newline="": CR-only files too
     rows: list[list[Cell]] = []
     try:

@@ -42,6 +42,8 @@ from sharemap.report.model import (
     Table,
 )
 from sharemap.report.sim import SimRun, check_place, simulation_blocks
+from sharemap.sharing import Reach, reviews_for
+from sharemap.sharing.orgs import STATE_CODES
 
 Kind = Literal["county", "state", "agency", "nation"]
 
@@ -672,6 +674,7 @@ def _diagram_path(kb: KnowledgeBase, p: Path) -> dict[str, Any]:
 
 
 def _wider(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    _sharing_in_practice(b)
     for enc in WIDER:
         t = traces[enc]
         if not t.paths:
@@ -679,6 +682,36 @@ def _wider(b: _Builder, traces: dict[Encounter, Trace]) -> None:
         name = b.kb.encounters[enc].name if enc in b.kb.encounters else enc.value
         b.add("wider", Note(f"{name}:"))
         b.add("wider", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+
+
+def _sharing_in_practice(b: _Builder) -> None:
+    """What the agencies' own plate-reader portals list, beside what the law says (sharemap.sharing)."""
+    t, c = b.t, b.c
+    if t.kind == "nation" or t.state not in STATE_CODES:
+        return
+    county = t.key if t.kind == "county" else None
+    found = reviews_for(t.state, b.day, county)
+    if not found:
+        day = b.day.isoformat()
+        b.add(
+            "wider", Note(f"Plate-reader sharing in practice: no public portal data here on or before {day}.")
+        )
+        return
+    items = []
+    for r in found:
+        s = r.snapshot
+        far, fed = len(r.outbound[Reach.OUT_OF_STATE]), len(r.outbound[Reach.FEDERAL])
+        cites = [c.portal(s.slug, s.agency, s.date, s.source)]
+        cites += [n for f in r.findings for p in f.provisions for n in c.provision(p)]
+        text = (
+            f"{s.agency}'s portal of {s.date.isoformat()} lists {len(s.outbound)} organisations it shares "
+            f"its plate-reader cameras with: {far} out of state, {fed} federal."
+        )
+        if r.findings:  # a finding's sentence states the counts and the law that bars the sharing
+            text = " ".join(f.text for f in r.findings)
+        items.append(c.sentence(text, cites))
+    b.add("wider", Note("Plate-reader sharing in practice (the agencies' own transparency portals):"))
+    b.add("wider", Bullets(tuple(items)))
 
 
 def _elements(b: _Builder, traces: dict[Encounter, Trace]) -> None:

@@ -32,6 +32,12 @@ def _date_in(title: str) -> str | None:
     return years[-1] if years else None
 
 
+PORTAL_ARCHIVE = (
+    "https://github.com/none-below/sm-alpr/blob/305f3bffe2e75d5462805526607199b10d32f39b/assets/"
+    "transparency.flocksafety.com"
+)
+
+
 class Citations:
     def __init__(self, kb: KnowledgeBase, ledger_source: dict[str, Any] | None = None) -> None:
         self.kb = kb
@@ -45,7 +51,7 @@ class Citations:
         title: str,
         url: str | None,
         date: str | None,
-        kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun"],
+        kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun", "portal"],
         location: str | None = None,
     ) -> int:
         n = self._by_key.get(key)
@@ -145,6 +151,13 @@ class Citations:
             + (f", ICE list of {ag['ice_list_date']}" if ag.get("ice_list_date") else "")
         )
         return self._add(("simrun", run.source), title, None, run.made, "simrun", run.source)
+
+    def portal(self, slug: str, agency: str, day: dt.date, location: str) -> int:
+        """An agency's plate-reader transparency portal as archived on one date (the sm-alpr archive,
+        the commit the shipped data was built from)."""
+        url = f"{PORTAL_ARCHIVE}/{slug}/{day.isoformat()}.json"
+        title = f"{agency}: plate-reader transparency portal, snapshot of {day.isoformat()} (archived)"
+        return self._add(("portal", slug, day.isoformat()), title, url, day.isoformat(), "portal", location)
 
     def sentence(self, text: str, *cites: int | Iterable[int] | None) -> Sentence:
         flat: list[int] = []

@@ -20,7 +20,7 @@ class Reference:
     title: str
     url: str | None
     date: str | None
-    kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun"]
+    kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun", "portal"]
     location: str | None = None  # page, pin cite or file inside the package
 
     def to_dict(self) -> dict[str, Any]:

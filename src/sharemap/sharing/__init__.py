@@ -56,10 +56,16 @@ def _county_of(review: PortalReview) -> str | None:
     return _place_county().get(placed.place_fips or "")
 
 
+def reviews_for(state: str, day: dt.date, county_fips: str | None = None) -> list[PortalReview]:
+    """The newest portal snapshot on or before `day` of each agency in a state (or placed in one
+    county, by the registry and the Census places table), reviewed; cached per state and date."""
+    return [r for r in _reviews_on(state, day) if county_fips is None or _county_of(r) == county_fips]
+
+
 def evidence(state: str, day: dt.date, county_fips: str | None = None) -> tuple[str, ...]:
     """What the portals show about plate-reader sharing out of state or with federal agencies, for a
     state (or one county's agencies) on a date, as sentences with their source; or that none is public."""
-    found = [r for r in _reviews_on(state, day) if county_fips is None or _county_of(r) == county_fips]
+    found = reviews_for(state, day, county_fips)
     where = f"county {county_fips}" if county_fips else state
     if not found:
         return (f"no public sharing data for {where} on or before {day.isoformat()}",)
@@ -106,4 +112,5 @@ __all__ = [
     "review_audit",
     "review_snapshot",
     "reviews",
+    "reviews_for",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 
 from sharemap.errors import InputError
 from sharemap.runner import Engine, run_tasks
-from sharemap.safety import read_regular_file
+from sharemap.safety import csv_field_cap, read_regular_file
 from sharemap.sim.agreements import CountyAgreements, ledger_agreements
 from sharemap.sim.counties import Counties, counties, select
 from sharemap.sim.ledger import EVENTS, describe, event_counts
@@ -66,10 +66,17 @@ def read_bookings_file(path: str | Path, known_fips: set[str] | None = None) -> 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=p) from None
+    cap = csv_field_cap()
     try:
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    except csv.Error as exc:  # a cell over the csv module's field limit, a NUL byte, ...
+    except csv.Error as exc:  # a NUL byte, ...
         raise InputError(f"not a readable CSV file: {exc}", file=p) from None
+    for i, row in enumerate(rows, start=2):
+        if any(isinstance(v, str) and len(v) > cap for v in row.values()):
+            limit_kb = cap // 1024
+            raise InputError(
+                f"a cell is over the {limit_kb} kB limit (SHAREMAP_MAX_CSV_FIELD_KB)", file=p, row=i
+            )
     out = {}
     for i, row in enumerate(rows, start=2):
         fips_cell, value = row.get("fips"), row.get("bookings_per_year")
