@@ -11,7 +11,7 @@ import datetime as dt
 from functools import lru_cache
 
 from sharemap.sharing.findings import Finding, PortalReview, review_audit, review_snapshot
-from sharemap.sharing.orgs import Org, OrgKind, Reach, Resolver, name_key, resolve
+from sharemap.sharing.orgs import Org, OrgKind, Reach, Resolver, name_key, place_county, resolve
 from sharemap.sharing.portals import AuditOrg, Snapshot, latest, read_network_audit, read_snapshot
 from sharemap.sharing.store import shipped_audits, shipped_registry, shipped_snapshots
 
@@ -37,23 +37,13 @@ def _reviews_on(state: str, day: dt.date) -> tuple[PortalReview, ...]:
     return tuple(reviews(state=state, as_of=day))
 
 
-@lru_cache(maxsize=1)
-def _place_county() -> dict[str, str]:
-    import csv
-
-    from sharemap.settings import DATA_DIR
-
-    with (DATA_DIR / "geo" / "places.csv").open(encoding="utf-8") as fh:
-        return {r["geoid"]: r["county_fips"] for r in csv.DictReader(fh) if r["county_fips"]}
-
-
 def _county_of(review: PortalReview) -> str | None:
     placed = shipped_registry().get("slug:" + review.snapshot.slug)
     if placed is None:
         return None
     if placed.county_fips:
         return placed.county_fips
-    return _place_county().get(placed.place_fips or "")
+    return place_county(placed.place_fips or "")
 
 
 def reviews_for(state: str, day: dt.date, county_fips: str | None = None) -> list[PortalReview]:

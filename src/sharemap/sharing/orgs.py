@@ -247,20 +247,29 @@ _AGENCY_WORDS = re.compile(
 
 
 @lru_cache(maxsize=1)
-def _place_states() -> dict[str, frozenset[str]]:
-    """Census place and county base names ("benicia", "south san francisco") to the states they are in."""
-    out: dict[str, set[str]] = {}
+def _places() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """The Census places table, read once: base names ("benicia", "south san francisco") to the
+    states they are in, and place FIPS to county FIPS."""
+    states: dict[str, set[str]] = {}
+    counties: dict[str, str] = {}
     with (DATA_DIR / "geo" / "places.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             base = re.sub(r"\s+(city|town|village|borough|CDP|municipality|township)$", "", row["name"])
-            out.setdefault(name_key(base), set()).add(row["state"])
-    return {k: frozenset(v) for k, v in out.items()}
+            states.setdefault(name_key(base), set()).add(row["state"])
+            if row["county_fips"]:
+                counties[row["geoid"]] = row["county_fips"]
+    return {k: frozenset(v) for k, v in states.items()}, counties
+
+
+def place_county(place_fips: str) -> str | None:
+    """The county of a Census place (its primary county), or None."""
+    return _places()[1].get(place_fips)
 
 
 def _unique_place_state(text: str) -> str | None:
     """The state of a police or sheriff's name whose place exists in one state only (by the Census)."""
     locality = name_key(_AGENCY_WORDS.sub(" ", text))
-    states = _place_states().get(locality) if locality else None
+    states = _places()[0].get(locality) if locality else None
     return next(iter(states)) if states is not None and len(states) == 1 else None
 
 
