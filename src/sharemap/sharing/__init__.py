@@ -13,14 +13,20 @@ from functools import lru_cache
 from sharemap.sharing.findings import Finding, PortalReview, review_audit, review_snapshot
 from sharemap.sharing.orgs import Org, OrgKind, Reach, Resolver, name_key, place_county, resolve
 from sharemap.sharing.portals import AuditOrg, Snapshot, latest, read_network_audit, read_snapshot
-from sharemap.sharing.store import shipped_audits, shipped_registry, shipped_snapshots
+from sharemap.sharing.store import shipped_audits, shipped_registry, shipped_snapshots, shipped_states
+
+
+@lru_cache(maxsize=1)
+def _resolver() -> Resolver:
+    """One resolver over the shipped registry for the process: names resolve once, not per query."""
+    return Resolver(shipped_registry())
 
 
 def reviews(
     *, state: str | None = None, agency: str | None = None, as_of: dt.date | None = None
 ) -> list[PortalReview]:
     """Each portal's newest snapshot on or before `as_of`, reviewed (filtered by state or agency name)."""
-    resolver = Resolver(shipped_registry())
+    resolver = _resolver()
     want = name_key(agency) if agency else None
     out = []
     for s in latest(shipped_snapshots(), as_of):
@@ -34,6 +40,8 @@ def reviews(
 
 @lru_cache(maxsize=256)
 def _reviews_on(state: str, day: dt.date) -> tuple[PortalReview, ...]:
+    if state not in shipped_states():
+        return ()
     return tuple(reviews(state=state, as_of=day))
 
 
@@ -81,7 +89,7 @@ def findings(*, state: str | None = None, as_of: dt.date | None = None) -> list[
         for a in shipped_audits()
         if (state is None or a.network_state == state) and (as_of is None or a.first <= as_of)
     ]
-    found.extend(review_audit(audits, Resolver(shipped_registry())))
+    found.extend(review_audit(audits, _resolver()))
     return found
 
 

@@ -103,64 +103,43 @@ def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | No
         by_reach[Reach.UNKNOWN] = tuple(active)
         return PortalReview(s, by_reach, len(orgs) - len(active))
     findings: list[Finding] = []
+
+    def found(rule: str, text: str, provisions: tuple[Provision, ...], listed: tuple[Org, ...]) -> None:
+        opening = f"{s.agency}'s portal of {s.date.isoformat()} "
+        orgs = tuple(o.name for o in listed)
+        findings.append(Finding(rule, s.agency, home, s.date, opening + text, provisions, orgs, s.source))
+
     for reach, what in ((Reach.OUT_OF_STATE, "out-of-state"), (Reach.FEDERAL, "federal")):
         listed = by_reach[reach]
         provs = _prohibiting(law, home, _ACTION_OF[reach], s.date) if listed else ()
         if provs:
             cites = "; ".join(p.citation for p in provs)
-            findings.append(
-                Finding(
-                    rule=f"{reach.value}_sharing",
-                    agency=s.agency,
-                    state=home,
-                    date=s.date,
-                    text=(
-                        f"{s.agency}'s portal of {s.date.isoformat()} lists "
-                        f"{_count(len(listed), what + ' organisation')} among the {len(s.outbound)} it "
-                        f"shares its plate-reader network with; {cites} bars sharing plate-reader data with "
-                        f"{what} agencies."
-                    ),
-                    provisions=provs,
-                    orgs=tuple(o.name for o in listed),
-                    source=s.source,
-                )
+            found(
+                f"{reach.value}_sharing",
+                f"lists {_count(len(listed), what + ' organisation')} among the {len(s.outbound)} it shares "
+                f"its plate-reader network with; {cites} bars sharing plate-reader data with {what} "
+                "agencies.",
+                provs,
+                listed,
             )
     immigration = tuple(o for o in active if o.kind is OrgKind.FEDERAL_IMMIGRATION)
     if immigration and s.prohibited_uses and "immigration" in s.prohibited_uses.lower():
-        findings.append(
-            Finding(
-                rule="immigration_use",
-                agency=s.agency,
-                state=home,
-                date=s.date,
-                text=(
-                    f"{s.agency}'s portal of {s.date.isoformat()} lists immigration enforcement as a "
-                    f"prohibited use, yet shares its network with "
-                    f"{_count(len(immigration), 'federal immigration agency')}."
-                ),
-                provisions=_prohibiting(law, home, Action.SHARE_ALPR_IMMIGRATION, s.date),
-                orgs=tuple(o.name for o in immigration),
-                source=s.source,
-            )
+        found(
+            "immigration_use",
+            "lists immigration enforcement as a prohibited use, yet shares its network with "
+            f"{_count(len(immigration), 'federal immigration agency')}.",
+            _prohibiting(law, home, Action.SHARE_ALPR_IMMIGRATION, s.date),
+            immigration,
         )
     limit = retention_days(home, s.date, law=law) if s.retention_days is not None else None
     stated = s.retention_days
     if limit is not None and limit.days is not None and stated is not None and stated > limit.days:
         prov = law.get(limit.provision_id)
-        findings.append(
-            Finding(
-                rule="retention_over_limit",
-                agency=s.agency,
-                state=home,
-                date=s.date,
-                text=(
-                    f"{s.agency}'s portal of {s.date.isoformat()} states a retention of "
-                    f"{s.retention_days} days; {limit.citation} sets {limit.period}."
-                ),
-                provisions=(prov,) if prov else (),
-                orgs=(),
-                source=s.source,
-            )
+        found(
+            "retention_over_limit",
+            f"states a retention of {stated} days; {limit.citation} sets {limit.period}.",
+            (prov,) if prov else (),
+            (),
         )
     return PortalReview(s, by_reach, len(orgs) - len(active), tuple(findings))
 

@@ -94,6 +94,15 @@ def shipped_registry() -> dict[str, Placed]:
 
 
 @lru_cache(maxsize=1)
+def shipped_states() -> frozenset[str]:
+    """The states with shipped portal data (read from the small snapshots table alone, so a question
+    about any other state never loads the sharing lists)."""
+    return frozenset(
+        s for s in pq.read_table(SHIPPED / "snapshots.parquet", columns=["state"])["state"].to_pylist() if s
+    )
+
+
+@lru_cache(maxsize=1)
 def shipped_snapshots() -> tuple[Snapshot, ...]:
     """Every shipped portal snapshot, oldest first per agency."""
     lists: dict[tuple[str, dt.date], dict[str, list[str]]] = {}
