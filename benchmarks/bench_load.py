@@ -173,6 +173,29 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of one process (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server process, of its children (simulation workers) and of this client."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "server": _cpu_s(pid),
+        "children": sum(_cpu_s(p) for p in _tree_pids(pid)[1:]),
+        "client": own.ru_utime + own.ru_stime,
+    }
+
+
+def _cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: round(after[k] - before[k], 2) for k in before}
+
+
 def tree_rss_mb(pid: int) -> float:
     return sum(_status_kb(p, "VmRSS") for p in _tree_pids(pid)) / 1024
 
@@ -312,7 +335,7 @@ async def phase_pages(base: str, plan: Plan, rep: Report) -> None:
                 )
 
 
-async def phase_sim(base: str, plan: Plan, rep: Report) -> None:
+async def phase_sim(base: str, pid: int, plan: Plan, rep: Report) -> None:
     limits = httpx.Limits(max_connections=plan.api_clients + 5)
     origin = {"Origin": base}
     form = {"county": "53053", "scenario_a": "baseline", "scenario_b": "", "replicates": "5"}
@@ -320,7 +343,9 @@ async def phase_sim(base: str, plan: Plan, rep: Report) -> None:
         httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as api,
         httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=None), timeout=60) as posts,
     ):
+        c0 = cpu_split(pid)
         idle = await closed_loop(api, API_URLS, plan.api_clients, plan.seconds, plan.max_requests, False)
+        c1 = cpu_split(pid)
 
         async def post(i: int) -> tuple[str, str | None]:
             try:
@@ -340,6 +365,7 @@ async def phase_sim(base: str, plan: Plan, rep: Report) -> None:
         answers = await asyncio.gather(*(post(i) for i in range(plan.sim_posts)))
         post_s = time.perf_counter() - t0
         during = await during_task
+        c2 = cpu_split(pid)
         codes = Counter(code for code, _ in answers)
         ids = [j for _, j in answers if j]
         readable: Counter[str] = Counter()
@@ -369,6 +395,8 @@ async def phase_sim(base: str, plan: Plan, rep: Report) -> None:
         "accepted_ids_read_back": dict(readable),
         "cross_origin_post": cross_code,
         "unfinished_after_wait": len(pending),
+        "cpu_s_idle": _cpu_delta(c0, c1),
+        "cpu_s_during": _cpu_delta(c1, c2),
     }
     rep.add(
         "simulations", f"{plan.sim_posts} parallel POST /api/sim/jobs", _codes(dict(codes)), "bounded: 429s"
@@ -380,6 +408,14 @@ async def phase_sim(base: str, plan: Plan, rep: Report) -> None:
         f"{idle['rps']} -> {during['rps']} ({ratio:.0%}); p95 {idle['p95_ms']} -> {during['p95_ms']} ms",
         ">= 80%",
     )
+    for label, cpu, run in (("idle", _cpu_delta(c0, c1), idle), ("during", _cpu_delta(c1, c2), during)):
+        per_request = 1000 * cpu["server"] / run["requests"] if run["requests"] else float("nan")
+        rep.add(
+            "simulations",
+            f"CPU s {label}: server / simulation children / load client",
+            f"{cpu['server']} / {cpu['children']} / {cpu['client']} "
+            f"(server {per_request:.1f} ms per request)",
+        )
     rep.add("simulations", "cross-origin POST /api/sim/jobs", cross_code, "403")
     rep.add(
         "simulations",
@@ -543,7 +579,7 @@ def _prepare_db(home: Path, given: Path | None, rep: Report) -> Path:
 async def run_phases(base: str, pid: int, plan: Plan, folder: Path, rep: Report, t_begin: float) -> None:
     phases = (
         ("pages", lambda: phase_pages(base, plan, rep)),
-        ("simulations", lambda: phase_sim(base, plan, rep)),
+        ("simulations", lambda: phase_sim(base, pid, plan, rep)),
         ("slow connections", lambda: phase_slow(base, plan, rep)),
         ("uploads", lambda: phase_uploads(base, pid, plan, folder, rep)),
     )

@@ -231,14 +231,24 @@ def check_public_url(url: str) -> str:
     except (socket.gaierror, UnicodeError) as exc:
         raise InputError(f"cannot resolve host {parts.hostname!r}: {exc}", field="url") from None
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if not addr.is_global or addr.is_multicast:
-            raise InputError(
-                f"refusing {url!r}: {parts.hostname} is a loopback, private or link-local address ({addr})",
-                field="url",
-                expected="a public host (set SHAREMAP_ALLOW_PRIVATE_URLS=1 for a local mirror)",
-            )
+        check_public_address(url, str(info[4][0]))
     return url
+
+
+def check_public_address(url: str, address: str) -> None:
+    """Refuse an address that is not public for `url`: the check of the name's addresses before
+    connecting, and of the address actually connected to after (a name that resolves to a public
+    address for the check and to a private one for the connection, DNS rebinding, is caught there)."""
+    if private_urls_allowed():
+        return
+    addr = ipaddress.ip_address(address.split("%", 1)[0])
+    if not addr.is_global or addr.is_multicast:
+        host = urlsplit(url).hostname
+        raise InputError(
+            f"refusing {url!r}: {host} is a loopback, private or link-local address ({addr})",
+            field="url",
+            expected="a public host (set SHAREMAP_ALLOW_PRIVATE_URLS=1 for a local mirror)",
+        )
 
 
 # --- spreadsheet-safe cells --------------------------------------------------------------------------

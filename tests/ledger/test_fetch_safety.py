@@ -118,3 +118,43 @@ def test_urls_that_name_no_file_or_are_not_http_get_clean_errors(tmp_path: Path)
         result = runner.invoke(app, ["update", "--from", url, "--db", db])
         assert result.exit_code == 2 and why in result.output, result.output
         assert "Traceback" not in result.output
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "5")
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_name_that_rebinds_to_a_private_address_is_refused_after_connecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name resolves to a public address for the check, then to loopback for the
+    connection; the address actually reached is checked, so nothing is saved."""
+    import socket
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])
+
+    def rebinding(host: str, *args: object, **kw: object) -> list[tuple[object, ...]]:
+        if host != "rebind.example":
+            return real(host, *args, **kw)  # type: ignore[arg-type]
+        ip = next(answers, "127.0.0.1")  # public for the first lookup, loopback after
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, server.server_port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    target = tmp_path / "out"
+    try:
+        with pytest.raises(InputError, match=r"rebind.example is a loopback.*127\.0\.0\.1"):
+            url = f"http://rebind.example:{server.server_port}/x"
+            ice_feed.Fetcher(timeout=5, retries=1).get(url, target)
+    finally:
+        server.shutdown()
+    assert not target.exists()

@@ -34,7 +34,7 @@ import httpx
 from sharemap import settings
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
-from sharemap.safety import check_public_url, limit, limit_bytes
+from sharemap.safety import check_public_address, check_public_url, limit, limit_bytes
 
 RETRIES = 3
 MAX_REDIRECTS = 5
@@ -214,6 +214,7 @@ class Fetcher:
                 request = client.build_request("GET", url, headers={"User-Agent": USER_AGENT, **headers})
                 response = client.send(request, stream=True)
                 try:
+                    _check_peer(response, url)
                     if response.has_redirect_location:
                         url = str(response.url.join(response.headers["location"]))
                         continue
@@ -248,6 +249,14 @@ class Fetcher:
                     raise httpx.ReadTimeout("the download is too slow", request=response.request)
                 out.write(chunk)
         return response
+
+
+def _check_peer(response: httpx.Response, url: str) -> None:
+    """The address the connection reached must be public too (see safety.check_public_address)."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if peer:
+        check_public_address(url, str(peer[0]))
 
 
 class _Stalled(Exception):

@@ -175,6 +175,7 @@ class Jobs:
             del self._jobs[k]
 
     def _work(self) -> None:
+        _lower_this_thread()  # the child processes this thread starts inherit its priority
         while True:
             job = self._queue.get()
             began = time.monotonic()
@@ -214,10 +215,21 @@ class Jobs:
             self._pool = None
 
 
+def _lower_this_thread() -> None:
+    """Give the calling thread the simulations' lower CPU priority.
+
+    On Linux the nice value belongs to a thread and a child process inherits its creator's, so a
+    simulation process started from this thread runs at the lower priority from its first
+    instruction, including the second or so it spends importing the package (an initializer would
+    only lower it after that import, while it competes with requests at full priority)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SIM_NICENESS)
+
+
 def _yield_to_requests() -> None:
-    """Run simulations at a lower CPU priority, so the server's requests win the cores."""
+    """In a simulation process: the lower priority, whichever thread started it."""
     with contextlib.suppress(OSError):
-        os.nice(SIM_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, 0, max(SIM_NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
 
 
 def _simulate(
