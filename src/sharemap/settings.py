@@ -1,18 +1,73 @@
-"""Paths and environment variables, with their documented defaults (see docs/configuration.md).
+"""Paths and environment variables: one table, SETTINGS, that the CLI (`sharemap settings`), the
+docs (docs/configuration.md, checked by tests/test_settings_doc.py) and the code read.
 
-- SHAREMAP_HOME: working directory for the database, exports and caches (default ~/.sharemap).
-- SHAREMAP_DB: the DuckDB file (default $SHAREMAP_HOME/sharemap.duckdb).
-- SHAREMAP_REFERENCE: the raw reference data (ICE list snapshots, MOA PDFs), used only when
-  rebuilding the shipped data from scratch (default ../shared/reference beside the checkout).
-- SHAREMAP_ICE_PAGE: the ICE 287(g) page `sharemap update --from ice` reads for its workbook links
-  (default ICE_PAGE); point it at a local copy to test.
-- SHAREMAP_HTTP_TIMEOUT: seconds a download may wait for the server before it is retried (default 30).
+The limits on input sizes, run sizes and the server (safety.LIMITS) are settings too; `all_settings()`
+lists both.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str  # as the docs state it
+    what: str
+    secret: bool = False  # its value is never printed, only whether it is set
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SHAREMAP_HOME", "~/.sharemap", "working folder: the database, exports, caches, downloads"),
+    Setting("SHAREMAP_DB", "$SHAREMAP_HOME/sharemap.duckdb", "the ledger database (every command: --db)"),
+    Setting(
+        "SHAREMAP_REFERENCE",
+        "../shared/reference beside the checkout",
+        "raw reference data, needed only to rebuild the shipped data (make shipped)",
+    ),
+    Setting(
+        "SHAREMAP_ICE_PAGE",
+        "https://www.ice.gov/identify-and-arrest/287g",
+        "the page `update --from ice` reads for ICE's workbook links (a local copy, to test)",
+    ),
+    Setting("SHAREMAP_HTTP_TIMEOUT", "30", "seconds a download waits on the server before a retry"),
+    Setting(
+        "SHAREMAP_AUDIT_KEY",
+        "a random key in $SHAREMAP_HOME/audit.key",
+        "the key of the audit's pseudonyms (share it to get the same pseudonyms elsewhere)",
+        secret=True,
+    ),
+    Setting(
+        "SHAREMAP_ALLOW_PRIVATE_URLS",
+        "unset",
+        "1 lets `update --from URL` reach loopback and private hosts (tests, a local mirror)",
+    ),
+    Setting(
+        "SHAREMAP_UPLOAD_LIMIT_MB",
+        "unset",
+        "older name of SHAREMAP_MAX_UPLOAD_MB, still honoured when set",
+    ),
+)
+
+
+def all_settings() -> list[Setting]:
+    """Every environment variable sharemap reads: the settings above, then each limit."""
+    from sharemap.safety import LIMITS
+
+    limits = [Setting(lim.env, f"{lim.default:g}", f"{lim.what} ({lim.unit})") for lim in LIMITS]
+    return [*SETTINGS, *limits]
+
+
+def current(setting: Setting) -> str:
+    """What a setting is now: its value, "(default)" when unset, "(set)" for a secret."""
+    raw = os.environ.get(setting.env)
+    if raw is None:
+        return "(default)"
+    return "(set)" if setting.secret else raw
+
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"

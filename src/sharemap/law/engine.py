@@ -228,8 +228,7 @@ class Ruling:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        from sharemap.law import labels  # labels words rulings; it imports this module
-
+        """The ruling as plain data (`labels.ruling_json` adds the question and answer in words)."""
         ctx = self.context
         return {
             "jurisdiction": self.jurisdiction,
@@ -273,8 +272,6 @@ class Ruling:
                 for rd in self.readings
             ],
             "contested": list(self.contested),
-            "question": labels.question(self),
-            "answer": labels.answer(self),
             "explanation": self.explain(),
         }
 
@@ -481,62 +478,21 @@ class Law:
             date = _coerce_date(date)
         ctx = (context or DEFAULT_CONTEXT).resolved(action)
         rules = self.candidates(jurisdiction, actor, action)
-
-        live: list[_Rule] = []
-        skipped: dict[str, TraceStep] = {}
-        for r in rules:
-            if r.unconfirmed:
-                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "unconfirmed", "")
-            elif r.persuasive:
-                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "persuasive", r.p.authority.value)
-            elif not _in_force(r, date):
-                if r.p.id in skipped or any(x.p is r.p for x in live):
-                    continue  # another stretch of the same provision already spoke for this date
-                enjoined = next((i for i in r.p.injunctions if i.covers(date)), None)
-                if enjoined is not None:
-                    skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "enjoined", enjoined.text)
-                else:
-                    skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "not_in_force", _dates_note(r))
-            elif not r.in_scope(ctx):
-                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "out_of_scope", "")
-            else:
-                skipped.pop(r.p.id, None)  # an earlier stretch said "not in force": this one is
-                live.append(r)
-
+        live, skipped = _sift(rules, date, ctx)
         result, deciding, steps, note = self._decide(jurisdiction, action, live, ctx)
         readings: tuple[Reading, ...] = ()
         doubtful = {r.p.id: r.p for r in live if r.doubtful}
         if doubtful:
-            other, other_deciding, _, other_note = self._decide(
-                jurisdiction, action, [r for r in live if not r.doubtful], ctx
+            result, deciding, note, readings = self._read_both_ways(
+                jurisdiction, action, live, ctx, doubtful, (result, deciding, note)
             )
-            if other is not result:
-                ids = ", ".join(doubtful)
-                readings = (
-                    Reading(f"if {ids} applies on this date", result, tuple(p.id for p in deciding)),
-                    Reading(
-                        f"if {ids} does not yet (or no longer) apply",
-                        other,
-                        tuple(p.id for p in other_deciding),
-                    ),
-                )
-                result = Effect.UNCERTAIN
-                deciding = list(dict.fromkeys([*deciding, *other_deciding]))
-                note = note or other_note
             steps = [
                 replace(st, note="; ".join(x for x in (st.note, _doubt_note(doubtful[st.provision_id])) if x))
                 if st.provision_id in doubtful
                 else st
                 for st in steps
             ]
-        checks: list[ConditionCheck] = []
-        for p in deciding:
-            for c in p.exceptions:
-                checks.append(ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)))
-            for c in p.conditions:
-                checks.append(ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)))
-            for text in p.obligations:
-                checks.append(ConditionCheck(p.id, "obligation", text, None))
+        checks = _condition_checks(deciding, ctx)
         relied = [*deciding, *(r.p for r in live if r.p.saves and r.p not in deciding)]
         return Ruling(
             jurisdiction=jurisdiction,
@@ -546,13 +502,40 @@ class Law:
             context=ctx,
             effect=result,
             provisions=tuple(deciding),
-            conditions=tuple(checks),
+            conditions=checks,
             verification=weakest(p.verification for p in deciding),
             steps=_in_candidate_order(rules, skipped, steps),
             coverage=note,
             readings=readings,
             contested=tuple(f"{p.citation}: {p.contested}" for p in relied if p.contested),
         )
+
+    def _read_both_ways(
+        self,
+        jurisdiction: str,
+        action: Action,
+        live: list[_Rule],
+        ctx: Context,
+        doubtful: dict[str, Provision],
+        first: tuple[Effect, list[Provision], str | None],
+    ) -> tuple[Effect, list[Provision], str | None, tuple[Reading, ...]]:
+        """When provisions whose dates are only bounded bear on the question, decide it without them
+        too; if the two readings differ, the effect is UNCERTAIN and both readings are given."""
+        result, deciding, note = first
+        other, other_deciding, _, other_note = self._decide(
+            jurisdiction, action, [r for r in live if not r.doubtful], ctx
+        )
+        if other is result:
+            return result, deciding, note, ()
+        ids = ", ".join(doubtful)
+        readings = (
+            Reading(f"if {ids} applies on this date", result, tuple(p.id for p in deciding)),
+            Reading(
+                f"if {ids} does not yet (or no longer) apply", other, tuple(p.id for p in other_deciding)
+            ),
+        )
+        both = list(dict.fromkeys([*deciding, *other_deciding]))
+        return Effect.UNCERTAIN, both, note or other_note, readings
 
     def _decide(
         self, jurisdiction: str, action: Action, live: list[_Rule], ctx: Context
@@ -681,6 +664,41 @@ def default_law() -> Law:
     from sharemap.law.load import load_provisions
 
     return Law(load_provisions())
+
+
+def _sift(rules: tuple[_Rule, ...], date: dt.date, ctx: Context) -> tuple[list[_Rule], dict[str, TraceStep]]:
+    """Steps 1 and 2: the candidates live on `date` for this context, and why each other one is not."""
+    live: list[_Rule] = []
+    skipped: dict[str, TraceStep] = {}
+    for r in rules:
+        if r.unconfirmed:
+            skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "unconfirmed", "")
+        elif r.persuasive:
+            skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "persuasive", r.p.authority.value)
+        elif not _in_force(r, date):
+            if r.p.id in skipped or any(x.p is r.p for x in live):
+                continue  # another stretch of the same provision already spoke for this date
+            enjoined = next((i for i in r.p.injunctions if i.covers(date)), None)
+            if enjoined is not None:
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "enjoined", enjoined.text)
+            else:
+                skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "not_in_force", _dates_note(r))
+        elif not r.in_scope(ctx):
+            skipped[r.p.id] = TraceStep(r.p.id, r.p.citation, "out_of_scope", "")
+        else:
+            skipped.pop(r.p.id, None)  # an earlier stretch said "not in force": this one is
+            live.append(r)
+    return live, skipped
+
+
+def _condition_checks(deciding: list[Provision], ctx: Context) -> tuple[ConditionCheck, ...]:
+    """The exceptions, conditions and obligations of the deciding provisions, each checked on ctx."""
+    checks: list[ConditionCheck] = []
+    for p in deciding:
+        checks += [ConditionCheck(p.id, "exception", c.text, condition_met(c, ctx)) for c in p.exceptions]
+        checks += [ConditionCheck(p.id, "condition", c.text, condition_met(c, ctx)) for c in p.conditions]
+        checks += [ConditionCheck(p.id, "obligation", text, None) for text in p.obligations]
+    return tuple(checks)
 
 
 def rule(

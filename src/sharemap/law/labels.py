@@ -6,6 +6,7 @@ the web app and the reports all word rulings through `question` and `answer`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from typing import Literal
@@ -55,6 +56,11 @@ def place_name(jurisdiction: str, lang: Lang = "en") -> str:
     return found.name if found is not None else jurisdiction
 
 
+def ruling_json(r: Ruling, lang: Lang = "en") -> dict[str, object]:
+    """A ruling as JSON data with its question and answer in words."""
+    return {**r.to_dict(), "question": question(r, lang), "answer": answer(r, lang)}
+
+
 def question(r: Ruling, lang: Lang = "en") -> str:
     """The question a ruling answers, e.g. "On 2026-07-01, may the sheriff or county jail in Texas ...?"."""
     who, what = actor_label(r.actor, lang), action_label(r.action, lang)
@@ -70,90 +76,134 @@ def _texts(items: list[str]) -> str:
     return " / ".join(c if c[1:2].isupper() else c[:1].lower() + c[1:] for c in clauses if c)
 
 
+@dataclass(frozen=True)
+class _Words:
+    """The pieces of one answer sentence, already in the answer's language."""
+
+    es: bool
+    who: str
+    what: str
+    where: str
+    day: str
+    cites: str
+    many: bool
+    unless: str
+    only_if: str
+    terms: str
+    readings: str
+
+
+def _prohibited(w: _Words) -> str:
+    tail = ((" salvo: " if w.es else ", unless: ") + w.unless) if w.unless else ""
+    if w.es:
+        return f"No. El {w.day}, {w.who} en {w.where} no puede {w.what}: lo prohíbe {w.cites}{tail}."
+    verb = "prohibit" if w.many else "prohibits"
+    return f"No. On {w.day}, {w.who} in {w.where} may not {w.what}: {w.cites} {verb} it{tail}."
+
+
+def _required(w: _Words) -> str:
+    tail = ((" salvo: " if w.es else ", unless: ") + w.unless) if w.unless else ""
+    if w.es:
+        return f"Sí, es obligatorio. El {w.day}, {w.who} en {w.where} debe {w.what}, según {w.cites}{tail}."
+    return f"Yes, it must. On {w.day}, {w.who} in {w.where} must {w.what} under {w.cites}{tail}."
+
+
+def _conditional(w: _Words) -> str:
+    if w.es:
+        how = (
+            f"solo si: {w.only_if}"
+            if w.only_if
+            else f"en los términos de la ley ({w.terms})"
+            if w.terms
+            else "con condiciones"
+        )
+        return f"Solo con condiciones. El {w.day}, {w.who} en {w.where} puede {w.what} {how} ({w.cites})."
+    how = (
+        f"only if: {w.only_if}"
+        if w.only_if
+        else f"on the law's terms ({w.terms})"
+        if w.terms
+        else "on conditions"
+    )
+    return f"Only on conditions. On {w.day}, {w.who} in {w.where} may {w.what} {how} ({w.cites})."
+
+
+def _permitted(w: _Words) -> str:
+    if w.es:
+        return f"Sí. El {w.day}, {w.who} en {w.where} puede {w.what}; lo permite {w.cites}."
+    verb = "allow" if w.many else "allows"
+    return f"Yes. On {w.day}, {w.who} in {w.where} may {w.what}; {w.cites} {verb} it."
+
+
+def _not_researched(w: _Words) -> str:
+    if w.es:
+        return (
+            f"Se desconoce. sharemap no ha investigado la ley de {w.where} sobre esta cuestión: no se sabe "
+            f"si, el {w.day}, {w.who} puede {w.what}."
+        )
+    return (
+        f"Unknown. sharemap has not researched {w.where}'s law on this question, so whether {w.who} "
+        f"may {w.what} on {w.day} is not known."
+    )
+
+
+def _uncertain(w: _Words) -> str:
+    if w.es:
+        return (
+            f"Incierto. Si, el {w.day}, {w.who} en {w.where} puede {w.what} depende de fechas de {w.cites} "
+            f"conocidas solo entre límites ({w.readings})."
+        )
+    return (
+        f"Uncertain. Whether {w.who} in {w.where} may {w.what} on {w.day} turns on dates of {w.cites} known "
+        f"only within bounds ({w.readings})."
+    )
+
+
+def _no_law(w: _Words) -> str:
+    if w.es:
+        return (
+            f"No se encontró ley. Ninguna disposición federal ni de {w.where} en la base de sharemap "
+            f"dice si, el {w.day}, {w.who} puede {w.what}; decide la política local."
+        )
+    return (
+        f"No law found. No federal or {w.where} provision in sharemap's rule base says whether {w.who} may "
+        f"{w.what} on {w.day}; local policy decides."
+    )
+
+
+_SENTENCE = {
+    Effect.PROHIBITED: _prohibited,
+    Effect.REQUIRED: _required,
+    Effect.PERMITTED_WITH_CONDITIONS: _conditional,
+    Effect.PERMITTED: _permitted,
+    Effect.NOT_RESEARCHED: _not_researched,
+    Effect.UNCERTAIN: _uncertain,
+}
+
+
+def _words(r: Ruling, lang: Lang, sat: set[str]) -> _Words:
+    cited = [p for p in r.provisions if p.id not in sat]
+    conds = r.conditions
+    return _Words(
+        es=lang == "es",
+        who=actor_label(r.actor, lang),
+        what=action_label(r.action, lang),
+        where=place_name(r.jurisdiction, lang),
+        day=r.date.isoformat(),
+        cites="; ".join(dict.fromkeys(p.citation for p in cited)),
+        many=len(cited) > 1,
+        unless=_texts([c.text for c in conds if c.role == "exception" and c.met is False]),
+        only_if=_texts([c.text for c in conds if c.role in ("exception", "condition") and c.met]),
+        terms=_texts([c.text for c in conds if c.role == "obligation" and c.provision_id not in sat][:2]),
+        readings="; ".join(f"{rd.assumption}: {effect_label(rd.effect, lang)}" for rd in r.readings),
+    )
+
+
 def answer(r: Ruling, lang: Lang = "en") -> str:
     """One quotable sentence: the answer, in plain words, with the citations that decide it."""
     es = lang == "es"
-    who, what = actor_label(r.actor, lang), action_label(r.action, lang)
-    where, day = place_name(r.jurisdiction, lang), r.date.isoformat()
     sat = {s.provision_id for s in r.steps if s.note == SATISFIES}
-    cited = [p for p in r.provisions if p.id not in sat]
-    cites = "; ".join(dict.fromkeys(p.citation for p in cited))
-    many = len(cited) > 1
-    unless = _texts([c.text for c in r.conditions if c.role == "exception" and c.met is False])
-    only_if = _texts([c.text for c in r.conditions if c.role in ("exception", "condition") and c.met])
-    terms = _texts([c.text for c in r.conditions if c.role == "obligation" and c.provision_id not in sat][:2])
-    e = r.effect
-    if e is Effect.PROHIBITED:
-        tail = ((" salvo: " if es else ", unless: ") + unless) if unless else ""
-        if es:
-            text = f"No. El {day}, {who} en {where} no puede {what}: lo prohíbe {cites}{tail}."
-        else:
-            verb = "prohibit" if many else "prohibits"
-            text = f"No. On {day}, {who} in {where} may not {what}: {cites} {verb} it{tail}."
-    elif e is Effect.REQUIRED:
-        tail = ((" salvo: " if es else ", unless: ") + unless) if unless else ""
-        if es:
-            text = f"Sí, es obligatorio. El {day}, {who} en {where} debe {what}, según {cites}{tail}."
-        else:
-            text = f"Yes, it must. On {day}, {who} in {where} must {what} under {cites}{tail}."
-    elif e is Effect.PERMITTED_WITH_CONDITIONS:
-        if es:
-            how = (
-                f"solo si: {only_if}"
-                if only_if
-                else f"en los términos de la ley ({terms})"
-                if terms
-                else "con condiciones"
-            )
-            text = f"Solo con condiciones. El {day}, {who} en {where} puede {what} {how} ({cites})."
-        else:
-            how = (
-                f"only if: {only_if}"
-                if only_if
-                else f"on the law's terms ({terms})"
-                if terms
-                else "on conditions"
-            )
-            text = f"Only on conditions. On {day}, {who} in {where} may {what} {how} ({cites})."
-    elif e is Effect.PERMITTED:
-        if es:
-            text = f"Sí. El {day}, {who} en {where} puede {what}; lo permite {cites}."
-        else:
-            verb = "allow" if many else "allows"
-            text = f"Yes. On {day}, {who} in {where} may {what}; {cites} {verb} it."
-    elif e is Effect.NOT_RESEARCHED:
-        if es:
-            text = (
-                f"Se desconoce. sharemap no ha investigado la ley de {where} sobre esta cuestión: no se sabe "
-                f"si, el {day}, {who} puede {what}."
-            )
-        else:
-            text = (
-                f"Unknown. sharemap has not researched {where}'s law on this question, so whether {who} "
-                f"may {what} on {day} is not known."
-            )
-    elif e is Effect.UNCERTAIN:
-        readings = "; ".join(f"{rd.assumption}: {effect_label(rd.effect, lang)}" for rd in r.readings)
-        if es:
-            text = (
-                f"Incierto. Si, el {day}, {who} en {where} puede {what} depende de fechas de {cites} "
-                f"conocidas solo entre límites ({readings})."
-            )
-        else:
-            text = (
-                f"Uncertain. Whether {who} in {where} may {what} on {day} turns on dates of {cites} known "
-                f"only within bounds ({readings})."
-            )
-    elif es:
-        text = (
-            f"No se encontró ley. Ninguna disposición federal ni de {where} en la base de sharemap dice si, "
-            f"el {day}, {who} puede {what}; decide la política local."
-        )
-    else:
-        text = (
-            f"No law found. No federal or {where} provision in sharemap's rule base says whether {who} may "
-            f"{what} on {day}; local policy decides."
-        )
+    text = _SENTENCE.get(r.effect, _no_law)(_words(r, lang, sat))
     duty = "; ".join(dict.fromkeys(p.citation for p in r.provisions if p.id in sat))
     if duty:
         text += (

@@ -412,20 +412,28 @@ def _tokens(s: str) -> set[str]:
 
 
 def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
-    terms: list[MoaTerm] = []
+    """The parties: ICE, the law-enforcement agency (and its name, read from the best place the
+    document offers), the jurisdiction it represents and ICE's field office."""
+    lea_term = _lea_from_clause(doc) or _lea_from_form(doc)
+    found = [_ice_party(doc), lea_term, _lea_represents(doc), _field_office(doc)]
+    return [t for t in found if t is not None], lea_term.value if lea_term is not None else None
+
+
+def _party(term: str, label: str, value: str, party: str | None = None, **where: object) -> MoaTerm:
+    return MoaTerm(category=MoaCategory.PARTY, term=term, label=label, value=value, party=party, **where)
+
+
+def _ice_party(doc: _Doc) -> MoaTerm | None:
     m = _ICE_PARTY.search(doc.text)
-    if m:
-        terms.append(
-            MoaTerm(
-                category=MoaCategory.PARTY,
-                term="ice",
-                label="Federal party",
-                value="U.S. Immigration and Customs Enforcement (ICE), Department of Homeland Security",
-                **doc.quote(m.start(), m.end()),
-                party="ice",
-            )
-        )
-    lea: str | None = None
+    if not m:
+        return None
+    ice = "U.S. Immigration and Customs Enforcement (ICE), Department of Homeland Security"
+    return _party("ice", "Federal party", ice, party="ice", **doc.quote(m.start(), m.end()))
+
+
+def _lea_from_clause(doc: _Doc) -> MoaTerm | None:
+    """The agency named in the parties clause, or the page footer's cleaner spelling of the same name
+    (the clause is often OCR-damaged), or, when that is one unreadable word, the points of contact."""
     p = _PARTY_SENTENCE.search(doc.text[:3000])
     raw = _WS.sub(" ", p.group("v")).strip(" ,._") if p else ""
     raw = re.sub(r"^(?:the\s+)?Law\s+Enforcement\s+Agency\s*,?\s*(?:the\s+)?", "", raw, flags=FLAGS)
@@ -433,98 +441,72 @@ def _parties(doc: _Doc) -> tuple[list[MoaTerm], str | None]:
     candidate = raw if re.search(r"[A-Za-z]{3}", raw) else ""
     footer = _footer_name(doc)
     if p and candidate and (footer is None or len(_tokens(footer[0]) & _tokens(candidate)) < 2):
-        lea = candidate
-        terms.append(
-            MoaTerm(
-                category=MoaCategory.PARTY,
-                term="lea",
-                label="Law-enforcement agency (parties clause)",
-                value=lea,
-                **doc.quote(p.start("v"), p.end("v")),
-                party="lea",
-            )
-        )
+        label = "Law-enforcement agency (parties clause)"
+        term = _party("lea", label, candidate, party="lea", **doc.quote(p.start("v"), p.end("v")))
     elif footer and (candidate or p):
-        # The parties clause names the agency (often OCR-damaged); the page footer repeats the
-        # same name on most pages and is read more cleanly: take the footer's spelling.
-        lea = footer[0]
-        terms.append(
-            MoaTerm(
-                category=MoaCategory.PARTY,
-                term="lea",
-                label="Law-enforcement agency (page footer, matching the parties clause)",
-                value=lea,
-                pages=(footer[1],),
-                snippet=footer[0][:160],
-                party="lea",
-            )
-        )
-    if lea is not None and not re.search(r"\s", lea):
-        poc = next(
-            (
-                m
-                for m in re.finditer(r"For\s+the\s+LEA:[^\n]*\n(?P<v>[^\n]+)", doc.text)
-                if re.search(r"\b(County|City|State|Town)\b", m.group("v")) and " " in m.group("v")
-            ),
-            None,
-        )
-        if poc:
-            lea = poc.group("v").strip()
-            terms[-1] = terms[-1].model_copy(
-                update={
-                    "value": lea,
-                    "label": "Law-enforcement agency (points of contact; parties clause unreadable)",
-                    "pages": doc.pages_of(poc.start("v"), poc.end("v")),
-                    "snippet": _snippet(doc.text, poc.start(), poc.end()),
-                }
-            )
-    if lea is None:
-        # 2025 fillable forms: the agency's name is a form field on page 1.
-        fields = [f for f in doc.form_fields if f.page == 1 and "lea" in f.name.lower()]
-        if fields:
-            best = max(fields, key=lambda f: len(f.value))
-            lea = best.value
-            terms.append(
-                MoaTerm(
-                    category=MoaCategory.PARTY,
-                    term="lea",
-                    label="Law-enforcement agency (form field in the parties clause)",
-                    value=lea,
-                    pages=(best.page,),
-                    snippet=f"{best.name}: {best.value}"[:160],
-                    party="lea",
-                )
-            )
+        label = "Law-enforcement agency (page footer, matching the parties clause)"
+        term = _party("lea", label, footer[0], party="lea", pages=(footer[1],), snippet=footer[0][:160])
+    else:
+        return None
+    return term if re.search(r"\s", term.value) else _lea_from_contacts(doc, term)
+
+
+def _lea_from_contacts(doc: _Doc, term: MoaTerm) -> MoaTerm:
+    """A one-word agency name replaced by the LEA's point of contact line, when that names a place."""
+    poc = next(
+        (
+            m
+            for m in re.finditer(r"For\s+the\s+LEA:[^\n]*\n(?P<v>[^\n]+)", doc.text)
+            if re.search(r"\b(County|City|State|Town)\b", m.group("v")) and " " in m.group("v")
+        ),
+        None,
+    )
+    if poc is None:
+        return term
+    return term.model_copy(
+        update={
+            "value": poc.group("v").strip(),
+            "label": "Law-enforcement agency (points of contact; parties clause unreadable)",
+            "pages": doc.pages_of(poc.start("v"), poc.end("v")),
+            "snippet": _snippet(doc.text, poc.start(), poc.end()),
+        }
+    )
+
+
+def _lea_from_form(doc: _Doc) -> MoaTerm | None:
+    """2025 fillable forms: the agency's name is a form field on page 1."""
+    fields = [f for f in doc.form_fields if f.page == 1 and "lea" in f.name.lower()]
+    if not fields:
+        return None
+    best = max(fields, key=lambda f: len(f.value))
+    label = "Law-enforcement agency (form field in the parties clause)"
+    return _party(
+        "lea", label, best.value, party="lea", pages=(best.page,), snippet=f"{best.name}: {best.value}"[:160]
+    )
+
+
+def _lea_represents(doc: _Doc) -> MoaTerm | None:
     r = re.search(
         r"LEA\s+represents\s+(?P<v>(?:the\s+)?[A-Z][^\n]{2,60}?)\s+in\s+the\s+implementation", doc.text
     )
-    if r:
-        terms.append(
-            MoaTerm(
-                category=MoaCategory.PARTY,
-                term="lea_represents",
-                label="Jurisdiction the LEA represents",
-                value=_WS.sub(" ", r.group("v")).strip(),
-                **doc.quote(r.start(), r.end()),
-            )
-        )
+    if not r:
+        return None
+    value = _WS.sub(" ", r.group("v")).strip()
+    return _party("lea_represents", "Jurisdiction the LEA represents", value, **doc.quote(r.start(), r.end()))
+
+
+def _field_office(doc: _Doc) -> MoaTerm | None:
     f = re.search(
         r"(?:For\s+DHS:\s*(?P<a>[A-Z][A-Za-z .]{2,30}?),?\s+Field\s+Office)"
         r"|(?:FOD\s+in\s+the\s+(?P<b>[A-Z][a-z]+)\s+Field\s+Office)",
         doc.text,
     )
-    if f:
-        office = re.sub(r"^ERO\s+", "", (f.group("a") or f.group("b") or "").strip(" ,"))
-        terms.append(
-            MoaTerm(
-                category=MoaCategory.PARTY,
-                term="ice_field_office",
-                label="ICE ERO field office",
-                value=f"{office} Field Office",
-                **doc.quote(f.start(), f.end()),
-            )
-        )
-    return terms, lea
+    if not f:
+        return None
+    office = re.sub(r"^ERO\s+", "", (f.group("a") or f.group("b") or "").strip(" ,"))
+    return _party(
+        "ice_field_office", "ICE ERO field office", f"{office} Field Office", **doc.quote(f.start(), f.end())
+    )
 
 
 def _parse_date(m: re.Match[str]) -> dt.date | None:
@@ -687,23 +669,19 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def read_moa(path: str | Path) -> MoaTerms:
-    """Read one 287(g) MOA PDF into cited terms.
-
-    Raises InputError (naming the file) when the file is missing, empty, not a PDF or damaged, and
-    when a PDF with a text layer is not a 287(g) memorandum of agreement.
-    """
-    path = Path(path)
-    doc = _open(path)
+def _text_layer(doc: _Doc) -> tuple[MoaStatus, tuple[int, ...]]:
+    """Which pages carry text, and so whether the PDF reads whole, in part or not at all."""
     text_pages = tuple(
         i for i, page in enumerate(doc.pages, start=1) if sum(ch.isalnum() for ch in page) >= MIN_TEXT_CHARS
     )
     if not text_pages:
-        status = MoaStatus.NO_TEXT_LAYER
-    elif len(text_pages) * 2 < doc.page_count:
-        status = MoaStatus.PARTIAL_TEXT_LAYER
-    else:
-        status = MoaStatus.OK
+        return MoaStatus.NO_TEXT_LAYER, text_pages
+    if len(text_pages) * 2 < doc.page_count:
+        return MoaStatus.PARTIAL_TEXT_LAYER, text_pages
+    return MoaStatus.OK, text_pages
+
+
+def _check_is_agreement(doc: _Doc, status: MoaStatus, path: Path) -> None:
     letters = sum(ch.isalnum() for ch in doc.text)
     unrelated_scrap = letters >= 100 and not re.search(r"Immigration|287\s*\(g\)|\bICE\b|Director", doc.text)
     if (status is not MoaStatus.NO_TEXT_LAYER and not _is_agreement(doc.text)) or unrelated_scrap:
@@ -713,22 +691,17 @@ def read_moa(path: str | Path) -> MoaTerms:
             expected=EXPECTED,
         )
 
-    functions, listed = _functions(doc)
-    parties, lea = _parties(doc)
-    clauses, missing = _clauses(doc)
-    model = _model(doc, functions, listed)
-    terms: list[MoaTerm] = []
-    if model:
-        terms.append(model)
-    terms += parties
-    terms += _signatures(doc)
-    terms += functions
-    terms += clauses
-    terms += _systems(doc)
-    revision = _revision(doc)
-    if revision:
-        terms.append(revision)
 
+def _reading_notes(
+    doc: _Doc,
+    status: MoaStatus,
+    text_pages: tuple[int, ...],
+    listed: bool,
+    has_model: bool,
+    lea: str | None,
+    terms: list[MoaTerm],
+) -> list[str]:
+    """What the reader could not read, and why, in the words a user sees."""
     notes: list[str] = []
     if doc.total_pages > doc.page_count:
         notes.append(
@@ -743,20 +716,47 @@ def read_moa(path: str | Path) -> MoaTerms:
         )
     if not listed:
         notes.append("list of authorised functions not found in document: functions unknown")
-    if model is None:
+    if not has_model:
         notes.append("287(g) model not found in document")
+    lea_terms = [t for t in terms if t.term == "lea"]
+    if lea and not re.search(r"\s", lea):
+        notes.append("the agency's name in the text layer looks garbled (OCR)")
+    elif lea_terms and "points of contact" in lea_terms[0].label:
+        notes.append("parties clause unreadable (OCR): agency name taken from the points of contact")
+    return notes
+
+
+def read_moa(path: str | Path) -> MoaTerms:
+    """Read one 287(g) MOA PDF into cited terms.
+
+    Raises InputError (naming the file) when the file is missing, empty, not a PDF or damaged, and
+    when a PDF with a text layer is not a 287(g) memorandum of agreement.
+    """
+    path = Path(path)
+    doc = _open(path)
+    status, text_pages = _text_layer(doc)
+    _check_is_agreement(doc, status, path)
+    functions, listed = _functions(doc)
+    parties, lea = _parties(doc)
+    clauses, missing = _clauses(doc)
+    model = _model(doc, functions, listed)
+    revision = _revision(doc)
+    terms = [
+        *([model] if model else []),
+        *parties,
+        *_signatures(doc),
+        *functions,
+        *clauses,
+        *_systems(doc),
+        *([revision] if revision else []),
+    ]
     if lea is None:
         missing.insert(0, "lea")
     if model is None:
         missing.insert(0, "model")
     if not any(t.term == "signature_date" for t in terms):
         missing.append("signature_date")
-    lea_terms = [t for t in terms if t.term == "lea"]
-    if lea and not re.search(r"\s", lea):
-        notes.append("the agency's name in the text layer looks garbled (OCR)")
-    elif lea_terms and "points of contact" in lea_terms[0].label:
-        notes.append("parties clause unreadable (OCR): agency name taken from the points of contact")
-
+    notes = _reading_notes(doc, status, text_pages, listed, model is not None, lea, terms)
     return MoaTerms(
         file_name=path.name,
         sha256=_sha256(path),
