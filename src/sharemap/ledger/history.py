@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from sharemap.kb.model import AgreementStatus, ListKind, Model287g
 from sharemap.ledger import linkage
+from sharemap.ledger.columns import ListRow, latest_row_sql
 from sharemap.ledger.linkage import agency_key
-from sharemap.ledger.lists import ListRow
 
 PARTIAL_SHARE = 0.8
 """A snapshot is partial when it has fewer rows than this share of its neighbours' median."""
@@ -318,13 +318,11 @@ SELECT *, agency_key || ':' || ({_MODEL_SHORT} ELSE 'unknown' END) AS model_key,
 FROM named
 """
 
-_GROUP_COLUMNS = """
+_GROUP_COLUMNS = f"""
        min(captured)::DATE AS first_seen, max(captured)::DATE AS last_seen,
        count(DISTINCT snapshot_id) AS snapshot_count,
        list(DISTINCT agency ORDER BY agency) AS names,
-       arg_max({'row': "row", 'state': state, 'state_raw': state_raw, 'agency': agency,
-                'ice_type': ice_type, 'county': county, 'model': model, 'signed': signed,
-                'moa_url': moa_url, 'moa_text': moa_text, 'addendum_url': addendum_url}, captured) AS latest
+       arg_max({latest_row_sql()}, captured) AS latest
 """
 
 _AGREEMENTS_SQL = f"""

@@ -36,6 +36,7 @@ from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind, Model287g
+from sharemap.ledger.columns import HEADERS, LABELS, REQUIRED, TEXT_COLUMNS, ListRow
 from sharemap.ledger.geo import state_code
 from sharemap.safety import check_regular_file, csv_field_cap, limit, limit_bytes
 
@@ -54,20 +55,6 @@ _MODEL_WORDS: dict[str, Model287g] = {
     "warrant service officer model": Model287g.WSO,
     "warrant service": Model287g.WSO,
     "wso": Model287g.WSO,
-}
-
-_HEADERS = {
-    "STATE": "state",
-    "LAW ENFORCEMENT AGENCY": "agency",
-    "AGENCY": "agency",
-    "TYPE": "type",
-    "COUNTY": "county",
-    "SUPPORT TYPE": "support_type",
-    "MODEL": "support_type",
-    "SIGNED": "signed",
-    "DATE SIGNED": "signed",
-    "MOA": "moa",
-    "ADDENDUM": "addendum",
 }
 
 _STATE_SPELLINGS = frozenset(
@@ -91,23 +78,6 @@ _DATE_FORMATS = (
 
 _STAMP = re.compile(r"-(\d{14})$")
 _DAY = re.compile(r"(?<![0-9])(?P<digits>\d{6}|\d{8,9})(?![0-9])(?P<tod>am|pm|mid)?(?P<suffix>.*)$", re.I)
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One agreement (or pending request) row as ICE listed it, cleaned but not interpreted."""
-
-    row: int
-    state: str
-    state_raw: str
-    agency: str
-    ice_type: str | None
-    county: str | None
-    model: Model287g | None
-    signed: dt.date | None
-    moa_url: str | None
-    moa_text: str | None
-    addendum_url: str | None
 
 
 @dataclass(frozen=True)
@@ -678,7 +648,7 @@ def _map_columns(path: Path, kind: ListKind, header: list[str], body: list[list[
     columns: dict[str, int] = {}
     types: list[int] = []
     for i, name in enumerate(header):
-        key = _HEADERS.get(name)
+        key = HEADERS.get(name)
         if key == "type":
             types.append(i)
         elif key and key not in columns:
@@ -703,20 +673,6 @@ def _map_columns(path: Path, kind: ListKind, header: list[str], body: list[list[
     return columns
 
 
-_KEY_COLUMNS = frozenset({"state", "agency", "support_type", "signed"})
-"""Columns that make an agreement what it is: a row with one of them unknown is not read at all."""
-_COLUMN_LABELS = {
-    "state": "STATE",
-    "agency": "LAW ENFORCEMENT AGENCY",
-    "support_type": "SUPPORT TYPE",
-    "signed": "SIGNED",
-    "type": "TYPE",
-    "county": "COUNTY",
-    "moa": "MOA",
-    "addendum": "ADDENDUM",
-}
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -732,16 +688,16 @@ def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: Li
 
     unknown = {name: v for name, (v, _) in cells.items() if isinstance(v, Unvalued)}
     for name, v in unknown.items():
-        skip = "row skipped" if name in _KEY_COLUMNS else "read as unknown"
+        skip = "row skipped" if name in REQUIRED else "read as unknown"
         problem(
-            _COLUMN_LABELS.get(name, name.upper()),
+            LABELS.get(name, name.upper()),
             v,
             f"formula without a saved value on sheet {v.sheet!r}, cell {v.ref} (re-save the workbook "
             f"with its values calculated); {skip}",
         )
         cells[name] = (None, cells[name][1])
     parsed.formula_cells += len(unknown)
-    if unknown.keys() & _KEY_COLUMNS:
+    if unknown.keys() & REQUIRED:
         return None
 
     agency = _text(cells["agency"][0])
@@ -786,13 +742,13 @@ def _parse_row(parsed: ParsedList, rownum: int, cells: dict[str, Cell], kind: Li
     moa_url = unwrap_url(moa_link) or unwrap_url(moa_text)
     add_value, add_link = cells.get("addendum", (None, None))
     addendum = unwrap_url(add_link) or unwrap_url(_text(add_value))
+    text = {c.field: _text(cells[c.key][0]) if c.key in cells else None for c in TEXT_COLUMNS}
     return ListRow(
         row=rownum,
         state=state,
         state_raw=state_raw,
         agency=agency,
-        ice_type=_text(cells["type"][0]) if "type" in cells else None,
-        county=_text(cells["county"][0]) if "county" in cells else None,
+        **text,  # type: ignore[arg-type]
         model=model,
         signed=signed,
         moa_url=moa_url,

@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
-from sharemap.ledger.lists import PARSER_VERSION, ListRow, ParsedList, is_snapshot_file, read_list
+from sharemap.ledger.columns import ListRow, row_fields
+from sharemap.ledger.lists import PARSER_VERSION, ParsedList, is_snapshot_file, read_list
 from sharemap.runner import run_tasks
 
 SNAPSHOT_SCHEMA = pa.schema(
@@ -38,22 +39,8 @@ SNAPSHOT_SCHEMA = pa.schema(
     ]
 )
 
-ROW_SCHEMA = pa.schema(
-    [
-        ("snapshot_id", pa.string()),
-        ("row", pa.int32()),
-        ("state", pa.string()),
-        ("state_raw", pa.string()),
-        ("agency", pa.string()),
-        ("ice_type", pa.string()),
-        ("county", pa.string()),
-        ("model", pa.string()),
-        ("signed", pa.date32()),
-        ("moa_url", pa.string()),
-        ("moa_text", pa.string()),
-        ("addendum_url", pa.string()),
-    ]
-)
+ROW_SCHEMA = pa.schema([("snapshot_id", pa.string()), *row_fields()])
+"""One list row per snapshot: ListRow's fields (sharemap.ledger.columns) after the snapshot's id."""
 
 PROBLEM_SCHEMA = pa.schema(
     [
