@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from audit_paths import KEY
 
-from sharemap.audit import engine, pieces
+from sharemap.audit import pieces, plan
 from sharemap.audit.engine import AuditOptions, run_audit
 from sharemap.audit.pieces import cut_points
 
@@ -24,7 +24,7 @@ OPTS = AuditOptions(state="OR", retention_days=30, evidence_limit=5, threads=1)
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split files from 256 KiB on, into pieces of about 200 KiB."""
     monkeypatch.setattr(pieces, "PIECE_MIN_BYTES", 256 * 1024)
-    monkeypatch.setattr(engine, "PIECE_BYTES", 200 * 1024)
+    monkeypatch.setattr(plan, "PIECE_BYTES", 200 * 1024)
 
 
 def _audit(path: Path, engine_name: str, out: Path) -> tuple[dict[str, object], int]:
@@ -109,7 +109,7 @@ def test_a_cut_inside_a_quoted_cell_reads_the_file_whole(
     def bad_cuts(path: Path, pieces: int, delimiter: str, columns: int, encoding: str) -> list[int]:
         return [data.index(b"\n") + 1, inside, len(data)]
 
-    monkeypatch.setattr(engine, "cut_points", bad_cuts)
+    monkeypatch.setattr(plan, "cut_points", bad_cuts)
     assert _same_outputs(log, tmp_path) == 2
     r = run_audit([log], OPTS, engine="local", workers=2, key=KEY)
     assert r.issues_total == 0 and r.files[0].rows_read == 6_000

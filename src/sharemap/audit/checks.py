@@ -1,99 +1,29 @@
-"""The checks: which rows break which rule, how serious it is, and the law each finding rests on.
+"""What a rule hit becomes: cited, explained findings, and the flagged rows written to Parquet.
 
-Rules (ids are stable):
-- immigration_purpose: the stated reason is an immigration-enforcement purpose (explicit or likely).
-  Severity high where the law engine rules the act prohibited in the state, else medium (low for
-  "likely" only) and reported for review.
-- immigration_review: a reason that may mean immigration enforcement (ambiguous), for a human to read.
-- out_of_state_access / federal_access: an out-of-state or federal organisation searched the data of a
-  state whose law restricts sharing it with them (only reported where the law engine says so).
-- no_stated_purpose: blank, or vendor boilerplate such as "daytime search for best result".
-- placeholder_purpose: a generic word ("investigation", "inv") with no case number or detail.
-- lookback_beyond_retention: the searched window starts more than N days before the search.
-- wide_sweep: more networks or devices searched than the thresholds, with reach statistics.
+The rules themselves (what matches, the law asked, the explanation) are objects in
+`sharemap.audit.rules`; this module applies them to the merged hits and writes `--out` files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import glob
 import os
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from sharemap.audit.lawlink import law_basis, retention_basis
+from sharemap.audit import rules
+from sharemap.audit.model import UNKNOWN_ORG, AuditOptions, FilePartial, HitKey, OrgClass, RuleHit
 from sharemap.audit.pseudo import Pseudonymiser
-from sharemap.audit.schema import SEVERITY_RANK, Evidence, Finding, LawBasis, Severity, Summary, ranked
-
-if TYPE_CHECKING:
-    from sharemap.audit.engine import AuditOptions, FilePartial
-
-REASON_RULES = {"immigration", "immigration_ambiguous", "no_stated_purpose", "placeholder"}
-ORG_RULES = {"out_of_state", "federal"}
-
-RULE_TITLES = {
-    "immigration_purpose": "Immigration-enforcement purpose",
-    "immigration_review": "Reason that may mean immigration enforcement (review)",
-    "out_of_state_access": "Search by an out-of-state organisation",
-    "federal_access": "Search by a federal organisation",
-    "no_stated_purpose": "No stated purpose",
-    "placeholder_purpose": "Placeholder purpose",
-    "lookback_beyond_retention": "Look-back beyond the retention limit",
-    "wide_sweep": "Very wide sweep",
-}
-RULE_ORDER = list(RULE_TITLES)
-
-
-def restricted_org_kinds(state: str | None, system: str, last: dt.datetime | None) -> set[str]:
-    """Organisation kinds whose searches of `state` data the law engine restricts (so rows are collected)."""
-    if not state:
-        return set()
-    on = last.date() if last else None
-    out = set()
-    for rule, kind in (("out_of_state_access", "out_of_state"), ("federal_access", "federal")):
-        basis = law_basis(rule, state, on, system)
-        if basis is not None and basis.effect in ("prohibited", "permitted_with_conditions"):
-            out.add(kind)
-    return out
-
-
-def rule_matchers(any_lb: bool, any_sweep: bool) -> dict[str, Callable[[dict[str, Any]], bool]]:
-    """The same rules as `hit_predicates`, over one group's flags in Python."""
-    m: dict[str, Callable[[dict[str, Any]], bool]] = {
-        "immigration_purpose": lambda f: f["category"] == "immigration",
-        "immigration_review": lambda f: f["category"] == "immigration_ambiguous",
-        "out_of_state_access": lambda f: f["org_flag"] == "out_of_state",
-        "federal_access": lambda f: f["org_flag"] == "federal",
-        "no_stated_purpose": lambda f: f["category"] == "no_stated_purpose",
-        "placeholder_purpose": lambda f: f["category"] == "placeholder",
-    }
-    if any_lb:
-        m["lookback_beyond_retention"] = lambda f: bool(f["lb_hit"])
-    if any_sweep:
-        m["wide_sweep"] = lambda f: bool(f["sweep_hit"])
-    return m
+from sharemap.audit.schema import SEVERITY_RANK, Finding, LawBasis, Summary
 
 
 def hit_predicates(any_lb: bool, any_sweep: bool) -> dict[str, str]:
-    """SQL predicate over the `hits` table for each rule."""
-    preds = {
-        "immigration_purpose": "category = 'immigration'",
-        "immigration_review": "category = 'immigration_ambiguous'",
-        "out_of_state_access": "org_flag = 'out_of_state'",
-        "federal_access": "org_flag = 'federal'",
-        "no_stated_purpose": "category = 'no_stated_purpose'",
-        "placeholder_purpose": "category = 'placeholder'",
-    }
-    if any_lb:
-        preds["lookback_beyond_retention"] = "lb_hit"
-    if any_sweep:
-        preds["wide_sweep"] = "sweep_hit"
-    return preds
+    """SQL predicate over the `hits` view for each rule that can hit in the file."""
+    return {r.id: r.match.sql() for r in rules.active(any_lb, any_sweep)}
 
 
 _HITS_COLUMNS = (
@@ -193,163 +123,56 @@ def combine_hits(parts_dir: str, out: Path, row_offsets: dict[int, int] | None =
 
 def build_findings(parts: Sequence[FilePartial], options: AuditOptions, summary: Summary) -> list[Finding]:
     """Merge rule hits from every file and turn them into cited, explained findings."""
-    merged: dict[tuple[str, str | None], dict[str, Any]] = {}
+    merged: dict[HitKey, RuleHit] = {}
     systems = {p.system for p in parts}
     system = systems.pop() if len(systems) == 1 else "other"
-    orgs: dict[str, tuple[str | None, str]] = {}
+    orgs: dict[str, OrgClass] = {}
     for p in sorted(parts, key=lambda x: x.index):
         orgs.update(p.orgs)
-        for (rule, org), h in p.hits.items():
-            m = merged.setdefault(
-                (rule, org),
-                {
-                    "count": 0,
-                    "levels": Counter(),
-                    "terms": Counter(),
-                    "evidence": [],
-                    "max_networks": None,
-                    "max_devices": None,
-                    "max_lookback": None,
-                },
-            )
-            m["count"] += h["count"]
-            m["levels"].update(h["levels"])
-            m["terms"].update(h["terms"])
-            m["evidence"].extend(h["evidence"])
-            for k in ("max_networks", "max_devices", "max_lookback"):
-                if h[k] is not None and (m[k] is None or h[k] > m[k]):
-                    m[k] = h[k]
+        for key, h in p.hits.items():
+            merged.setdefault(key, RuleHit()).absorb(h)
     on = summary.last.date() if summary.last else None
     findings: list[Finding] = []
-    for (rule, org), m in merged.items():
-        state, kind = orgs.get(org or "", (None, "unknown"))
-        basis = law_basis(rule, options.state, on, system)
-        if rule == "lookback_beyond_retention":
-            basis = (
-                None
-                if options.retention_days is not None
-                else retention_basis(options.state, options.retention_periods)
-            )
-        f = _finding(rule, org, state, kind, m, basis, options)
+    for (rule_id, org), hit in merged.items():
+        rule = rules.BY_ID[rule_id]
+        f = _finding(
+            rule, org, orgs.get(org or "", UNKNOWN_ORG), hit, rule.law(rule_id, options, on, system), options
+        )
         if f is not None:
             findings.append(f)
     findings.sort(
-        key=lambda f: (SEVERITY_RANK[f.severity], RULE_ORDER.index(f.rule_id), -f.count, f.org_name or "")
+        key=lambda f: (
+            SEVERITY_RANK[f.severity],
+            rules.RULE_ORDER.index(f.rule_id),
+            -f.count,
+            f.org_name or "",
+        )
     )
     return findings
 
 
 def _finding(
-    rule: str,
+    rule: rules.Rule,
     org: str | None,
-    state: str | None,
-    kind: str,
-    m: dict[str, Any],
+    org_class: OrgClass,
+    hit: RuleHit,
     basis: LawBasis | None,
     options: AuditOptions,
 ) -> Finding | None:
-    n = m["count"]
-    term_list = ", ".join(t for t, _ in ranked(m["terms"])) or "-"  # most frequent first
-    who = org or "the logging agency"
-    st = options.state or "the state"
-    evidence: list[Evidence] = m["evidence"][: options.evidence_limit]
-    details: dict[str, Any] = {}
-    effect = basis.effect if basis else None
-    cites = ", ".join(c.citation for c in basis.provisions) if basis and basis.provisions else ""
-    if rule == "immigration_purpose":
-        levels = dict(m["levels"])
-        details = {"levels": levels, "matched_terms": dict(ranked(m["terms"]))}
-        explicit = levels.get("explicit", 0)
-        if effect == "prohibited":
-            sev = Severity.HIGH if explicit else Severity.MEDIUM
-            law_txt = f"The law engine rules this prohibited in {st}: {cites}."
-        else:
-            sev = Severity.MEDIUM if explicit else Severity.LOW
-            law_txt = (
-                f"The law engine found no provision forbidding it in {st} "
-                f"({effect or 'not asked'}); reported for review."
-            )
-        text = (
-            f"{n:,} search(es) by {who} gave an immigration-enforcement reason ({explicit:,} explicit, "
-            f"{levels.get('likely', 0):,} likely; terms: {term_list}). {law_txt}"
-        )
-    elif rule == "immigration_review":
-        sev = Severity.INFO
-        details = {"matched_terms": dict(ranked(m["terms"]))}
-        text = (
-            f"{n:,} search(es) by {who} have a reason that may or may not mean immigration enforcement "
-            f"(terms: {term_list}); read them before counting them either way."
-        )
-    elif rule in ("out_of_state_access", "federal_access"):
-        if effect not in ("prohibited", "permitted_with_conditions"):
-            return None  # not a restricted state for this recipient: counted in the summary only
-        sev = Severity.HIGH if effect == "prohibited" else Severity.MEDIUM
-        whom = (
-            "an organisation of another state" if rule == "out_of_state_access" else "a federal organisation"
-        )
-        cond = "" if effect == "prohibited" else " unless the conditions the law sets were met (check them)"
-        text = (
-            f"{n:,} search(es) of {st} data by {who}, {whom}. The law engine rules sharing this data with "
-            f"{whom.split(' ', 1)[1]} {effect.replace('_', ' ')} in {st}{cond}: {cites}."
-        )
-    elif rule == "no_stated_purpose":
-        sev = Severity.MEDIUM
-        text = (
-            f"{n:,} search(es) by {who} state no purpose: the reason is blank or vendor boilerplate "
-            f'("daytime search for best result" is an image-filter setting, not a purpose). Without a '
-            f"purpose the search cannot be checked against the law."
-        )
-    elif rule == "placeholder_purpose":
-        sev = Severity.LOW
-        text = (
-            f'{n:,} search(es) by {who} give only a generic word ("investigation", "inv") with no '
-            f"case number or detail, so the purpose cannot be checked."
-        )
-    elif rule == "lookback_beyond_retention":
-        sev = Severity.MEDIUM
-        if options.retention_days is not None:
-            limit = f"{options.retention_days:g} days"
-        else:
-            limit = " or ".join(
-                f"{p.days} days (searches from {p.start}" + (f" to {p.end})" if p.end else ")")
-                for p in options.retention_periods
-            )
-        details = {
-            "retention_days": options.retention_days
-            if options.retention_days is not None
-            else [p.days for p in options.retention_periods],
-            "max_lookback_days": m["max_lookback"],
-        }
-        text = (
-            f"{n:,} search(es) by {who} looked back more than {limit} (longest "
-            f"{(m['max_lookback'] or 0):,.1f} days); data older than the retention limit should not exist."
-        )
-    elif rule == "wide_sweep":
-        sev = Severity.LOW
-        details = {
-            "threshold_networks": options.sweep_networks,
-            "threshold_devices": options.sweep_devices,
-            "max_networks": m["max_networks"],
-            "max_devices": m["max_devices"],
-        }
-        text = (
-            f"{n:,} search(es) by {who} reached more than {options.sweep_networks:,} networks or "
-            f"{options.sweep_devices:,} devices (largest: {m['max_networks'] or 0:,} networks, "
-            f"{m['max_devices'] or 0:,} devices)."
-        )
-    else:  # pragma: no cover - every rule id is handled above
+    said = rule.explain(rules.Context(hit, org, basis, options))
+    if said is None:
         return None
     return Finding(
-        rule_id=rule,
-        severity=sev,
-        title=RULE_TITLES[rule],
-        explanation=text,
+        rule_id=rule.id,
+        severity=said.severity,
+        title=rule.title,
+        explanation=said.text,
         org_name=org,
-        org_state=state,
-        org_kind=kind,
-        count=n,
-        evidence=evidence,
-        evidence_total=n,
+        org_state=org_class.state,
+        org_kind=org_class.kind,
+        count=hit.count,
+        evidence=hit.evidence[: options.evidence_limit],
+        evidence_total=hit.count,
         law=basis,
-        details=details,
+        details=said.details,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from sharemap.audit import hints
 from sharemap.audit.schema import Citation, LawBasis
 
 # check -> (action, recipient, purpose) asked of the law engine, per system searched
@@ -58,7 +59,7 @@ def law_basis(check: str, state: str | None, on: dt.date | None, system: str) ->
             jurisdiction=None,
             action=action,
             effect="unknown",
-            why="no state given (--state): the law engine cannot be asked",
+            why=f"no state given: the law engine cannot be asked ({hints.STATE})",
         )
     day = on or dt.date.today()
     first = _ask(state, ACTOR_FOR_SYSTEM.get(system, "state_agency"), action, recipient, purpose, day)

@@ -2,7 +2,7 @@
 
 Evidence cites rows by number, and DuckDB numbers the records of one file on a single thread; so
 a large CSV is cut into byte ranges, each audited as a file of its own (the header line followed by
-the range) and renumbered when the pieces are merged (`engine.merge`). A cut is placed at a line
+the range) and renumbered when the pieces are merged (`summary.merge`). A cut is placed at a line
 end only when the lines after it parse as whole records with the header's number of fields. A cut
 that still lands inside a quoted field makes the parser reject rows in the pieces on either side;
 the engine then audits that file whole, so a bad cut costs time, never a wrong row number.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sharemap.audit import hints
 from sharemap.audit.schema import AuditResult
 
 
@@ -71,7 +72,7 @@ def render_markdown(result: AuditResult, evidence_rows: int = 20) -> str:
         "",
         f"{result.issues_total:,} problem row(s) in all could not be read or need checking; "
         f"{len(listed):,} listed"
-        + (" (--max-issues N or all lists more)." if len(listed) < result.issues_total else "."),
+        + (f" ({hints.MAX_ISSUES} to see the rest)." if len(listed) < result.issues_total else "."),
     ]
     for i in result.issues:
         where = f"row {i.row}" if i.row is not None else f"line {i.line}"

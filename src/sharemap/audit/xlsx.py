@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from sharemap.audit import hints
 from sharemap.errors import InputError
 from sharemap.safety import check_regular_file, limit, limit_bytes
 
@@ -408,10 +409,10 @@ def read_sheet(path: str | Path, *, sheet: str | None = None, hidden: bool = Fal
         ) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        start = data.start
-        first = (start[0] if start else 0) + 1
+        # calamine (0.9.1, pinned) yields rows from the sheet's first row, the empty rows above the
+        # data included (`data.start` is where the data begins): row i of the iteration is sheet row i
         try:
-            for i, values in enumerate(data.iter_rows(), start=first):
+            for i, values in enumerate(data.iter_rows(), start=1):
                 yield i, [_cell(v) for v in values]
         except Exception as exc:  # a cell calamine cannot convert
             raise InputError(f"cannot read sheet {chosen.name!r}: {_line(exc)}", file=p) from None
@@ -440,7 +441,7 @@ def _choose(
     if not candidates:
         raise InputError(
             "the workbook has no visible worksheet"
-            + (f" ({len(works)} hidden: give --hidden-sheets to read them)" if works else ""),
+            + (f" ({len(works)} hidden: {hints.HIDDEN_SHEETS} to read them)" if works else ""),
             file=p,
             expected="a workbook with the log on a visible sheet",
         )
@@ -449,12 +450,12 @@ def _choose(
     if skipped and not hidden:
         notes.append(
             f"hidden sheet(s) {', '.join(repr(n) for n in skipped)} not read "
-            "(--hidden-sheets or --sheet NAME to read one)"
+            f"({hints.HIDDEN_SHEETS} or {hints.SHEET} to read one)"
         )
     others = [s.name for s in candidates[1:]]
     if others:
         notes.append(
             f"sheet {candidates[0].name!r} read; other sheet(s) {', '.join(repr(n) for n in others)} "
-            "not read (--sheet NAME to read one)"
+            f"not read ({hints.SHEET} to read one)"
         )
     return candidates[0], notes

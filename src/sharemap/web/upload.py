@@ -181,6 +181,26 @@ def _keep_copy(path: Path) -> str:
     return dest.name
 
 
+WEB_WORDS = {
+    "encoding": "save the file as UTF-8 text and upload it again",
+    "retention_days": "enter a number in Retention days",
+    "state": "choose the state whose data was searched",
+    "sheet": "move the log to the workbook's first visible sheet",
+    "hidden_sheets": "make the sheet visible in a spreadsheet program",
+    "max_issues": "audit the file with the command-line tool to list every problem row",
+    "mapping": "a column mapping for other logs (in the command-line tool)",
+}
+"""The audit's option phrases (`sharemap.audit.hints`) in the web's words: what to do on this form,
+or instead, since the form has no field for most options."""
+
+
+def web_words(text: str | None) -> str | None:
+    """An audit message as the web page and /api/audit show it: no command-line flags."""
+    from sharemap.audit.hints import reword
+
+    return reword(text, WEB_WORDS)
+
+
 def audit_upload(
     upload: PrivateUpload,
     state: str | None,
@@ -197,15 +217,17 @@ def audit_upload(
         result = run_audit(
             [upload.path], AuditOptions(state=state or None, retention_days=retention_days), engine="serial"
         )
-    except SharemapError as exc:  # name the user's file, not the temporary path
+    except SharemapError as exc:  # name the user's file, not the temporary path; the web's words
         raise type(exc)(
-            exc.message.replace(tmp + os.sep, "").replace(tmp, ""),
+            web_words(exc.message.replace(tmp + os.sep, "").replace(tmp, "")) or "",
             file=upload.name,
             row=exc.row,
             field=exc.field,
-            expected=exc.expected,
+            expected=web_words(exc.expected),
         ) from exc
-    result = _no_server_paths(result, upload.folder)
+    from sharemap.audit.hints import reword_result
+
+    result = reword_result(_no_server_paths(result, upload.folder), WEB_WORDS)
     kept = _keep_copy(upload.path) if keep else None
     rows = evidence_rows(result)
     return AuditAnswer(result, _data_url(_csv(rows), "text/csv"), _parquet_url(rows), kept)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharemap.audit import hints
 from sharemap.audit.schema import EVENT_COLUMN_NAMES, System
 from sharemap.errors import InputError
 
@@ -121,7 +122,7 @@ def detect_format(header: list[str], file: str, forced: str | None = None) -> Fo
             raise InputError(
                 f"unknown format {forced!r}",
                 field="format",
-                expected=", ".join(BUILTIN_FORMATS) + " or --mapping",
+                expected=", ".join(BUILTIN_FORMATS) + f" or {hints.MAPPING}",
             )
         spec = BUILTIN_FORMATS[forced]
     else:
@@ -141,7 +142,7 @@ def detect_format(header: list[str], file: str, forced: str | None = None) -> Fo
                     row=1,
                     expected="a plate-reader audit export ("
                     + "; ".join(f"{s.name}: {', '.join(s.signature)}" for s in BUILTIN_FORMATS.values())
-                    + "), or a --mapping for other logs"
+                    + f"), or {hints.MAPPING}"
                     + (" (only one column: is the delimiter right?)" if len(header) == 1 else ""),
                 )
     check_required(spec, header, file)
@@ -194,7 +195,6 @@ def load_mapping(path: str | Path) -> FormatSpec:
     wrong one is a one-line error naming it and what was expected, never a traceback or a silent
     default.
     """
-    from sharemap.audit.schema import OrgKind
     from sharemap.safety import read_user_yaml
 
     cfg = read_user_yaml(path)
@@ -213,8 +213,33 @@ def load_mapping(path: str | Path) -> FormatSpec:
             field=unknown_keys[0],
             expected=", ".join(_MAPPING_KEYS),
         )
-    cols: dict[Any, Any] = cfg["columns"]
-    fields = ", ".join(n for n in EVENT_COLUMN_NAMES if n not in ("file", "row"))
+    columns = _mapping_columns(cfg["columns"], path)  # checked in this order: the first error is reported
+    system = _mapping_system(cfg.get("system", "other"), path)
+    formats = _mapping_time_formats(cfg.get("time_formats", []), path)
+    org_kind = _mapping_org_kind(cfg.get("org_kind"), path)
+    required = _mapping_required(cfg.get("required", ["time", "reason"]), path)
+    name = cfg.get("name", Path(path).stem)
+    if not isinstance(name, str | int) or not str(name).strip():
+        raise InputError(f"name is {_shown(name)}", file=path, field="name", expected="a short text")
+    window = columns.pop("window_combined", ())
+    return FormatSpec(
+        name=f"mapped:{name}",
+        label=f"column mapping {Path(path).name}",
+        system=system,
+        columns=columns,
+        signature=tuple(c[0] for c in columns.values()),
+        required=required,
+        window_combined=window,
+        time_formats=formats + DEFAULT_TIME_FORMATS,
+        org_kind=org_kind,
+    )
+
+
+_FIELDS = ", ".join(n for n in EVENT_COLUMN_NAMES if n not in ("file", "row"))
+
+
+def _mapping_columns(cols: dict[Any, Any], path: str | Path) -> dict[str, tuple[str, ...]]:
+    """`columns`: schema field -> the log's column name(s)."""
     unknown = sorted(str(k) for k in cols if k not in EVENT_COLUMN_NAMES or k in ("file", "row"))
     unknown = [k for k in unknown if k != "window_combined"]
     if unknown:
@@ -222,7 +247,7 @@ def load_mapping(path: str | Path) -> FormatSpec:
             f"unknown schema field(s) {unknown}",
             file=path,
             field="columns",
-            expected=fields + " or window_combined",
+            expected=_FIELDS + " or window_combined",
         )
     columns: dict[str, tuple[str, ...]] = {}
     for k, v in cols.items():
@@ -235,27 +260,36 @@ def load_mapping(path: str | Path) -> FormatSpec:
                 expected="the name of a column in the log (text), or a list of alternative names",
             )
         columns[str(k)] = tuple(names)
-    system_raw = cfg.get("system", "other")
+    return columns
+
+
+def _mapping_system(raw: Any, path: str | Path) -> System:
     try:
-        system = System(system_raw)
+        return System(raw)
     except (ValueError, TypeError):
         raise InputError(
-            f"unknown system {_shown(system_raw)}",
+            f"unknown system {_shown(raw)}",
             file=path,
             field="system",
             expected=", ".join(s.value for s in System),
         ) from None
-    formats_raw = cfg.get("time_formats", [])
-    if formats_raw is None:
-        formats_raw = []
-    if not isinstance(formats_raw, list) or not all(isinstance(f, str) and f.strip() for f in formats_raw):
+
+
+def _mapping_time_formats(raw: Any, path: str | Path) -> tuple[str, ...]:
+    raw = [] if raw is None else raw
+    if not isinstance(raw, list) or not all(isinstance(f, str) and f.strip() for f in raw):
         raise InputError(
-            f"time_formats is {_shown(formats_raw)}",
+            f"time_formats is {_shown(raw)}",
             file=path,
             field="time_formats",
             expected='a list of date forms, for example ["%m/%d/%Y %H:%M"]',
         )
-    kind = cfg.get("org_kind")
+    return tuple(raw)
+
+
+def _mapping_org_kind(kind: Any, path: str | Path) -> Any:
+    from sharemap.audit.schema import OrgKind
+
     if kind is not None and kind not in {k.value for k in OrgKind}:
         raise InputError(
             f"unknown org_kind {_shown(kind)}",
@@ -263,27 +297,16 @@ def load_mapping(path: str | Path) -> FormatSpec:
             field="org_kind",
             expected=", ".join(k.value for k in OrgKind),
         )
-    required_raw = cfg.get("required", ["time", "reason"])
-    required = _names(required_raw)
+    return kind
+
+
+def _mapping_required(raw: Any, path: str | Path) -> tuple[str, ...]:
+    required = _names(raw)
     if required is None or any(r not in EVENT_COLUMN_NAMES for r in required):
         raise InputError(
-            f"required is {_shown(required_raw)}",
+            f"required is {_shown(raw)}",
             file=path,
             field="required",
-            expected=f"a list of schema fields ({fields})",
+            expected=f"a list of schema fields ({_FIELDS})",
         )
-    name = cfg.get("name", Path(path).stem)
-    if not isinstance(name, str | int) or not str(name).strip():
-        raise InputError(f"name is {_shown(name)}", file=path, field="name", expected="a short text")
-    window = columns.pop("window_combined", ())
-    return FormatSpec(
-        name=f"mapped:{name}",
-        label=f"column mapping {Path(path).name}",
-        system=system,
-        columns=columns,
-        signature=tuple(c[0] for c in columns.values()),
-        required=tuple(required),
-        window_combined=window,
-        time_formats=tuple(formats_raw) + DEFAULT_TIME_FORMATS,
-        org_kind=kind,
-    )
+    return tuple(required)
