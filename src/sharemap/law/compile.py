@@ -39,8 +39,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sharemap.law.engine import ACTION_DATA, SATISFIES, Law, _Rule
+from sharemap.law.engine import SATISFIES, Law, _Rule
 from sharemap.law.vocab import (
+    ACTION_DATA,
+    ACTIONS,
     JURISDICTIONS,
     Action,
     Actor,
@@ -108,17 +110,14 @@ def _effective(kind: str, action: Action) -> list[str | None]:
     codes: list[str | None] = [None, *members]
     if kind == "legal_process":
         return [LegalProcess.NONE.value, *members]
+    spec = ACTIONS[action]
     if kind == "purpose":
-        if action is Action.SHARE_ALPR_IMMIGRATION:
-            return [Purpose.CIVIL_IMMIGRATION.value] * len(codes)
+        if spec.purpose is not None:
+            return [spec.purpose.value] * len(codes)
         return [Purpose.CIVIL_IMMIGRATION.value, *members]
     if kind == "recipient":
-        forced = {
-            Action.SHARE_ALPR_FEDERAL: Recipient.FEDERAL,
-            Action.SHARE_ALPR_OUT_OF_STATE: Recipient.OUT_OF_STATE,
-        }.get(action)
-        if forced is not None:
-            return [forced.value] * len(codes)
+        if spec.recipient is not None:
+            return [spec.recipient.value] * len(codes)
         return [Recipient.FEDERAL.value, *members]
     default = ACTION_DATA.get(action)
     return [default.value if default is not None else None, *members]

@@ -39,7 +39,9 @@ from sharemap.errors import InputError
 from sharemap.law.coverage import Coverage, shipped_coverage
 from sharemap.law.model import Condition, Injunction, Provision
 from sharemap.law.vocab import (
+    ACTION_DATA,
     ACTION_TOPIC,
+    ACTIONS,
     ENTER_287G_ACTIONS,
     JURISDICTIONS,
     PERSUASIVE,
@@ -55,18 +57,6 @@ from sharemap.law.vocab import (
     Verification,
     weakest,
 )
-
-# The data an action discloses when the context does not say.
-ACTION_DATA: dict[Action, DataKind] = {
-    Action.NOTIFY_RELEASE: DataKind.RELEASE_DATE,
-    Action.SHARE_STATUS: DataKind.IMMIGRATION_STATUS,
-    Action.SHARE_ALPR_FEDERAL: DataKind.PLATE_READS,
-    Action.SHARE_ALPR_OUT_OF_STATE: DataKind.PLATE_READS,
-    Action.SHARE_ALPR_IMMIGRATION: DataKind.PLATE_READS,
-    Action.DISCLOSE_DMV_RECORD: DataKind.DMV_RECORD,
-    Action.DISCLOSE_DMV_PHOTO: DataKind.PHOTO,
-    Action.SHARE_PERSONAL_INFO: DataKind.PERSONAL_INFO,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +87,9 @@ class Context:
 
     def resolved(self, action: Action) -> Context:
         """The context with the action's implied recipient, data kind and purpose filled in."""
-        recipient = self.recipient
-        purpose = self.purpose
-        if action is Action.SHARE_ALPR_FEDERAL:
-            recipient = Recipient.FEDERAL
-        elif action is Action.SHARE_ALPR_OUT_OF_STATE:
-            recipient = Recipient.OUT_OF_STATE
-        elif action is Action.SHARE_ALPR_IMMIGRATION:
-            purpose = Purpose.CIVIL_IMMIGRATION
-        if recipient is None:
-            recipient = Recipient.FEDERAL
+        spec = ACTIONS[action]
+        recipient = spec.recipient or self.recipient or Recipient.FEDERAL
+        purpose = spec.purpose or self.purpose
         data = self.data if self.data is not None else ACTION_DATA.get(action)
         if recipient is self.recipient and data is self.data and purpose is self.purpose:
             return self

@@ -10,6 +10,7 @@ from typing import Any
 from sharemap.law.coverage import Coverage
 from sharemap.law.engine import Context, Law, Ruling, default_law
 from sharemap.law.vocab import (
+    DEFAULT_ACTOR,
     JURISDICTIONS,
     Action,
     Actor,
@@ -18,31 +19,6 @@ from sharemap.law.vocab import (
     Verification,
     weakest,
 )
-
-# The actor a matrix cell asks about when none is given: who usually takes the action.
-DEFAULT_ACTOR: dict[Action, Actor] = {
-    Action.HOLD_ON_DETAINER: Actor.SHERIFF,
-    Action.NOTIFY_RELEASE: Actor.SHERIFF,
-    Action.GIVE_JAIL_ACCESS: Actor.SHERIFF,
-    Action.ASK_STATUS: Actor.LOCAL_POLICE,
-    Action.SHARE_STATUS: Actor.LOCAL_POLICE,
-    Action.ENTER_287G_JEM: Actor.SHERIFF,
-    Action.ENTER_287G_TFM: Actor.SHERIFF,
-    Action.ENTER_287G_WSO: Actor.SHERIFF,
-    Action.ENTER_287G_ANY: Actor.SHERIFF,
-    Action.DETENTION_CONTRACT: Actor.LOCAL_GOVERNMENT,
-    Action.SHARE_ALPR_FEDERAL: Actor.PLATE_READER_OPERATOR,
-    Action.SHARE_ALPR_OUT_OF_STATE: Actor.PLATE_READER_OPERATOR,
-    Action.SHARE_ALPR_IMMIGRATION: Actor.PLATE_READER_OPERATOR,
-    Action.DISCLOSE_DMV_RECORD: Actor.DMV,
-    Action.DISCLOSE_DMV_PHOTO: Actor.DMV,
-    Action.SHARE_PERSONAL_INFO: Actor.LOCAL_POLICE,
-    Action.GIVE_DATABASE_ACCESS: Actor.LOCAL_POLICE,
-    Action.TRANSFER_CUSTODY: Actor.SHERIFF,
-    Action.USE_RESOURCES: Actor.LOCAL_POLICE,
-    Action.VERIFY_STATUS_AT_BOOKING: Actor.SHERIFF,
-    Action.ADOPT_LIMITING_POLICY: Actor.LOCAL_GOVERNMENT,
-}
 
 STATES: tuple[str, ...] = tuple(j for j in JURISDICTIONS if j != "US")
 
@@ -99,16 +75,17 @@ class Overview:
     @property
     def line(self) -> str:
         parts = []
+        from sharemap.law.labels import action_label  # words, not action ids (issue 15)
+
         if self.prohibited:
-            parts.append("prohibits " + ", ".join(a.value for a in self.prohibited))
+            parts.append("prohibits: " + "; ".join(map(action_label, self.prohibited)))
         if self.required:
-            parts.append("requires " + ", ".join(a.value for a in self.required))
+            parts.append("requires: " + "; ".join(map(action_label, self.required)))
         if self.conditional:
-            parts.append("conditions " + ", ".join(a.value for a in self.conditional))
+            parts.append("sets conditions on: " + "; ".join(map(action_label, self.conditional)))
         body = "; ".join(parts) if parts else "no state provision decides any action"
-        verif = (
-            f"; weakest verification {self.weakest_verification.value}" if self.weakest_verification else ""
-        )
+        weakest = self.weakest_verification
+        verif = f"; weakest verification: {weakest.value.replace('_', ' ')}" if weakest else ""
         return (
             f"{self.jurisdiction} on {self.date.isoformat()}: {self.stance}: {body} "
             f"({self.provisions_in_force} of {self.provisions_recorded} state provisions in force{verif})"

@@ -8,6 +8,7 @@ stable: new members may be added, existing ones are never renamed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sharemap.kb.model import Model287g
@@ -208,29 +209,60 @@ PLATE_READER_ACTIONS = frozenset(
 )
 
 
-ACTION_TOPIC: dict[Action, Topic] = {
-    Action.HOLD_ON_DETAINER: Topic.DETAINERS,
-    Action.TRANSFER_CUSTODY: Topic.DETAINERS,
-    Action.NOTIFY_RELEASE: Topic.RELEASE_NOTIFICATION,
-    Action.GIVE_JAIL_ACCESS: Topic.JAIL_ACCESS,
-    Action.ASK_STATUS: Topic.STATUS_INQUIRY_AND_SHARING,
-    Action.SHARE_STATUS: Topic.STATUS_INQUIRY_AND_SHARING,
-    Action.VERIFY_STATUS_AT_BOOKING: Topic.STATUS_INQUIRY_AND_SHARING,
-    Action.ENTER_287G_JEM: Topic.AGREEMENTS_287G,
-    Action.ENTER_287G_TFM: Topic.AGREEMENTS_287G,
-    Action.ENTER_287G_WSO: Topic.AGREEMENTS_287G,
-    Action.ENTER_287G_ANY: Topic.AGREEMENTS_287G,
-    Action.DETENTION_CONTRACT: Topic.AGREEMENTS_287G,
-    Action.SHARE_ALPR_FEDERAL: Topic.ALPR,
-    Action.SHARE_ALPR_OUT_OF_STATE: Topic.ALPR,
-    Action.SHARE_ALPR_IMMIGRATION: Topic.ALPR,
-    Action.DISCLOSE_DMV_RECORD: Topic.DMV_DATA,
-    Action.DISCLOSE_DMV_PHOTO: Topic.DMV_DATA,
-    Action.SHARE_PERSONAL_INFO: Topic.PUBLIC_BENEFITS_AND_PERSONAL_DATA,
-    Action.GIVE_DATABASE_ACCESS: Topic.STATE_DATABASES,
-    Action.USE_RESOURCES: Topic.SANCTUARY_POLICIES,
-    Action.ADOPT_LIMITING_POLICY: Topic.SANCTUARY_POLICIES,
+@dataclass(frozen=True)
+class ActionSpec:
+    """What the engine assumes about an action when the question does not say: its topic (for the
+    coverage notes), who usually takes it (the matrix's actor), the data it discloses, and the
+    recipient or purpose it fixes by its nature (sharing plate reads out of state goes out of state)."""
+
+    topic: Topic
+    usual_actor: Actor
+    data: DataKind | None = None
+    recipient: Recipient | None = None
+    purpose: Purpose | None = None
+
+
+_ALPR = Topic.ALPR
+_OPERATOR = Actor.PLATE_READER_OPERATOR
+ACTIONS: dict[Action, ActionSpec] = {
+    Action.HOLD_ON_DETAINER: ActionSpec(Topic.DETAINERS, Actor.SHERIFF),
+    Action.TRANSFER_CUSTODY: ActionSpec(Topic.DETAINERS, Actor.SHERIFF),
+    Action.NOTIFY_RELEASE: ActionSpec(Topic.RELEASE_NOTIFICATION, Actor.SHERIFF, DataKind.RELEASE_DATE),
+    Action.GIVE_JAIL_ACCESS: ActionSpec(Topic.JAIL_ACCESS, Actor.SHERIFF),
+    Action.ASK_STATUS: ActionSpec(Topic.STATUS_INQUIRY_AND_SHARING, Actor.LOCAL_POLICE),
+    Action.SHARE_STATUS: ActionSpec(
+        Topic.STATUS_INQUIRY_AND_SHARING, Actor.LOCAL_POLICE, DataKind.IMMIGRATION_STATUS
+    ),
+    Action.VERIFY_STATUS_AT_BOOKING: ActionSpec(Topic.STATUS_INQUIRY_AND_SHARING, Actor.SHERIFF),
+    Action.ENTER_287G_JEM: ActionSpec(Topic.AGREEMENTS_287G, Actor.SHERIFF),
+    Action.ENTER_287G_TFM: ActionSpec(Topic.AGREEMENTS_287G, Actor.SHERIFF),
+    Action.ENTER_287G_WSO: ActionSpec(Topic.AGREEMENTS_287G, Actor.SHERIFF),
+    Action.ENTER_287G_ANY: ActionSpec(Topic.AGREEMENTS_287G, Actor.SHERIFF),
+    Action.DETENTION_CONTRACT: ActionSpec(Topic.AGREEMENTS_287G, Actor.LOCAL_GOVERNMENT),
+    Action.SHARE_ALPR_FEDERAL: ActionSpec(_ALPR, _OPERATOR, DataKind.PLATE_READS, Recipient.FEDERAL),
+    Action.SHARE_ALPR_OUT_OF_STATE: ActionSpec(
+        _ALPR, _OPERATOR, DataKind.PLATE_READS, Recipient.OUT_OF_STATE
+    ),
+    Action.SHARE_ALPR_IMMIGRATION: ActionSpec(
+        _ALPR, _OPERATOR, DataKind.PLATE_READS, purpose=Purpose.CIVIL_IMMIGRATION
+    ),
+    Action.DISCLOSE_DMV_RECORD: ActionSpec(Topic.DMV_DATA, Actor.DMV, DataKind.DMV_RECORD),
+    Action.DISCLOSE_DMV_PHOTO: ActionSpec(Topic.DMV_DATA, Actor.DMV, DataKind.PHOTO),
+    Action.SHARE_PERSONAL_INFO: ActionSpec(
+        Topic.PUBLIC_BENEFITS_AND_PERSONAL_DATA, Actor.LOCAL_POLICE, DataKind.PERSONAL_INFO
+    ),
+    Action.GIVE_DATABASE_ACCESS: ActionSpec(Topic.STATE_DATABASES, Actor.LOCAL_POLICE),
+    Action.USE_RESOURCES: ActionSpec(Topic.SANCTUARY_POLICIES, Actor.LOCAL_POLICE),
+    Action.ADOPT_LIMITING_POLICY: ActionSpec(Topic.SANCTUARY_POLICIES, Actor.LOCAL_GOVERNMENT),
 }
+"""One entry per action (tests/law check it is complete); add an action here and its words in
+labels.yaml."""
+
+ACTION_TOPIC: dict[Action, Topic] = {a: spec.topic for a, spec in ACTIONS.items()}
+ACTION_DATA: dict[Action, DataKind] = {a: spec.data for a, spec in ACTIONS.items() if spec.data is not None}
+"""The data an action discloses when the context does not say."""
+DEFAULT_ACTOR: dict[Action, Actor] = {a: spec.usual_actor for a, spec in ACTIONS.items()}
+"""The actor a matrix cell asks about when none is given: who usually takes the action."""
 
 
 def action_for_287g(model: Model287g | str) -> Action:
