@@ -23,18 +23,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(ledger_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+@contextlib.contextmanager
+def _serving(db: Path, home: Path, **env_extra: str) -> Iterator[int]:
+    """`sharemap serve` on a free port with these settings, stopped however the block ends."""
     port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        SHAREMAP_HEADER_TIMEOUT_S=str(TIMEOUT_S),
-        SHAREMAP_BODY_TIMEOUT_S=str(TIMEOUT_S),
-        SHAREMAP_HOME=str(tmp_path_factory.mktemp("home")),
-    )
+    env = {**os.environ, "SHAREMAP_HOME": str(home), **env_extra}
     exe = Path(sys.executable).with_name("sharemap")
     proc = subprocess.Popen(
-        [str(exe), "serve", "--no-build", "--db", str(ledger_db), "--port", str(port)],
+        [str(exe), "serve", "--no-build", "--db", str(db), "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -59,6 +55,28 @@ def server(ledger_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(ledger_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    timeouts = {"SHAREMAP_HEADER_TIMEOUT_S": str(TIMEOUT_S), "SHAREMAP_BODY_TIMEOUT_S": str(TIMEOUT_S)}
+    with _serving(ledger_db, tmp_path_factory.mktemp("home"), **timeouts) as port:
+        yield port
+
+
+def test_connections_beyond_max_connections_get_503(
+    ledger_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with _serving(ledger_db, tmp_path_factory.mktemp("home"), SHAREMAP_MAX_CONNECTIONS="3") as port:
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        time.sleep(0.3)  # let the server accept them
+        try:
+            assert _get(port, "/api/dates").startswith(b"HTTP/1.1 503")
+        finally:
+            for s in held:
+                s.close()
+        time.sleep(0.5)
+        assert _get(port, "/api/dates").startswith(b"HTTP/1.1 200")
 
 
 def _get(port: int, path: str) -> bytes:
