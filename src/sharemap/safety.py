@@ -76,6 +76,9 @@ LIMITS: tuple[Limit, ...] = (
         "sheet_cells", "SHAREMAP_MAX_SHEET_CELLS", 20_000_000, "cells", "largest rows x columns a sheet spans"
     ),
     Limit("db_lock_wait_s", "SHAREMAP_DB_LOCK_WAIT_S", 120, "s", "time a write waits for another update"),
+    Limit(
+        "kept_upload_days", "SHAREMAP_KEPT_UPLOAD_DAYS", 30, "days", "how long a kept audit upload is kept"
+    ),
     Limit("sim_years", "SHAREMAP_MAX_SIM_YEARS", 100, "years", "longest simulated period per replicate"),
     Limit("sim_replicates", "SHAREMAP_MAX_SIM_REPLICATES", 1000, "replicates", "most replicates in one run"),
 )

@@ -5,7 +5,8 @@ file only it can read (0600); it is never held whole in memory. The folder is re
 request ends, whatever the outcome, and any left over are removed when the server shuts down (app
 lifespan and atexit) or, after a crash, by the next server that starts (folders whose process is
 gone). If the user ticks "keep", a copy (0600, in $SHAREMAP_HOME/uploads, 0700) is kept under a
-random name; the answer gives that name, never a server path. Downloads of the findings (CSV and
+random name (removed after the kept_upload_days limit); the answer gives that name, never a server
+path. Downloads of the findings (CSV and
 Parquet, pseudonymised) are embedded in the answer as data URLs, so no server-side copy is needed.
 """
 
@@ -20,13 +21,14 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from sharemap.errors import InputError, SharemapError
-from sharemap.safety import limit_bytes, spreadsheet_safe
+from sharemap.safety import limit, limit_bytes, spreadsheet_safe
 
 LEGACY_ENV = "SHAREMAP_UPLOAD_LIMIT_MB"  # the variable before safety.LIMITS; still honoured
 PREFIX = "sharemap-upload-"
@@ -168,11 +170,34 @@ def _no_server_paths(result: Any, folder: Path) -> Any:
     return type(result).model_validate(clean(data))
 
 
-def _keep_copy(path: Path) -> str:
-    """A private copy in $SHAREMAP_HOME/uploads under a random name; returns that name."""
+def kept_folder() -> Path:
     from sharemap.settings import home
 
-    dest_dir = home() / "uploads"
+    return home() / "uploads"
+
+
+def remove_expired_kept(now: float | None = None) -> int:
+    """Remove kept uploads older than the kept_upload_days limit (at server start and whenever a copy
+    is kept): a kept log is evidence for a while, not forever. Returns how many were removed."""
+    folder = kept_folder()
+    if not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - limit("kept_upload_days") * 86400
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _keep_copy(path: Path) -> str:
+    """A private copy in $SHAREMAP_HOME/uploads under a random name; returns that name."""
+    remove_expired_kept()
+    dest_dir = kept_folder()
     dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(dest_dir, 0o700)
     dest = dest_dir / f"{uuid.uuid4().hex}-{path.name}"
