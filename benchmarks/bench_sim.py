@@ -2,6 +2,8 @@
 
 Goals (issue 6): kernel >= 5 million bookings per second per core; one national year, one replicate
 <= 10 s on the 2-core machine; 100 replicates <= 5 minutes; SimPy model >= 300,000 events per second.
+Issue 17: one national year with parameter uncertainty (at least 200 parameter draws, one replicate per
+draw) <= 60 s on 2 cores; `--draws N` sets the number (default 200).
 Prints one JSON object with the measured figures. Needs the ledger database (`sharemap build`; `--db`)
 for the 287(g) agreements: ICE's list in force on 2025-12-31, read once before timing.
 """
@@ -30,6 +32,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10 replicates instead of 100")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--draws", type=int, default=200, help="parameter draws for the uncertainty run")
     ap.add_argument("--db", type=Path, default=None, help="ledger DuckDB file (default: $SHAREMAP_DB)")
     args = ap.parse_args()
     out: dict[str, object] = {"cpu_count": os.cpu_count()}
@@ -62,6 +65,18 @@ def main() -> None:
     t = time.perf_counter()
     simulate(scenario, replicates=reps, seed=1, engine="local", workers=args.workers, agreements=agreements)
     out[f"national_year_{reps}_replicates_local_{args.workers}_workers_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    simulate(
+        scenario,
+        replicates=args.draws,
+        seed=1,
+        engine="local",
+        workers=args.workers,
+        agreements=agreements,
+        parameter_uncertainty=True,
+    )
+    key = f"national_year_{args.draws}_parameter_draws_local_{args.workers}_workers_s"
+    out[key] = round(time.perf_counter() - t, 2)
     one = compile_model(params, select(table, county="12021"), scenario, agreements=agreements)
     t = time.perf_counter()
     res = run_des(one, 3.0, seed=1, write_ledger=False)

@@ -152,7 +152,7 @@ def test_build_json_and_export(tmp_path: Path) -> None:
     assert code == 0
     report = json.loads(out)
     assert report["agreements"] == 2076 and report["active"] == 1843
-    assert report["sharing"]["portal_snapshots"] == 691 and report["sharing"]["sharing_edges"] > 40_000
+    assert report["sharing"]["portal_snapshots"] == 691 + 516 and report["sharing"]["sharing_edges"] > 40_000
     code, out = run("export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "csv")
     assert code == 0 and (tmp_path / "x" / "agreements.csv").exists()
 
@@ -189,3 +189,45 @@ def test_a_county_count_agrees_with_the_web_page_and_the_report(db: Path) -> Non
     assert code == 0 and len(json.loads(out)["agreements"]) == 5
     code, out = run(*harris, "--local-only")
     assert len(json.loads(out)["agreements"]) == 1
+
+
+def test_stats_as_of_answers_for_that_day(db: Path) -> None:
+    # issue 15.3: `stats --as-of 2025-06-30` printed the same history as `stats`
+    code, now = run("stats", "--db", str(db))
+    code_then, then = run("stats", "--as-of", "2025-06-30", "--db", str(db))
+    assert code == code_then == 0 and now != then
+    assert "945 participating and 312 pending list snapshots" in " ".join(now.split())
+    assert "739 participating and 104 pending list snapshots" in " ".join(then.split())
+    code, out = run("stats", "--as-of", "2025-06-30", "--db", str(db), "--json")
+    data = json.loads(out)
+    assert (data["agreements_ever_listed"], data["ended"], data["pending_list_date"]) == (
+        778,
+        23,
+        "2025-06-30",
+    )
+    code, out = run("stats", "--by", "quarter", "--as-of", "2025-06-30", "--db", str(db), "--json")
+    rows = json.loads(out)
+    assert rows[-1]["quarter"] == "2025Q2" and rows[-1]["total"] == 736
+
+
+def test_agreements_options_name_places_as_people_write_them(db: Path) -> None:
+    base = ["agreements", "--as-of", "2026-05-18", "--db", str(db), "--json"]
+    code, out = run(*base, "--county", "Harris County TX")
+    assert code == 0 and json.loads(out)["coverage"]["count"] == 5
+    code, out = run(*base, "--state", "Texas")
+    texas = json.loads(out)["agreements"]
+    code, out = run(*base, "--state", "tx")
+    assert code == 0 and len(texas) == len(json.loads(out)["agreements"]) > 300
+    # Florida: the Department of Corrections' statewide JEM agreement does not cover a county jail
+    code, out = run(*base, "--county", "Lee County, FL")
+    lee = json.loads(out)
+    assert lee["coverage"]["statewide"] == 11
+    assert "Florida Department of Corrections" not in {a["agency_name"] for a in lee["agreements"]}
+    code, out = run(*base, "--county", "Harris County, TX", "--state", "OK")
+    assert code != 0 and "is not in OK" in out
+    code, out = run("agreements", "--all", "--as-of", "2026-05-18", "--db", str(db))
+    assert code != 0 and "--all and --as-of" in out
+    code, out = run(
+        "agreements", "--county", "Harris County TX", "--model", "TFM", "--all", "--db", str(db), "--json"
+    )
+    assert code == 0 and {a["model"] for a in json.loads(out)["agreements"]} == {"task_force_model"}

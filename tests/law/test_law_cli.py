@@ -57,7 +57,9 @@ def test_rule_text_prints_the_trace() -> None:
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "REQUIRED" in res.stdout and "TX-CCP2.251-detainers" in res.stdout
+    # issue 15: the human trace names each provision by its citation; the ids stay in --json
+    assert "REQUIRED" in res.stdout and "Tex. Code Crim. Proc. art. 2.251" in res.stdout
+    assert "TX-CCP2.251-detainers" not in res.stdout
 
 
 def test_rule_refuses_unknown_action_with_nonzero_exit() -> None:

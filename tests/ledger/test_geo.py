@@ -409,3 +409,26 @@ def test_shipped_tables_have_provenance() -> None:
         "counties",
         "county_source",
     ]
+
+
+def test_locate_is_an_ordered_list_of_named_strategies() -> None:
+    names = [name for name, _ in geo.STRATEGIES]
+    assert names == [
+        "territory-wide agency",
+        "state-level agency",
+        "county in the agency name",
+        "ICE's county column",
+        "multi-county body",
+        "sheriff named after its county",
+        "independent city",
+        "Census place",
+        "campus city",
+        "typed a state agency by ICE",
+    ]
+    # the first strategy that decides wins: a state agency is statewide before ICE's county is read
+    placed = geo.locate("Florida Highway Patrol", "FL", "State Agency", "Leon County")
+    assert (
+        placed.statewide
+        and placed.method == "statewide agency"
+        and placed.note == "ICE lists Leon County (headquarters)"
+    )

@@ -119,5 +119,12 @@ def test_county_report_shows_plate_reader_sharing_in_practice(ledger: duckdb.Duc
     assert "El Cajon PD (CA)'s portal of 2026-04-22 lists 359 out-of-state organisations among the 683" in md
     portals = [r for r in report.references if r.kind == "portal"]
     assert portals and all(r.url and "none-below/sm-alpr/blob/305f3bf" in r.url for r in portals)
-    harris = to_markdown(build_report(ledger, resolve(ledger, county="Harris County, TX"), DAY))
-    assert "Plate-reader sharing in practice: no public portal data here on or before 2026-11-24." in harris
+    # Harris County now has a portal (Baytown TX PD in the national scrape of 2025-06-11, cited to its
+    # workbook), so the county without portal data is one in Wyoming (issue 16)
+    harris = build_report(ledger, resolve(ledger, county="Harris County, TX"), DAY)
+    assert "Baytown TX PD's portal of 2025-06-11" in to_markdown(harris)
+    assert any(
+        r.kind == "portal" and "flock_all_public_6-11-2025.xlsx" in (r.url or "") for r in harris.references
+    )
+    laramie = to_markdown(build_report(ledger, resolve(ledger, county="Laramie County, WY"), DAY))
+    assert "Plate-reader sharing in practice: no public portal data here on or before 2026-11-24." in laramie

@@ -80,7 +80,9 @@ def test_a_state_without_portal_data_says_so() -> None:
 
 def test_shipped_snapshots_match_the_reference_files() -> None:
     shipped = {(s.slug, s.date): s for s in shipped_snapshots()}
-    assert len(shipped) == 691
+    # 691 sm-alpr snapshots (2026) and, since the national workbook is read, 516 portals of 2025-06-11
+    assert len(shipped) == 691 + 516
+    assert sum(s.date == dt.date(2025, 6, 11) for s in shipped.values()) == 516
     again = read_snapshot(EL_CAJON)
     assert shipped[(again.slug, again.date)].outbound == again.outbound
 
@@ -163,7 +165,8 @@ def test_the_trace_shows_the_law_and_what_the_portals_show() -> None:
         instantiate(Place(state="CA", county_fips="06073", name="San Diego County, CA"), day), "plate_read"
     )
     text = san_diego.summary()
-    assert "Closed by law here" in text and "CA-CIV1798.90.55-ALPR" in text
+    # the summary names the provision by its citation (it gave the provision id before issue 15.2)
+    assert "Closed by law here" in text and "Cal. Civ. Code 1798.90.55(b)" in text
     assert "In practice (plate-reader portals): El Cajon PD (CA)'s portal of 2026-04-22 lists" in text
     hop = next(h for p in san_diego.paths for h in p.hops if h.edge.evidence)
     assert "in practice:" in hop.edge.reason and hop.edge.to_dict()["evidence"]
@@ -178,7 +181,7 @@ def test_the_sharing_ledger_is_written_to_duckdb_in_one_transaction(tmp_path: Pa
 
     db = tmp_path / "sharemap.duckdb"
     counts = write_database(db)
-    assert counts["portal_snapshots"] == 691 and counts["audit_orgs"] == 152
+    assert counts["portal_snapshots"] == 691 + 516 and counts["audit_orgs"] == 152  # with the national scrape
     assert write_database(db) == counts  # replacing gives the same tables, not doubled rows
     con = duckdb.connect(str(db), read_only=True)
     (far,) = con.execute(

@@ -62,3 +62,22 @@ def test_ledger_agreements_are_required_and_a_missing_date_is_taken_from_the_lis
         compile_model(load_params(), pierce, Scenario(agreements_source="none"))
     assert on_date(Scenario(), county_agreements).date == county_agreements.list_date
     assert on_date(Scenario(date=dt.date(2020, 1, 1)), county_agreements).date == dt.date(2020, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("levers", "code"),
+    [
+        ({"state_law": {"PR": "required"}}, "PR"),
+        ({"state_law": {"GU": "prohibited"}}, "GU"),
+        ({"dmv_access": {"VI": False}}, "VI"),
+        ({"agreements": {"states": {"PR": ["JEM"]}}}, "PR"),
+    ],
+)
+def test_a_lever_for_a_territory_without_counties_is_refused_with_the_reason(levers: dict, code: str) -> None:
+    """Issue 14: `state_law: {PR: required}` used to be accepted and change nothing."""
+    from sharemap.sim.scenarios import parse_scenario
+
+    with pytest.raises(InputError) as e:
+        parse_scenario({"levers": levers}, "t.yaml", KNOWN)
+    assert f"{code} has no counties in the simulator's county table" in str(e.value)
+    assert "would do nothing" in str(e.value)

@@ -82,7 +82,8 @@ def test_json_api_and_openapi(client: TestClient) -> None:
     tr = client.get("/api/trace", params={"county": "48201", "event": "booking"}).json()
     assert tr["paths"] and tr["place"]["county_fips"] == "48201"
     rep = client.get("/api/report", params={"county": "48201"}).json()
-    assert rep["references"] and rep["sections"][0]["id"] == "summary"
+    # issue 15: a report opens with its one-page briefing, then the executive summary
+    assert rep["references"] and [s["id"] for s in rep["sections"][:2]] == ["briefing", "summary"]
     assert client.get("/report/county/48201.md").text.startswith("# How local law enforcement")
 
 

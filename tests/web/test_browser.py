@@ -194,3 +194,41 @@ def test_no_content_security_policy_violations(page: Any, live_server: str) -> N
     assert refused == []
     headers = httpx.get(f"{live_server}/").headers
     assert "script-src 'self'" in headers["content-security-policy"]
+
+
+def test_phone_width_has_no_horizontal_scroll(browser: Any, live_server: str, shots: Path) -> None:
+    """390 px (a phone): no page scrolls sideways, in English and Spanish; tables wrap or scroll inside."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = ctx.new_page()
+    try:
+        for url in ("/county/48201", "/county/48201?lang=es", "/state/TX", "/?date=2025-06-30"):
+            pg.goto(f"{live_server}{url}")
+            width = pg.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (url, width)
+            if "county" in url:
+                pg.screenshot(path=str(shots / f"phone-county-{'es' if 'es' in url else 'en'}.png"))
+        height = pg.evaluate("document.documentElement.scrollHeight")  # the last page was home
+        pg.goto(f"{live_server}/state/TX")
+        assert pg.evaluate("document.documentElement.scrollHeight") < 40_000  # long lists are collapsed
+        assert height > 0
+    finally:
+        pg.goto(f"{live_server}/?lang=en")  # the language cookie is per context; leave English
+        ctx.close()
+
+
+def test_slider_keeps_the_view_in_the_url(page: Any, live_server: str) -> None:
+    dates = httpx.get(f"{live_server}/api/dates").json()["dates"]
+    first = httpx.get(f"{live_server}/api/map", params={"date": dates[0]}).json()
+    page.goto(f"{live_server}/?date=2025-06-30")
+    page.wait_for_selector("#map[data-ready='1']")
+    entries = page.evaluate("history.length")
+    page.focus("#date-slider")
+    page.keyboard.press("Home")
+    page.wait_for_selector(f"#map[data-date='{dates[0]}']")
+    assert page.evaluate("new URLSearchParams(location.search).get('date')") == dates[0]
+    assert page.evaluate("history.length") == entries  # replaced, not pushed
+    page.reload()
+    page.wait_for_selector("#map[data-ready='1']")
+    assert page.locator("#date-slider").input_value() == "0"
+    assert page.locator("#date-out").inner_text() == dates[0]
+    assert page.locator("#map .counties path[class^='m-']").count() == first["counties_coloured"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -66,9 +68,12 @@ def parse_date(text: str, field: str = "date") -> dt.date:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+    """A rich table whose cells wrap (long words fold) and whose date columns are never cut."""
     out = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        out.add_column(col)
+    for i, col in enumerate(columns):
+        values = [str(r[i]) for r in rows if i < len(r) and r[i] not in (None, "", "—")]
+        dated = bool(values) and all(_ISO_DATE.match(v) for v in values)
+        out.add_column(col, overflow="fold", no_wrap=dated, min_width=10 if dated else None)
     for row in rows:
         out.add_row(*["" if v is None else str(v) for v in row])
     return out

@@ -37,10 +37,24 @@ def _enum(enum: Any, value: str | None, name: str) -> Any:
         raise InputError(f"unknown {name} {value!r}", field=name, expected=f"one of: {allowed}") from None
 
 
+def _jurisdiction(text: str) -> str:
+    """'US' (federal only), or the state a code or name gives ('TX', 'Texas', 'texas'), as
+    `agreements --state` reads it. A two-letter code is taken as given, so a plain `law rule --state
+    TX` does not load the geography tables."""
+    upper = " ".join(text.split()).upper()
+    if upper == "US" or (len(upper) == 2 and upper.isalpha()):
+        return upper
+    from sharemap.ledger.geo import state_code
+
+    return state_code(text)
+
+
 @law_app.command("rule")
 @command
 def rule_cmd(
-    state: str = typer.Option(..., "--state", help="US (federal only), DC or a two-letter state code."),
+    state: str = typer.Option(
+        ..., "--state", help="US (federal only), or a state's code or name (TX, Texas)."
+    ),
     actor: str = typer.Option(..., "--actor", help="sheriff, local_police, dmv, plate_reader_operator, ..."),
     action: str = typer.Option(
         ..., "--action", help="hold_on_detainer, notify_release, share_alpr_federal, ..."
@@ -74,43 +88,42 @@ def rule_cmd(
         consent=consent,
         written_assurance=written_assurance,
     )
-    from sharemap.law.labels import answer, lang_of, question
+    from sharemap.law.labels import answer, lang_of, question, ruling_json
 
     words = lang_of(lang)
-    ruling = rule(state.upper(), actor, action, _date(date), ctx)
+    ruling = rule(_jurisdiction(state), actor, action, _date(date), ctx)
     if as_json:
-        out = ruling.to_dict()
-        out["question"], out["answer"] = question(ruling, words), answer(ruling, words)
-        print_json(out)
+        print_json(ruling_json(ruling, words))
         return
     console.print(f"[bold]{ruling.effect.value.upper()}[/]", highlight=False)
     console.print(question(ruling, words), highlight=False, soft_wrap=True)
     console.print(f"[bold]{answer(ruling, words)}[/]", highlight=False, soft_wrap=True)
     console.print("How it was decided:", highlight=False)
-    console.print(ruling.explain(), highlight=False, soft_wrap=True)
+    console.print(ruling.explain(), highlight=False, soft_wrap=True, markup=False)
     if ruling.provisions:
         console.print("Sources:", highlight=False)
         for p in ruling.provisions:
             for src in p.sources:
                 when = src.date.isoformat() if src.date else "date not recorded"
-                console.print(f"- {p.id}: {src.title} <{src.url}> ({when})", highlight=False, soft_wrap=True)
+                line = f"- {p.citation}: {src.title} <{src.url}> ({when})"
+                console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 @law_app.command("state")
 @command
 def state_cmd(
-    state: str = typer.Argument(..., help="Two-letter state code or DC."),
+    state: str = typer.Argument(..., help="A state's code or name (TX, Texas), or DC."),
     date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
     as_json: bool = JsonOption,
 ) -> None:
     """A state's stance and its rulings per action, derived from its provisions."""
     from sharemap.law.engine import default_law
     from sharemap.law.overview import STATES, overview
-    from sharemap.ledger.geo import state_code
 
-    code = state_code(state)
+    code = _jurisdiction(state)
     if code not in STATES:
         raise InputError(f"unknown state {state!r}", field="state", expected="a state, DC or Puerto Rico")
+    from sharemap.law.engine import cite_ids
     from sharemap.law.labels import answer
 
     ov = overview(code, _date(date))
@@ -132,35 +145,30 @@ def state_cmd(
         ]
         print_json(out)
         return
+    cites = {p.id: p.citation for p in provs}
     console.print(ov.line, highlight=False, soft_wrap=True)
     cov = ov.coverage
     console.print(
-        f"Coverage: {cov.line}. {cov.note}"
+        f"Coverage: {cov.line}. {cite_ids(cov.note, cites)}"
         if cov
         else "Coverage: this jurisdiction's law has not been researched.",
         highlight=False,
         soft_wrap=True,
+        markup=False,
     )
     console.print(f"[bold]{code} rulings on {ov.date.isoformat()}[/]", highlight=False)
     for c in ov.cells:
-        deciding = ", ".join(c.ruling.provision_ids) or "none"
-        console.print(
-            f"- {answer(c.ruling)} [{c.action.value}; {deciding}]",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
+        console.print(f"- {answer(c.ruling)}", highlight=False, soft_wrap=True, markup=False)
     prow = [
         [
-            p.id,
             p.citation,
-            f"{p.effective_from.isoformat()}..{p.effective_to.isoformat() if p.effective_to else ''}",
-            p.status.value,
-            p.verification.value,
+            f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'now'}",
+            p.status.value.replace("_", " "),
+            p.verification.value.replace("_", " "),
         ]
         for p in provs
     ]
-    console.print(table(f"{code} provisions", ["id", "citation", "in force", "status", "verification"], prow))
+    console.print(table(f"{code} provisions", ["citation", "in force", "status", "verification"], prow))
 
 
 @law_app.command("matrix")
@@ -219,7 +227,7 @@ def matrix_cmd(
 @command
 def retention_cmd(
     state: str | None = typer.Option(
-        None, "--state", help="Two-letter state code or DC (default: every jurisdiction that sets a limit)."
+        None, "--state", help="A state's code or name, or DC (default: every jurisdiction that sets a limit)."
     ),
     date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
     data_kind: str = typer.Option("alpr", "--data", help="Kind of data (alpr)."),
@@ -233,7 +241,7 @@ def retention_cmd(
     day = _date(date)
     kind = _enum(RetainedData, data_kind, "--data")
     if state is not None:
-        code = state.upper()
+        code = _jurisdiction(state)
         found = retention_days(code, day, kind)
         if as_json:
             print_json(
@@ -323,9 +331,8 @@ def changes_cmd(
 ) -> None:
     """What changed in the law: provisions that took effect, ended, were enjoined or freed, with citations."""
     from sharemap.law.timeline import law_changes
-    from sharemap.ledger.geo import state_code
 
-    code = None if not state else "US" if state.upper() == "US" else state_code(state)
+    code = _jurisdiction(state) if state else None
     found = law_changes(_date(start), _date(end), code)
     if as_json:
         print_json([c.to_dict() for c in found])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import collections
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import Progress
 
 from sharemap import settings
 from sharemap.cli.common import (
@@ -23,15 +22,11 @@ from sharemap.cli.common import (
 )
 from sharemap.errors import InputError
 from sharemap.kb.model import ListKind
-from sharemap.ledger import changes as change_log
-from sharemap.ledger import geo, query, store
-from sharemap.ledger.freshness import Freshness, freshness
-from sharemap.ledger.linkage import agency_key
-from sharemap.ledger.lists import read_list
-from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
-from sharemap.ledger.update import update as update_ledger
 from sharemap.runner import exit_on_sigterm
-from sharemap.sharing.store import write_database as write_sharing_tables
+
+if TYPE_CHECKING:  # the ledger modules load DuckDB and pyarrow: each command imports what it uses
+    from sharemap.ledger import store
+    from sharemap.ledger.freshness import Freshness
 
 DbOption = typer.Option(
     None, "--db", help="DuckDB file (default: $SHAREMAP_DB or ~/.sharemap/sharemap.duckdb)."
@@ -48,6 +43,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _parse_folder(folder: Path, quiet: bool) -> tuple[store.BaseData, list[dict[str, str]]]:
+    from sharemap.ledger import store
+    from sharemap.ledger.snapshots import parse_many, snapshot_files, to_tables
+
     files, skipped = [], []
     for sub in ("participating", "pending"):
         found, skip = snapshot_files(folder / sub) if (folder / sub).exists() else ([], [])
@@ -56,6 +54,8 @@ def _parse_folder(folder: Path, quiet: bool) -> tuple[store.BaseData, list[dict[
     if not files:
         found, skip = snapshot_files(folder)
         files, skipped = found, skip
+    from rich.progress import Progress
+
     with Progress(console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task(f"Parsing {len(files)} ICE list files", total=len(files))
         parsed, unreadable = parse_many(
@@ -79,6 +79,9 @@ def build(
     json: bool = JsonOption,
 ) -> None:
     """Build the ledger database (atomically) from the shipped data or from ICE's raw lists."""
+    from sharemap.ledger import store
+    from sharemap.sharing.store import write_database as write_sharing_tables
+
     skipped: list[dict[str, str]] = []
     with exit_on_sigterm():  # a `kill` still removes the unfinished database and stops the workers
         if from_reference is not None:
@@ -136,7 +139,17 @@ def update(
     checksums) and keeps them in $SHAREMAP_HOME/ice/. On any failure the database is left unchanged.
     A list that reads as partial is refused unless --accept-partial. One update runs at a time: a
     second waits for the first (up to SHAREMAP_DB_LOCK_WAIT_S seconds), then fails.
+    Plate-reader portal snapshots (.json, or a folder of them) go to the sharing ledger instead.
     """
+    from sharemap.sharing.update import is_portal_source
+
+    if is_portal_source(source):  # portal JSON: `sharemap sharing update --from` does the work
+        from sharemap.cli.sharing import portal_update
+
+        return portal_update(source, db, json)
+    from sharemap.ledger.update import update as update_ledger
+    from sharemap.sharing.store import write_database as write_sharing_tables
+
     with exit_on_sigterm():
         result = update_ledger(source, kind, db, accept_partial=accept_partial, include_hidden=include_hidden)
         if result.report is not None:  # the ledger was rebuilt: put the sharing tables back beside it
@@ -164,21 +177,20 @@ def update(
         )
 
 
-def _county_fips(county: str | None) -> str | None:
-    return geo.county_by_name(county).fips if county else None
-
-
 @command
 def agreements(
-    state: str | None = typer.Option(None, help="Two-letter state code, e.g. TX."),
-    county: str | None = typer.Option(None, help='County, e.g. "Harris County, TX" or a FIPS code.'),
+    state: str | None = typer.Option(None, help="State: code or name, e.g. TX or Texas."),
+    county: str | None = typer.Option(
+        None, help='County, e.g. "Harris County, TX", "Harris County TX" or a FIPS code.'
+    ),
     model: str | None = typer.Option(None, help="JEM, TFM or WSO."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD): agreements in force then."),
     all_: bool = typer.Option(False, "--all", help="Every agreement ever listed, with its status."),
     statewide: bool = typer.Option(
         True,
         "--statewide/--local-only",
-        help="With --county: include the state's statewide agencies (as the web page and report do).",
+        help="With --county: count the Task Force agreements of the state's statewide agencies, which "
+        "cover every county (as the web page and report do); --local-only: the county's own agencies.",
     ),
     db: Path | None = DbOption,
     json: bool = JsonOption,
@@ -187,29 +199,34 @@ def agreements(
 
     The answer names ICE's list it comes from and its age; a date before the first list held says so.
     """
+    from sharemap.ledger import query, store
+    from sharemap.ledger.freshness import freshness
+    from sharemap.ledger.place import NATION, place_from
+
+    if all_ and as_of:
+        raise InputError("--all and --as-of ask different things", field="--all", expected="one of them")
     day = parse_date(as_of) if as_of else None
-    code = geo.state_code(state) if state else None
+    wanted = query.parse_model(model) if model else None
     with store.connect(db) as con:
-        fresh = freshness(con, day, code)
-        rows = query.agreements(
-            con,
-            state=code,
-            county_fips=_county_fips(county),
-            model=query.parse_model(model) if model else None,
-            as_of=day,
-            include_statewide=statewide,
-            include_inactive=all_,
-        )
+        where = place_from(con, county=county, state=state) if county or state else NATION
+        fresh = freshness(con, day, None if where.kind == "nation" else where.state)
+        if all_:
+            rows = query.ever_covering(con, where, model=wanted, local_only=not statewide)
+            counted: dict[str, Any] = {"count": len(rows)}
+            title = f"{len(rows)} agreements for {where.label} ever listed"
+        else:
+            cov = query.covering(con, where, day, model=wanted, local_only=not statewide)
+            rows, counted = list(cov.agreements), cov.to_dict()
+            title = f"{cov.words()} ({fresh.note})"
     if json:
-        print_json({"freshness": fresh.to_dict(), "agreements": rows})
+        print_json({"freshness": fresh.to_dict(), "coverage": counted, "agreements": rows})
         return
     if day is not None and fresh.list_date is None:
         _print_freshness(fresh)
         return
-    when = "ever listed" if all_ and day is None else f"in force on {fresh.asked}"
     console.print(
         table(
-            f"{len(rows)} agreements {when}" + ("" if all_ and day is None else f" ({fresh.note})"),
+            title[0].upper() + title[1:],
             ["State", "Agency", "Model", "Signed", "First seen", "Last seen", "Status now"],
             [
                 [a.state, a.agency_name, a.model.short, a.signed, a.first_seen, a.last_seen, a.status.value]
@@ -228,6 +245,9 @@ def agency(
     json: bool = JsonOption,
 ) -> None:
     """One agency: its agreements over time, pending requests, MOA terms and sources."""
+    from sharemap.ledger import geo, query, store
+    from sharemap.ledger.freshness import freshness
+
     with store.connect(db) as con:
         found = query.find_agency(con, name, geo.state_code(state) if state else None)
         detail = query.agency_history(con, found.agency_id)
@@ -312,7 +332,9 @@ def _status(a: Any) -> str:
 @command
 def stats(
     by: str | None = typer.Option(None, help="Group by: state, model or quarter."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD) for state/model counts."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date (YYYY-MM-DD): counts and history then; quarters up to it."
+    ),
     db: Path | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
@@ -321,6 +343,9 @@ def stats(
     Every answer names the ICE list it comes from and its age on the date asked (default today), and
     warns when the date is later than the newest list held (with ICE's later published count).
     """
+    from sharemap.ledger import query, store
+    from sharemap.ledger.freshness import freshness
+
     day = parse_date(as_of) if as_of else None
     with store.connect(db) as con:
         fresh = freshness(con, day)
@@ -384,6 +409,10 @@ def changes(
 ) -> None:
     """What changed on ICE's lists: agreements added, ended, renewed, renamed, model changes, pending
     requests made and signed, each with the list date and its evidence."""
+    from sharemap.ledger import changes as change_log
+    from sharemap.ledger import geo, store
+    from sharemap.ledger.freshness import freshness
+
     fmt = "json" if json else fmt
     if fmt not in ("table", "json", "csv", "atom"):
         raise InputError(f"unknown format {fmt!r}", field="format", expected="table, json, csv or atom")
@@ -433,6 +462,8 @@ def export(
     json: bool = JsonOption,
 ) -> None:
     """Export every table to Parquet and CSV."""
+    from sharemap.ledger import store
+
     written = store.export(db, out, tuple(f.strip() for f in fmt.split(",") if f.strip()))
     if json:
         print_json([str(p) for p in written])
@@ -448,6 +479,9 @@ def snapshot(
     json: bool = JsonOption,
 ) -> None:
     """Inspect one ICE list file without touching the database: date, rows, counts, anomalies."""
+    from sharemap.ledger.linkage import agency_key
+    from sharemap.ledger.lists import read_list
+
     parsed = read_list(file, kind, include_hidden=include_hidden)
     per_model = collections.Counter(r.model.short if r.model else "none" for r in parsed.rows)
     names = {(r.state, r.agency) for r in parsed.rows}

@@ -136,6 +136,89 @@ def portal_cmd(
     _print_review(d)
 
 
+@sharing_app.command("searches")
+@command
+def searches_cmd(
+    portal: str | None = typer.Option(None, "--portal", help="Agency name or portal slug (or part of it)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Own-search audits of California portals, per portal: searches, dates, reach, federal agencies
+    named in the reasons (counts only: no reason text, no user)."""
+    from sharemap.sharing.search_audits import matching, totals
+    from sharemap.sharing.store import shipped_search_audits
+
+    rows = matching(shipped_search_audits(), portal)
+    if as_json:
+        print_json({"totals": totals(rows), "portals": [s.to_dict() for s in rows]})
+        return
+    if not rows:
+        console.print("No own-search audit for this selection.")
+        return
+    t = totals(rows)
+    named = ", ".join(f"{k} {v}" for k, v in t["federal_named"].items()) or "none"
+    body = [
+        [
+            s.agency,
+            f"{s.first} to {s.last}",
+            f"{s.searches:,}",
+            f"{s.reached_other_networks:,}",
+            f"{s.reason_blank:,}",
+            ", ".join(f"{k} {v}" for k, v in sorted(s.federal_named.items())) or "-",
+        ]
+        for s in rows
+    ]
+    head = ["portal", "dates", "searches", "reached other networks", "no reason", "federal agency named"]
+    console.print(table("Own-search audits (counts only)", head, body))
+    console.print(
+        f"{t['portals']} portals, {t['searches']:,} searches, {t['reached_other_networks']:,} reached other "
+        f"agencies' networks; reasons naming a federal agency: {named}; naming "
+        f"immigration: {t['immigration_named']}. Source: {rows[0].source}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def portal_update(source: str, db: Path | None, as_json: bool, accept_empty: bool = False) -> None:
+    """Add portal snapshots and print what was added (shared by `sharing update` and `update --from`)."""
+    from sharemap.sharing.update import add_snapshots
+
+    result = add_snapshots(source, db, accept_empty=accept_empty)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    for a in result.added:
+        console.print(
+            f"added {a['file']} ({a['agency']}, portal of {a['date']}, "
+            f"{a['outbound']} outbound organisations)",
+            highlight=False,
+        )
+    for name in result.already_present:
+        console.print(f"already in the sharing ledger: {name}", highlight=False)
+    if result.rows:
+        r = result.rows
+        console.print(
+            f"sharing ledger now has {r['portal_snapshots']} portal snapshots of {r['portals']} agencies, "
+            f"{r['sharing_edges']:,} sharing links",
+            highlight=False,
+        )
+
+
+@sharing_app.command("update")
+@command
+def update_cmd(
+    source: str = typer.Option(..., "--from", help="A portal snapshot (.json) or a folder of them."),
+    accept_empty: bool = typer.Option(
+        False,
+        "--accept-empty",
+        help="Add a snapshot whose sharing lists are empty (a portal listing no one).",
+    ),
+    db: Path | None = typer.Option(None, "--db", help="Database file (default $SHAREMAP_DB)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add new portal snapshots to the sharing ledger (all files checked first; nothing half-written)."""
+    portal_update(source, db, as_json, accept_empty)
+
+
 def register(app: typer.Typer) -> None:
     """Attach `sharing` and `portal` to the top-level app."""
     app.add_typer(sharing_app, name="sharing")

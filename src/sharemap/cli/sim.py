@@ -8,6 +8,7 @@ ICE's latest list when the scenario names no date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ def _simulate(
     bookings: Path | None,
     quiet: bool,
     db: Path | None,
+    uncertainty: bool = False,
 ) -> Any:
     from sharemap.sim.counties import counties, select
     from sharemap.sim.params import check_replicates, check_seed, check_years
@@ -108,7 +110,83 @@ def _simulate(
             bookings=book,
             on_done=lambda n: progress.advance(task, n),
             agreements=agreements,
+            parameter_uncertainty=uncertainty,
         )
+
+
+def _day(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"not a calendar date: {text[:40]!r}", field=option, expected="YYYY-MM-DD") from None
+
+
+def _with_period(sc: Any, start: str | None, end: str | None, regime: str | None) -> Any:
+    """The scenario with the command line's period and regime (they win over the file's), checked."""
+    from dataclasses import replace
+
+    from sharemap.sim.regimes import check_period, load_regimes
+
+    if (start is None) != (end is None):
+        raise InputError(
+            "a period needs both --from and --to", field="--from", expected="--from DATE --to DATE"
+        )
+    if start is not None and end is not None:
+        sc = replace(sc, start=_day(start, "--from"), end=_day(end, "--to"))
+    if regime is not None:
+        load_regimes().get(regime, "<command line>", "--regime")
+        sc = replace(sc, regime=regime)
+    if sc.start is not None:
+        check_period(sc.start, sc.end, sc.regime, "<command line>" if start else sc.file)
+    return sc
+
+
+def _run_period(
+    sc: Any,
+    county: str | None,
+    state: str | None,
+    replicates: int,
+    seed: int,
+    engine: str,
+    address: str | None,
+    workers: int | None,
+    uncertainty: bool,
+    out: Path | None,
+    db: Path | None,
+    json_out: bool,
+) -> None:
+    """`sim run --from --to`: one run per year and regime slice, a table per year."""
+    from sharemap.sim.params import check_replicates, check_seed
+    from sharemap.sim.period import simulate_period, summarise_period
+
+    replicates, seed = check_replicates(replicates), check_seed(seed)
+    if engine not in ("local", "serial", "ray"):
+        raise InputError(f"unknown engine {engine!r}", field="engine", expected="local, serial or ray")
+    with console.status("Simulating the period", spinner="dots") if not json_out else _null():
+        where = {"county": county, "state": state, "address": address, "workers": workers, "db": db}
+        res = simulate_period(
+            sc, sc.start, sc.end, replicates=replicates, seed=seed, engine=engine,  # type: ignore[arg-type]
+            parameter_uncertainty=uncertainty, **where,  # type: ignore[arg-type]
+        )  # fmt: skip
+    summary = summarise_period(res)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    if json_out:
+        print_json(summary)
+        return
+    keys = ("bookings", "ident_match", "detainers", "holds", "pickups")
+    rows = []
+    for y in summary["by_year"]:
+        st = {r["stage"]: r for r in y["stages"]}
+        regimes = ", ".join(r["regime"] for r in y["regimes"])
+        rows.append(
+            [str(y["year"]), regimes]
+            + [f"{st[k]['mean']:,.0f} ({st[k]['ci_low']:,.0f}-{st[k]['ci_high']:,.0f})" for k in keys]
+        )
+    title = f"SYNTHETIC period: {summary['selection']} / {sc.name}, {sc.start} to {sc.end}"
+    console.print(table(title, ["year", "regime", *keys], rows))
+    console.print("intervals include: " + "; ".join(summary["interval_includes"]))
 
 
 @sim_app.command("run")
@@ -126,6 +204,12 @@ def run_cmd(
     workers: int | None = WorkersOpt,
     bookings: Path | None = BookingsOpt,
     out: Path | None = typer.Option(None, "--out", help="Write Parquet tables, charts and a README here."),
+    start: str | None = typer.Option(None, "--from", help="Simulate a period from this date (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--to", help="... to this date; reported per year."),
+    regime: str | None = typer.Option(None, "--regime", help="One enforcement regime throughout."),
+    uncertainty: bool = typer.Option(
+        False, "--parameter-uncertainty", help="Each replicate draws the ranged parameters (wider intervals)."
+    ),
     db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
@@ -134,9 +218,26 @@ def run_cmd(
     from sharemap.sim.run import summarise
 
     county, state = _where(county, state, nation)
-    sc = _scenario(scenario)
+    sc = _with_period(_scenario(scenario), start, end, regime)
+    if sc.start is not None:
+        _run_period(
+            sc, county, state, replicates, seed, engine, address, workers, uncertainty, out, db, json_out
+        )
+        return
     res = _simulate(
-        sc, county, state, years, replicates, seed, engine, address, workers, bookings, json_out, db
+        sc,
+        county,
+        state,
+        years,
+        replicates,
+        seed,
+        engine,
+        address,
+        workers,
+        bookings,
+        json_out,
+        db,
+        uncertainty,
     )
     summary = summarise(res)
     if out:
@@ -254,7 +355,7 @@ def calibrate_cmd(
             {
                 "converged": cal.converged,
                 "iterations": cal.iterations,
-                "rows": [r.__dict__ for r in cal.rows],
+                "rows": [{**r.__dict__, "verdict": r.verdict} for r in cal.rows],
                 "written": path,
             }
         )
@@ -265,12 +366,17 @@ def calibrate_cmd(
             f"{r.value:.4g}",
             f"{r.model:.4g}",
             f"{r.rel_error:+.1%}",
-            "fitted" if r.fitted else "validation",
-            f"{r.parameter or '-'}",
+            r.verdict,
+            f"{r.parameter or '-'} = {r.parameter_value:.4g}" if r.parameter_value is not None else "-",
+            f"[{r.bounds[0]:g}, {r.bounds[1]:g}]" if r.bounds else "-",
         ]
         for r in cal.rows
     ]
-    console.print(table("Calibration", ["target", "published", "model", "error", "use", "parameter"], rows))
+    head = ["target", "published", "model", "error", "verdict", "parameter", "bounds"]
+    console.print(table("Calibration", head, rows))
+    for r in cal.rows:
+        if r.bounds_source:
+            console.print(f"bounds of {r.parameter}: {r.bounds_source}")
     console.print(
         f"converged: {cal.converged} after {cal.iterations} iterations"
         + (f"; written to {path}" if path else "")
@@ -382,6 +488,72 @@ def des_cmd(
         )
     )
     console.print(f"{res.events:,} events in {secs:.2f} s ({out['events_per_second']:,.0f} events/s)")
+
+
+@sim_app.command("validate")
+@command
+def validate_cmd(
+    draws: int = typer.Option(40, "--draws", help="Parameter draws (each one kernel run per figure)."),
+    seed: int = typer.Option(2026, "--seed", help="Seed of the draws and of the kernel streams."),
+    markdown: Path | None = typer.Option(
+        None, "--markdown", help="Write the table here (the repository's copy: docs/sim-validation.md)."
+    ),
+    db: Path | None = DbOption,
+    json_out: bool = JsonOption,
+) -> None:
+    """Run the model against every published figure kept for validation (never fitted): published value,
+    model value with interval, verdict; a miss stays a miss, with its reason."""
+    from functools import lru_cache
+
+    from sharemap.ledger import store
+    from sharemap.sim.agreements import from_connection
+    from sharemap.sim.params import check_replicates, check_seed
+    from sharemap.sim.validate import markdown as to_markdown
+    from sharemap.sim.validate import validate
+
+    draws, seed = check_replicates(draws, "draws"), check_seed(seed)
+    with store.connect(db) as con:
+        on_day = lru_cache(maxsize=None)(lambda day: from_connection(con, day))
+        with (
+            console.status(f"Validating ({draws} parameter draws)", spinner="dots")
+            if not json_out
+            else _null()
+        ):
+            v = validate(on_day, n_draws=draws, seed=seed)
+    text = to_markdown(v, f"sharemap sim validate --draws {draws} --seed {seed}")
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(text, encoding="utf-8")
+    if json_out:
+        print_json(
+            {
+                "draws": v.draws,
+                "seed": v.seed,
+                "interval_includes": v.interval_includes,
+                "figures": [
+                    {
+                        **r.figure.__dict__,
+                        "model": r.mean,
+                        "model_low": r.low,
+                        "model_high": r.high,
+                        "reproduced": r.reproduced,
+                        "verdict": r.verdict,
+                    }
+                    for r in v.results
+                ],
+                "not_comparable": v.not_comparable,
+                "written": str(markdown) if markdown else None,
+            }
+        )
+        return
+    rows = [
+        [r.figure.key, f"{r.figure.value:.4g}", f"{r.mean:.4g} ({r.low:.4g}-{r.high:.4g})", r.verdict[:60]]
+        for r in v.results
+    ]
+    console.print(
+        table("Validation (never fitted)", ["figure", "published", "model (interval)", "verdict"], rows)
+    )
+    console.print(f"{sum(r.reproduced for r in v.results)} of {len(v.results)} reproduced")
 
 
 @sim_app.command("params")

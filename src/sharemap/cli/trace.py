@@ -9,16 +9,19 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from sharemap.cli.common import JsonOption, command, console, err_console, parse_date, print_json, table
 from sharemap.errors import InputError, StoreError
+from sharemap.flows.answer import status_label
 from sharemap.flows.graph import (
     CachedRules,
     EdgeStatus,
     Place,
     PlaceGraph,
+    agreement_active,
     agreements_for_county,
     instantiate,
 )
@@ -28,7 +31,8 @@ from sharemap.flows.trace import compare as compare_traces
 from sharemap.flows.trace import trace as run_trace
 from sharemap.kb.facts import Encounter
 from sharemap.kb.load import load_kb
-from sharemap.kb.model import Agreement, AgreementStatus, Model287g
+from sharemap.kb.model import Agreement, AgreementStatus, Model287g, Source
+from sharemap.law.labels import place_name
 
 
 class Format(StrEnum):
@@ -57,9 +61,11 @@ class _Resolved:
     place: Place
     agreements: tuple[Agreement, ...]
     note: str
+    source: Source | None = None
+    """ICE's list the agreements come from (title, URL, capture date), to cite."""
 
 
-def _resolve(
+def resolve(
     county: str | None,
     agency: str | None,
     state: str | None,
@@ -78,7 +84,7 @@ def _resolve(
         place = Place(state=c.state, county_fips=c.fips, name=c.label)
     elif agency is None:
         st = geo.state_code(state or "")
-        place = Place(state=st, name=st)
+        place = Place(state=st, name=place_name(st))
     else:
         place = Place(state=geo.state_code(state) if state else "", agency=agency)
     if not use_ledger:
@@ -112,9 +118,17 @@ def _resolve(
                 local_ids = {a.agreement_id for a in local}
                 statewide = [a for a in with_state if a.agreement_id not in local_ids]
                 found = list(agreements_for_county(local, statewide))
-            else:
-                found = []
+            else:  # a whole state: the agreements of every agency in it (its counties' too)
+                listed = query.snapshot_as_of(con, day) is not None
+                found = [
+                    a
+                    for a in query.agreements(
+                        con, state=place.state, as_of=day if listed else None, include_inactive=not listed
+                    )
+                    if listed or agreement_active(a, day)
+                ]
             fresh = freshness(con, day, place.state)
+            source = _list_source(con, fresh.list_date)
     except StoreError as exc:
         raise StoreError(
             exc.message, file=exc.file, expected="run `sharemap build` first, or pass --no-ledger"
@@ -124,7 +138,15 @@ def _resolve(
         if fresh.list_date
         else f"{fresh.note}: agreements inferred from signed dates"
     )
-    return _Resolved(place, tuple(found), note)
+    return _Resolved(place, tuple(found), note, source)
+
+
+def _list_source(con: Any, list_date: dt.date | None) -> Source | None:
+    """ICE's participating list as captured on `list_date` (the ledger's own source record)."""
+    from sharemap.flows.answer import list_source
+    from sharemap.report.build import ledger_source
+
+    return list_source(ledger_source(con), list_date)
 
 
 def _hypothetical(place: Place, model: Model287g, day: dt.date) -> Agreement:
@@ -145,20 +167,23 @@ def _hypothetical(place: Place, model: Model287g, day: dt.date) -> Agreement:
 
 
 def _print_trace(t: Trace, note: str) -> None:
+    """The paths in words: channel and data-element names, never internal ids."""
+    kb = t.kb
     rows = []
     for p in t.paths:
-        systems = " → ".join(s.removeprefix("sys.") for s in p.systems())
-        systems += "\n[dim]" + " > ".join(c.removeprefix("chan.") for c in p.channels) + "[/]"
-        elements = ", ".join(e.removeprefix("de.") for e in p.elements)
+        route = " → ".join(kb.channels[c].name for c in p.channels)
+        elements = ", ".join(kb.data_elements[e].name for e in p.elements)
         lat = format_seconds(p.latency_seconds) if p.latency_seconds else "—"
         if p.unknown_latency:
-            lat += f" + {len(p.unknown_latency)} hop(s) not disclosed"
-        decline = {True: "yes", False: "no", None: "?"}[p.local_can_decline]
-        rows.append([STATUS_MARK[p.status], systems, elements, lat, decline, p.reason])
+            n = len(p.unknown_latency)
+            lat += f" + {n} step{'s' if n > 1 else ''} not disclosed"
+        decline = {True: "yes", False: "no", None: "not known"}[p.local_can_decline]
+        why = p.hops[0].edge.reason if len(p.hops) == 1 else p.reason  # one hop: the route names it
+        rows.append([STATUS_MARK[p.status], route, elements, lat, decline, why])
     console.print(
         table(
-            f"{t.encounter.value} — {t.place.label} — {t.date.isoformat()}",
-            ["status", "path", "data reaching ICE", "latency (known)", "local can decline", "why"],
+            f"{t.encounter_name} — {t.place.label} — {t.date.isoformat()}",
+            ["status", "route", "data reaching ICE", "time (published)", "local can decline", "why"],
             rows,
         )
     )
@@ -169,15 +194,41 @@ def _print_trace(t: Trace, note: str) -> None:
 
 
 def _print_matrix(g: PlaceGraph, t: Trace) -> None:
+    """Numbered channel columns with a key below (names, not ids), element names as rows."""
+    kb = g.kb
     chans = list(dict.fromkeys(c for p in t.paths for c in p.channels))
-    m = matrix(g.kb, g, channels=chans)
-    cols = ["data element", *[c.removeprefix("chan.") for c in m.channels]]
-    rows = [[el.removeprefix("de."), *[m.cells.get((el, c), "") for c in m.channels]] for el in m.elements]
-    console.print(table(f"data element × channel — {t.encounter.value} — {t.place.label}", cols, rows))
-    console.print(
-        "status: " + "; ".join(f"{c.removeprefix('chan.')}={s.value}" for c, s in m.status.items() if s),
-        highlight=False,
-    )
+    m = matrix(kb, g, channels=chans)
+    cols = ["data element", *[str(i) for i, _ in enumerate(m.channels, 1)]]
+    rows = [[kb.data_elements[el].name, *[m.cells.get((el, c), "") for c in m.channels]] for el in m.elements]
+    console.print(table(f"data element × route step — {t.encounter_name} — {t.place.label}", cols, rows))
+    for i, c in enumerate(m.channels, 1):
+        s = m.status[c]
+        console.print(
+            f"{i}: {kb.channels[c].name} ({status_label(s) if s else 'status not known'})", highlight=False
+        )
+
+
+def _print_comparison(ta: Trace, tb: Trace, model: str | None, as_json: bool) -> None:
+    """What differs between two traces: a table of routes (in words) and the summary, or JSON."""
+    hypothetical = f" with a hypothetical {model.upper()} agreement" if model else ""
+    cmp = compare_traces(ta, tb, label_b=f"{tb.place.label} on {tb.date.isoformat()}{hypothetical}")
+    if as_json:
+        print_json({**cmp.to_dict(), "trace_a": ta.to_dict(), "trace_b": tb.to_dict()})
+        return
+    kb = ta.kb
+    rows = [
+        [
+            " → ".join(kb.channels[ch].name for ch in c.channels),
+            STATUS_MARK[c.before] if c.before else "—",
+            STATUS_MARK[c.after] if c.after else "—",
+            c.reason_after or c.reason_before,
+        ]
+        for c in cmp.changes
+    ]
+    label_a = f"{ta.place.label} {ta.date.isoformat()}"
+    label_b = f"{tb.place.label} {tb.date.isoformat()}" + (" + hypothetical " + model if model else "")
+    console.print(table(f"{ta.encounter_name}: {label_a}  vs  {label_b}", ["route", "a", "b", "why"], rows))
+    console.print(cmp.summary(), highlight=False)
 
 
 @command
@@ -205,13 +256,14 @@ def trace_cmd(
 ) -> None:
     """Trace every path by which data from an encounter reaches ICE, with the law's ruling on each hop.
 
-    Examples: sharemap trace --county "Harris County, TX" --event booking;
-    sharemap trace --state MD --event jail_release --date 2026-01-01 --compare-date 2026-12-01.
+    A state alone (--state) traces the whole state: a route that needs a 287(g) agreement is in place
+    if any agency in the state holds one. Examples: sharemap trace --county "Harris County, TX" --event
+    booking; sharemap trace --state MD --event jail_release --date 2026-01-01 --compare-date 2026-12-01.
     """
     day = parse_date(date, "--date") if date else dt.date.today()
     kb = load_kb()
     rules = CachedRules()
-    a = _resolve(county, agency, state, day, db, not no_ledger)
+    a = resolve(county, agency, state, day, db, not no_ledger)
     ga = instantiate(a.place, day, a.agreements, rules, kb)
     ta = run_trace(ga, event)
 
@@ -225,40 +277,16 @@ def trace_cmd(
     if comparing:
         day_b = parse_date(compare_date, "--compare-date") if compare_date else day
         if compare_county or compare_agency:
-            b = _resolve(compare_county, compare_agency, None, day_b, db, not no_ledger)
+            b = resolve(compare_county, compare_agency, None, day_b, db, not no_ledger)
         else:
-            b = _resolve(county, agency, state, day_b, db, not no_ledger)
+            b = resolve(county, agency, state, day_b, db, not no_ledger)
         agreements_b = b.agreements
         if compare_with_model:
             from sharemap.ledger.query import parse_model
 
             agreements_b = (*agreements_b, _hypothetical(b.place, parse_model(compare_with_model), day_b))
-        gb = instantiate(b.place, day_b, agreements_b, rules, kb)
-        tb = run_trace(gb, event)
-        cmp = compare_traces(
-            ta,
-            tb,
-            label_b=f"{tb.place.label} on {day_b.isoformat()}"
-            + (f" with a hypothetical {compare_with_model.upper()} agreement" if compare_with_model else ""),
-        )
-        if json or fmt is Format.JSON:
-            print_json({**cmp.to_dict(), "trace_a": ta.to_dict(), "trace_b": tb.to_dict()})
-            return
-        rows = [
-            [
-                c.path,
-                STATUS_MARK[c.before] if c.before else "—",
-                STATUS_MARK[c.after] if c.after else "—",
-                c.reason_after or c.reason_before,
-            ]
-            for c in cmp.changes
-        ]
-        label_a = f"{ta.place.label} {ta.date.isoformat()}"
-        label_b = f"{tb.place.label} {tb.date.isoformat()}" + (
-            " + hypothetical " + compare_with_model if compare_with_model else ""
-        )
-        console.print(table(f"{event.value}: {label_a}  vs  {label_b}", ["path", "a", "b", "why"], rows))
-        console.print(cmp.summary(), highlight=False)
+        tb = run_trace(instantiate(b.place, day_b, agreements_b, rules, kb), event)
+        _print_comparison(ta, tb, compare_with_model, json or fmt is Format.JSON)
         return
 
     if json or fmt is Format.JSON:

@@ -1,5 +1,7 @@
-"""Channel graph for a place and date, traces from an encounter to ICE, comparisons and diagrams."""
+"""Channel graph for a place and date, traces from an encounter to ICE, comparisons, diagrams and the
+answer in plain words."""
 
+from sharemap.flows.answer import Answer, Sentence, answer, answer_for
 from sharemap.flows.graph import (
     CachedRules,
     EdgeState,
@@ -13,10 +15,11 @@ from sharemap.flows.graph import (
     encounter_paths,
     instantiate,
 )
-from sharemap.flows.render import Matrix, dot, matrix, mermaid
+from sharemap.flows.render import Matrix, dot, matrix, mermaid, svg
 from sharemap.flows.trace import Comparison, Hop, Path, PathChange, Trace, compare, trace, trace_all
 
 __all__ = [
+    "Answer",
     "CachedRules",
     "Comparison",
     "EdgeState",
@@ -28,9 +31,12 @@ __all__ = [
     "PathChange",
     "Place",
     "PlaceGraph",
+    "Sentence",
     "Trace",
     "agreement_active",
     "agreements_for_county",
+    "answer",
+    "answer_for",
     "base_graph",
     "compare",
     "dot",
@@ -38,6 +44,7 @@ __all__ = [
     "instantiate",
     "matrix",
     "mermaid",
+    "svg",
     "trace",
     "trace_all",
 ]

@@ -28,9 +28,10 @@ import networkx as nx
 
 from sharemap.kb.facts import Carry, Channel, Direction, Encounter, KnowledgeBase, Mode, SystemSide
 from sharemap.kb.load import Problem, load_kb
-from sharemap.kb.model import Agreement, AgreementStatus, Model287g
+from sharemap.kb.model import Agreement, Model287g
 from sharemap.law.engine import Context, Ruling
 from sharemap.law.engine import rule as law_rule
+from sharemap.law.labels import action_label, effect_label
 from sharemap.law.vocab import (
     Action,
     Actor,
@@ -41,6 +42,7 @@ from sharemap.law.vocab import (
     Recipient,
     action_for_287g,
 )
+from sharemap.ledger.query import STATEWIDE_MODELS, in_force_on
 from sharemap.sharing import evidence as sharing_evidence
 from sharemap.sharing.orgs import STATE_CODES
 
@@ -117,14 +119,8 @@ class Place:
 def agreement_active(a: Agreement, day: dt.date) -> bool:
     """True if the agreement is in force on `day`: signed (or first listed) on or before it, and not
     ended before it. An agreement that dropped off ICE's list without an end date counts as ended the
-    day after it was last seen."""
-    start = a.signed or a.first_seen
-    if day < start:
-        return False
-    end = a.ended_on
-    if end is None and a.status is not AgreementStatus.ACTIVE:
-        end = a.last_seen + dt.timedelta(days=1)
-    return end is None or day < end
+    day after it was last seen. (The ledger's rule, `ledger.query.in_force_on`, stated once.)"""
+    return in_force_on(a, day)
 
 
 JAIL_MODELS = frozenset({Model287g.JEM, Model287g.WSO})
@@ -136,8 +132,9 @@ def agreements_for_county(
     """The agreements that shape a county's channels: those of agencies placed in the county, plus the
     Task Force agreements of statewide agencies (which may act anywhere in the state). Statewide Jail
     Enforcement and Warrant Service agreements are left out: those models work inside the signing
-    agency's own facilities (a state prison, say), not in the county jail."""
-    return (*county, *(a for a in statewide if a.model not in JAIL_MODELS))
+    agency's own facilities (a state prison, say), not in the county jail. The rule is the ledger's
+    (`ledger.query.STATEWIDE_MODELS`, used by `query.covering` for every count)."""
+    return (*county, *(a for a in statewide if a.model in STATEWIDE_MODELS))
 
 
 def _actor_for_agency(name: str) -> Actor:
@@ -281,7 +278,7 @@ class EdgeState:
             "required_by_law": self.required,
             "local_can_decline": self.local_can_decline,
             "agreements": list(self.agreements),
-            "rulings": [r.to_dict() for r in self.rulings],
+            "rulings": [r.to_dict() for r in self.rulings],  # HopRuling: ids, citations, conditions
             "carries_to": list(self.forward),
             "carries_back": list(self.back),
             "evidence": list(self.evidence),
@@ -352,8 +349,27 @@ def _carries_at(ch: Channel, day: dt.date) -> tuple[Carry, ...]:
 
 
 def _rule_text(r: HopRuling) -> str:
-    cites = "; ".join(r.provisions) if r.provisions else "no coded provision"
-    return f"{r.action}: {r.effect.value} ({cites})"
+    """A ruling in plain words with its legal citations (the provision ids stay in `rulings`)."""
+    cites = "; ".join(dict.fromkeys(r.citations)) if r.citations else "no coded provision"
+    return f"{action_label(Action(r.action))}: {effect_label(r.effect)} ({cites})"
+
+
+def _rules_text(rulings: Iterable[HopRuling]) -> str:
+    """Rulings in words, each distinct text once (several agreements may ask the same question)."""
+    return "; ".join(dict.fromkeys(map(_rule_text, rulings)))
+
+
+ENABLING_NAMED = 3
+"""Agreements named in a reason before "and N more" (a state-level trace may have hundreds)."""
+
+
+def _enabled_text(enabling: Sequence[str]) -> str:
+    if len(enabling) <= ENABLING_NAMED:
+        return "enabled by " + "; ".join(enabling)
+    named = "; ".join(enabling[:ENABLING_NAMED])
+    return (
+        f"enabled by {len(enabling)} agreements in force: {named}; and {len(enabling) - ENABLING_NAMED} more"
+    )
 
 
 def _edge_state(
@@ -363,118 +379,152 @@ def _edge_state(
     active: Sequence[Agreement],
     rules: CachedRules | None,
 ) -> EdgeState:
+    """How one channel stands: its dated period, then the 287(g) agreement it needs (and whether the
+    state allows it), then the law's rulings on its actions, then the conditions left."""
     carries = _carries_at(ch, day)
     period, period_note = _period_at(ch, day)
     if period in ("before", "ended"):
         return EdgeState(ch, EdgeStatus.INACTIVE, period_note, carries=carries)
-
-    rulings: list[HopRuling] = []
-    enabling: tuple[str, ...] = ()
-    if ch.requires_287g:
-        need = set(ch.requires_287g)
-        holders = [a for a in active if a.model in need]
-        if not holders:
-            models = " or ".join(m.label for m in ch.requires_287g)
-            return EdgeState(
-                ch,
-                EdgeStatus.INACTIVE,
-                f"needs a 287(g) {models} agreement; none in force here on {day.isoformat()}",
-                carries=carries,
-            )
-        enabling = tuple(agreement_text(a) for a in holders)
-        if rules is not None:
-            allowed = []
-            for a in holders:
-                r = _ask(
-                    rules, place.state, _actor_for_agency(a.agency_name), action_for_287g(a.model), day, ()
-                )
-                if isinstance(r, str):
-                    return EdgeState(ch, EdgeStatus.UNKNOWN, r, agreements=enabling, carries=carries)
-                rulings.append(r)
-                if r.effect is not Effect.PROHIBITED:
-                    allowed.append(a)
-            if not allowed:
-                return EdgeState(
-                    ch,
-                    EdgeStatus.CLOSED_BY_LAW,
-                    "an agreement is listed but state law prohibits it: "
-                    + "; ".join(map(_rule_text, rulings)),
-                    rulings=tuple(rulings),
-                    agreements=enabling,
-                    carries=carries,
-                )
-
-    effect: Effect | None = None
-    if ch.law is not None:
-        if rules is None:
-            return EdgeState(
-                ch,
-                EdgeStatus.UNKNOWN,
-                "law engine not consulted",
-                agreements=enabling,
-                carries=carries,
-            )
-        ctx_items = tuple(sorted(ch.law.context.items()))
-        hook_rulings: list[HopRuling] = []
-        for action in ch.law.actions:
-            r = _ask(rules, place.state, ch.law.actor, action, day, ctx_items)
-            if isinstance(r, str):
-                return EdgeState(
-                    ch, EdgeStatus.UNKNOWN, r, rulings=tuple(rulings), agreements=enabling, carries=carries
-                )
-            hook_rulings.append(r)
-        rulings.extend(hook_rulings)
-        effect = min((r.effect for r in hook_rulings), key=_EFFECT_RANK.__getitem__)
-        if effect is Effect.PROHIBITED:
-            closing = [r for r in hook_rulings if r.effect is Effect.PROHIBITED]
-            return EdgeState(
-                ch,
-                EdgeStatus.CLOSED_BY_LAW,
-                "closed by law: " + "; ".join(map(_rule_text, closing)),
-                rulings=tuple(rulings),
-                agreements=enabling,
-                carries=carries,
-            )
-
-    required = effect is Effect.REQUIRED
-    reasons: list[str] = []
-    status = EdgeStatus.OPEN
+    gate = _agreement_gate(ch, place, day, active, rules, carries)
+    if isinstance(gate, EdgeState):
+        return gate
+    enabling, rulings = gate
+    effect = _law_gate(ch, place, day, rules, carries, enabling, rulings)
+    if isinstance(effect, EdgeState):
+        return effect
     if period == "enjoined":
         return EdgeState(
             ch,
             EdgeStatus.UNKNOWN,
             f"{period_note}; the law engine does not close it"
-            + (f" ({'; '.join(map(_rule_text, rulings))})" if rulings else ""),
+            + (f" ({_rules_text(rulings)})" if rulings else ""),
             rulings=tuple(rulings),
             agreements=enabling,
             carries=carries,
         )
-    if period == "limited":
+    return _standing(ch, period == "limited", period_note, effect, rulings, enabling, carries)
+
+
+def _agreement_gate(
+    ch: Channel,
+    place: Place,
+    day: dt.date,
+    active: Sequence[Agreement],
+    rules: CachedRules | None,
+    carries: tuple[Carry, ...],
+) -> EdgeState | tuple[tuple[str, ...], list[HopRuling]]:
+    """A channel that needs a 287(g) model: not in place without one, closed if the state bans every
+    agreement that would enable it; otherwise the enabling agreements and the rulings asked."""
+    rulings: list[HopRuling] = []
+    if not ch.requires_287g:
+        return (), rulings
+    need = set(ch.requires_287g)
+    holders = [a for a in active if a.model in need]
+    if not holders:
+        models = " or ".join(m.label for m in ch.requires_287g)
+        return EdgeState(
+            ch,
+            EdgeStatus.INACTIVE,
+            f"needs a 287(g) {models} agreement; none in force here on {day.isoformat()}",
+            carries=carries,
+        )
+    enabling = tuple(agreement_text(a) for a in holders)
+    if rules is None:
+        return enabling, rulings
+    allowed = []
+    for a in holders:
+        r = _ask(rules, place.state, _actor_for_agency(a.agency_name), action_for_287g(a.model), day, ())
+        if isinstance(r, str):
+            return EdgeState(ch, EdgeStatus.UNKNOWN, r, agreements=enabling, carries=carries)
+        rulings.append(r)
+        if r.effect is not Effect.PROHIBITED:
+            allowed.append(a)
+    if not allowed:
+        why = "an agreement is listed but state law prohibits it: " + _rules_text(rulings)
+        return _closed(ch, why, rulings, enabling, carries)
+    return enabling, rulings
+
+
+def _law_gate(
+    ch: Channel,
+    place: Place,
+    day: dt.date,
+    rules: CachedRules | None,
+    carries: tuple[Carry, ...],
+    enabling: tuple[str, ...],
+    rulings: list[HopRuling],
+) -> EdgeState | Effect | None:
+    """The law hook's rulings (added to `rulings`): the most restrictive effect, or the channel closed
+    (or unknown when the engine cannot be asked). None when the channel has no law hook."""
+    if ch.law is None:
+        return None
+    if rules is None:
+        return EdgeState(
+            ch, EdgeStatus.UNKNOWN, "law engine not consulted", agreements=enabling, carries=carries
+        )
+    ctx_items = tuple(sorted(ch.law.context.items()))
+    hook_rulings: list[HopRuling] = []
+    for action in ch.law.actions:
+        r = _ask(rules, place.state, ch.law.actor, action, day, ctx_items)
+        if isinstance(r, str):
+            return EdgeState(
+                ch, EdgeStatus.UNKNOWN, r, rulings=tuple(rulings), agreements=enabling, carries=carries
+            )
+        hook_rulings.append(r)
+    rulings.extend(hook_rulings)
+    effect = min((r.effect for r in hook_rulings), key=_EFFECT_RANK.__getitem__)
+    if effect is Effect.PROHIBITED:
+        closing = [r for r in hook_rulings if r.effect is Effect.PROHIBITED]
+        return _closed(ch, "closed by law: " + _rules_text(closing), rulings, enabling, carries)
+    return effect
+
+
+def _closed(
+    ch: Channel, why: str, rulings: list[HopRuling], enabling: tuple[str, ...], carries: tuple[Carry, ...]
+) -> EdgeState:
+    return EdgeState(
+        ch, EdgeStatus.CLOSED_BY_LAW, why, rulings=tuple(rulings), agreements=enabling, carries=carries
+    )
+
+
+def _standing(
+    ch: Channel,
+    limited: bool,
+    period_note: str,
+    effect: Effect | None,
+    rulings: list[HopRuling],
+    enabling: tuple[str, ...],
+    carries: tuple[Carry, ...],
+) -> EdgeState:
+    """An open or conditional channel, with every reason that shapes it."""
+    required = effect is Effect.REQUIRED
+    reasons: list[str] = []
+    status = EdgeStatus.OPEN
+    if limited:
         status = EdgeStatus.CONDITIONAL
         reasons.append(period_note)
+    deciding = [r for r in rulings if r.effect is effect]
     if effect is Effect.PERMITTED_WITH_CONDITIONS:
         status = EdgeStatus.CONDITIONAL
-        conds = sorted({c for r in rulings if r.effect is effect for c in r.conditions})
+        conds = sorted({c for r in deciding for c in r.conditions})
         reasons.append(
             "permitted with conditions: "
-            + "; ".join(_rule_text(r) for r in rulings if r.effect is effect)
+            + _rules_text(deciding)
             + (f" [{' | '.join(conds)}]" if conds else "")
         )
     if ch.vendor_setting:
         status = EdgeStatus.CONDITIONAL
         reasons.append(f"depends on a vendor or sharing setting: {ch.vendor_setting}")
     if required:
-        reasons.insert(
-            0, "required by law: " + "; ".join(_rule_text(r) for r in rulings if r.effect is effect)
-        )
+        reasons.insert(0, "required by law: " + _rules_text(deciding))
     elif effect is Effect.PERMITTED:
-        reasons.append("permitted: " + "; ".join(_rule_text(r) for r in rulings if r.effect is effect))
+        reasons.append("permitted: " + _rules_text(deciding))
     elif effect is Effect.NO_PROVISION and status is EdgeStatus.OPEN:
         reasons.append("no state or federal provision coded for it; local policy decides")
     elif effect is Effect.NOT_RESEARCHED:
         reasons.append("the state's law on it has not been researched: what it says is unknown")
     if enabling:
-        reasons.append("enabled by " + "; ".join(enabling))
+        reasons.append(_enabled_text(enabling))
     if not reasons:
         reasons.append(
             "automatic once the systems are connected"

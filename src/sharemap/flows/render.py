@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
+from sharemap.flows.answer import (
+    answer,
+    by_encounter,
+    channel_name,
+    encounter_name,
+    status_label,
+    system_name,
+)
 from sharemap.flows.graph import EdgeState, EdgeStatus, PlaceGraph
-from sharemap.flows.trace import Trace
+from sharemap.flows.trace import Path, Trace
 from sharemap.kb.facts import Direction, Encounter, KnowledgeBase
+from sharemap.kb.model import Source
+from sharemap.law.labels import Lang
 
 STATUS_COLOUR = {
     EdgeStatus.OPEN: "#2b8a3e",
@@ -36,7 +47,7 @@ def _edges_for(
                 continue
             for h in p.hops:
                 seen.setdefault(h.channel, h.edge)
-        title = f"{source.encounter.value} — {source.place.label} — {source.date.isoformat()}"
+        title = f"{source.encounter_name} — {source.place.label} — {source.date.isoformat()}"
         return source.kb, title, list(seen.values())
     edges = [
         e
@@ -45,7 +56,7 @@ def _edges_for(
         and (include_inactive or e.status is not EdgeStatus.INACTIVE)
     ]
     title = f"{source.place.label} — {source.date.isoformat()}" + (
-        f" — {encounter.value}" if encounter else ""
+        f" — {encounter_name(source.kb, encounter)}" if encounter else ""
     )
     return source.kb, title, edges
 
@@ -184,3 +195,121 @@ def matrix(
     used = {el for el, _ in cells}
     elements = tuple(e for e in kb.data_elements if e in used)
     return Matrix(elements=elements, channels=tuple(chosen), cells=cells, status=status)
+
+
+# --- server-side SVG (web pages: no scripts) ---------------------------------------------------------
+
+_BOX_W, _BOX_H, _GAP, _ROW_H, _CAPTION_H, _PAD = 132, 44, 34, 78, 18, 8
+_LINE_CHARS = 22
+
+
+def _wrap(text: str, width: int = _LINE_CHARS, lines: int = 3) -> list[str]:
+    """Words wrapped to `lines` lines of about `width` characters (the last one cut with '…')."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "…"
+    return out
+
+
+def svg(t: Trace, lang: Lang = "en") -> str:
+    """The routes of a trace as an SVG figure: one row per route, the systems as boxes, each hop's
+    arrow coloured by its status (solid open, dashed conditional, crossed closed, dotted otherwise),
+    and a caption naming the route and its status. Self-contained markup: no script, no external file."""
+    kb = t.kb
+    paths = list(t.paths)
+    longest = max((len(p.hops) for p in paths), default=0)
+    width = _PAD * 2 + (longest + 1) * _BOX_W + longest * _GAP
+    height = _PAD * 2 + len(paths) * _ROW_H
+    title = f"{encounter_name(kb, t.encounter, lang)} — {t.place.label} — {t.date.isoformat()}"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="routes" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-labelledby="svg-{t.encounter.value}" '
+        'style="max-width:100%;height:auto" font-family="sans-serif">',
+        f'<title id="svg-{t.encounter.value}">{escape(title)}</title>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
+    ]
+    for i, p in enumerate(paths):
+        out.append(_svg_row(kb, p, _PAD + i * _ROW_H, lang))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _svg_row(kb: KnowledgeBase, p: Path, y: int, lang: Lang) -> str:
+    colour = STATUS_COLOUR[p.status]
+    route = " → ".join(channel_name(kb, c, lang) for c in p.channels)
+    caption = f"{route} — {status_label(p.status, lang)}"
+    parts = [
+        f"<g><title>{escape(caption)}</title>",
+        f'<text x="{_PAD}" y="{y + 12}" font-size="11" fill="#212529">{escape(_short(caption, 140))}</text>',
+    ]
+    top = y + _CAPTION_H
+    for j, sid in enumerate(p.systems()):
+        x = _PAD + j * (_BOX_W + _GAP)
+        ice = kb.systems[sid].side.value == "ice"
+        fill, stroke = ("#fff3bf", "#e67700") if ice else ("#f8f9fa", "#868e96")
+        parts.append(
+            f'<rect x="{x}" y="{top}" width="{_BOX_W}" height="{_BOX_H}" rx="6" '
+            f'fill="{fill}" stroke="{stroke}"/>'
+        )
+        lines = _wrap(system_name(kb, sid, lang))
+        first = top + _BOX_H / 2 - (len(lines) - 1) * 6 + 4
+        for k, line in enumerate(lines):
+            parts.append(
+                f'<text x="{x + _BOX_W / 2}" y="{first + k * 12:.0f}" font-size="10" text-anchor="middle">'
+                f"{escape(line)}</text>"
+            )
+        if j < len(p.hops):
+            hop = p.hops[j].edge
+            parts.append(_svg_arrow(x + _BOX_W, top + _BOX_H / 2, hop.status))
+    parts.append(f'<rect x="0" y="{top}" width="4" height="{_BOX_H}" fill="{colour}"/></g>')
+    return "".join(parts)
+
+
+_DASH = {
+    EdgeStatus.OPEN: "",
+    EdgeStatus.CONDITIONAL: ' stroke-dasharray="6 3"',
+    EdgeStatus.CLOSED_BY_LAW: "",
+    EdgeStatus.UNKNOWN: ' stroke-dasharray="2 3"',
+    EdgeStatus.INACTIVE: ' stroke-dasharray="2 3"',
+}
+
+
+def _svg_arrow(x: float, y: float, status: EdgeStatus) -> str:
+    colour = STATUS_COLOUR[status]
+    line = (
+        f'<line x1="{x + 2}" y1="{y}" x2="{x + _GAP - 2}" y2="{y}" stroke="{colour}" stroke-width="2.5"'
+        f'{_DASH[status]} marker-end="url(#arrow)"/>'
+    )
+    if status is EdgeStatus.CLOSED_BY_LAW:
+        mid = x + _GAP / 2
+        line += (
+            f'<path d="M{mid - 5},{y - 5} L{mid + 5},{y + 5} M{mid - 5},{y + 5} L{mid + 5},{y - 5}" '
+            f'stroke="{colour}" stroke-width="2.5"/>'
+        )
+    return line
+
+
+def card(
+    traces: Mapping[Encounter, Trace] | Iterable[Trace], lang: str = "en", ledger: Source | None = None
+) -> dict[str, Any]:
+    """What a web page needs for its answer card and diagrams: `answer` (an Answer) and
+    `answer_diagrams` (one SVG per encounter, in the same language). Unknown languages read English."""
+    ts = by_encounter(traces) if isinstance(traces, Mapping) else list(traces)
+    language: Lang = "es" if lang == "es" else "en"
+    result = answer(ts, language, ledger=ledger)
+    diagrams = [
+        {
+            "id": t.encounter.value,
+            "name": encounter_name(t.kb, t.encounter, language),
+            "svg": svg(t, language),
+        }
+        for t in ts
+    ]
+    return {"answer": result, "answer_diagrams": diagrams}

@@ -131,7 +131,7 @@ def format_seconds(s: float) -> str:
 def _path(edges: tuple[EdgeState, ...]) -> Path:
     worst = min(edges, key=lambda e: STATUS_RANK[e.status])
     status = worst.status
-    reason = "" if status is EdgeStatus.OPEN else f"{worst.channel.id}: {worst.reason}"
+    reason = "" if status is EdgeStatus.OPEN else f"{worst.channel.name}: {worst.reason}"
     if status is EdgeStatus.OPEN:
         reason = "; ".join(dict.fromkeys(e.reason for e in edges))
     last = edges[-1]
@@ -181,9 +181,15 @@ class Trace:
         closed = {el for p in self.by_status(EdgeStatus.CLOSED_BY_LAW) for el in p.elements}
         return tuple(e for e in self.kb.data_elements if e in closed - set(self.elements_reaching))
 
+    @property
+    def encounter_name(self) -> str:
+        """The encounter in words ("Booking after arrest")."""
+        spec = self.kb.encounters.get(self.encounter)
+        return spec.name if spec else self.encounter.value.replace("_", " ")
+
     def summary(self) -> str:
         kb = self.kb
-        enc = kb.encounters[self.encounter].name if self.encounter in kb.encounters else self.encounter.value
+        enc = self.encounter_name
         counts = {s: len(self.by_status(s)) for s in EdgeStatus}
         names = [kb.data_elements[e].name for e in self.elements_reaching]
         parts = [
@@ -205,20 +211,20 @@ class Trace:
             parts.append("Also open or conditional: " + "; ".join(self._describe(p) for p in other) + ".")
         closed = self.by_status(EdgeStatus.CLOSED_BY_LAW)
         if closed:
-            provs = sorted(
+            cites = sorted(
                 {
-                    pid
+                    c
                     for p in closed
                     for h in p.hops
                     for r in h.edge.rulings
-                    for pid in r.provisions
+                    for c in r.citations
                     if r.effect.value == "prohibited"
                 }
             )
             parts.append(
                 "Closed by law here: "
                 + "; ".join(self._describe(p) for p in closed)
-                + (f" (provisions: {', '.join(provs)})" if provs else "")
+                + (f" (under {'; '.join(cites)})" if cites else "")
                 + "."
             )
         inactive = self.by_status(EdgeStatus.INACTIVE)
@@ -314,11 +320,12 @@ class Comparison:
         kb = self.a.kb
         la = self.label_a or f"{self.a.place.label} on {self.a.date.isoformat()}"
         lb = self.label_b or f"{self.b.place.label} on {self.b.date.isoformat()}"
+        enc = self.a.encounter_name
         if self.same:
-            return f"{self.a.encounter.value}: no difference between {la} and {lb}."
+            return f"{enc}: no difference between {la} and {lb}."
         n = len(self.changes)
         verb = "path differs" if n == 1 else "paths differ"
-        parts = [f"{self.a.encounter.value}: {n} {verb} between {la} and {lb}."]
+        parts = [f"{enc}: {n} {verb} between {la} and {lb}."]
         if self.elements_added:
             parts.append(
                 f"Reach ICE in {lb} but not in {la}: "

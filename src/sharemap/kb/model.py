@@ -7,7 +7,9 @@ validated once, at the edge, and carries its source with it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -224,3 +226,32 @@ class MoaTerms(Frozen):
 
     def signature_dates(self) -> dict[str, dt.date]:
         return {t.party: t.date for t in self.terms if t.term == "signature_date" and t.party and t.date}
+
+
+PlaceKind = Literal["nation", "state", "county", "agency"]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """What a question is about: the nation ('US'), a state (code), a county (FIPS) or an agency (id).
+
+    `state` is the state the place lies in ('US' for the nation); `county_fips` is the county of a county
+    or of a county agency; `agency_name` is set for agencies.
+    """
+
+    kind: PlaceKind
+    key: str
+    label: str
+    state: str
+    county_fips: str | None = None
+    agency_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "label": self.label,
+            "state": self.state,
+            "county_fips": self.county_fips,
+            "agency_name": self.agency_name,
+        }

@@ -180,34 +180,37 @@ class Ruling:
         return tuple(p.id for p in self.provisions)
 
     def explain(self) -> str:
-        """A plain trace of how the ruling was decided."""
+        """How the ruling was decided, in words: the facts assumed, each provision by its citation
+        with what it did, the conditions checked, and the result (the ids are in `to_dict`)."""
         ctx = self.context
+        cites = {s.provision_id: s.citation for s in self.steps} | {p.id: p.citation for p in self.provisions}
+        yes_no = {True: "yes", False: "no"}
         lines = [
-            f"Question: may a {self.actor.value} in {self.jurisdiction} {self.action.value} on "
-            f"{self.date.isoformat()}?",
-            f"Facts: legal process {ctx.legal_process.value}; purpose {ctx.purpose.value}; recipient "
-            f"{ctx.recipient.value if ctx.recipient else '-'}; data {ctx.data.value if ctx.data else '-'}; "
-            f"listed conviction {'yes' if ctx.listed_conviction else 'no'}; consent "
-            f"{'yes' if ctx.consent else 'no'}; written assurance {'yes' if ctx.written_assurance else 'no'}",
+            f"Facts assumed: legal process: {_plain(ctx.legal_process)}; purpose: {_plain(ctx.purpose)}; "
+            f"recipient: {_plain(ctx.recipient) if ctx.recipient else 'not stated'}; "
+            f"data: {_plain(ctx.data) if ctx.data else 'not stated'}; listed conviction: "
+            f"{yes_no[ctx.listed_conviction]}; consent: {yes_no[ctx.consent]}; written assurance: "
+            f"{yes_no[ctx.written_assurance]}"
         ]
         if not self.steps:
             lines.append("No federal or state provision in the rule base binds this actor for this action.")
         for i, step in enumerate(self.steps, 1):
-            note = f" ({step.note})" if step.note else ""
-            lines.append(f"{i}. {step.provision_id} [{step.citation}]: {VERDICT_TEXT[step.verdict]}{note}")
+            said = cite_ids(step.note, cites)
+            note = f" ({_plain(said) if ' ' not in said else said})" if said else ""  # an effect's value
+            lines.append(f"{i}. {step.citation}: {VERDICT_TEXT[step.verdict]}{note}")
         for c in self.conditions:
             mark = {True: "met", False: "not met", None: "attached"}[c.met]
-            lines.append(f"   - {c.role} of {c.provision_id}: {c.text} -> {mark}")
+            lines.append(f"   - {c.role} in {cites.get(c.provision_id, c.provision_id)}: {c.text} -> {mark}")
         if self.coverage:
-            lines.append(f"State law: {self.coverage}")
+            lines.append(f"State law: {cite_ids(self.coverage, cites)}")
         for rd in self.readings:
-            ids = ", ".join(rd.provision_ids) or "none"
-            lines.append(f"Reading {rd.assumption}: {rd.effect.value} ({ids})")
+            decided = "; ".join(cites.get(i, i) for i in rd.provision_ids) or "no provision"
+            lines.append(f"Reading {cite_ids(rd.assumption, cites)}: {_plain(rd.effect)} ({decided})")
         lines.extend(f"Validity contested: {note}" for note in self.contested)
-        decided = ", ".join(self.provision_ids) or "none"
-        lines.append(f"Result: {self.effect.value} (deciding: {decided})")
+        decided = "; ".join(dict.fromkeys(p.citation for p in self.provisions)) or "no provision"
+        lines.append(f"Result: {_plain(self.effect)}, decided by {decided}")
         if self.verification is not None:
-            lines.append(f"Weakest verification among deciding provisions: {self.verification.value}")
+            lines.append(f"Weakest verification among the deciding provisions: {_plain(self.verification)}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -697,3 +700,15 @@ def rule(
     always applies too). Uses the shipped provisions; build a `Law` to rule on other provisions.
     """
     return default_law().rule(jurisdiction, actor, action, date, context)
+
+
+def _plain(value: object) -> str:
+    """A vocabulary value as words ("civil_immigration_enforcement" -> "civil immigration enforcement")."""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+def cite_ids(text: str, citations: dict[str, str]) -> str:
+    """`text` with each provision id replaced by its citation: ids are for data, citations for people."""
+    for pid in sorted(citations, key=len, reverse=True):
+        text = text.replace(pid, citations[pid])
+    return text

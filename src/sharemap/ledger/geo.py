@@ -20,11 +20,11 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple, TypeVar
 
 import us
 from rapidfuzz import fuzz, process
@@ -137,6 +137,11 @@ def _state_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _state_abbrs() -> frozenset[str]:
     return frozenset(st.abbr for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC])
+
+
+def state_codes() -> frozenset[str]:
+    """USPS codes of every state, DC and territory."""
+    return _state_abbrs()
 
 
 def state_code(raw: str) -> str:
@@ -294,67 +299,138 @@ def _match_county(state: str, text: str, *, fuzzy: bool = True) -> tuple[County 
     return None, None
 
 
-def _close_counties(state: str | None, text: str, limit: int = 3) -> list[str]:
-    pool = [c for c in _load_counties() if state is None or c.state == state]
-    labels = {c.label: name_key(_split_unit(c.name)[0]) for c in pool}
+DOMINANT_RATIO: Final = 10
+"""A name shared by several places reads as the most populous one when it has at least ten times the
+people of the next ('harris' is Harris County, TX, 4.7 million, not Harris County, GA, 35,000)."""
+
+_T = TypeVar("_T")
+
+
+def dominant(ranked: Sequence[_T], population: Callable[[_T], int | None]) -> _T | None:
+    """The one of `ranked` (most populous first) a name means: the only one, or one that dwarfs the next."""
+    if len(ranked) == 1:
+        return ranked[0]
+    if len(ranked) > 1:
+        first, second = population(ranked[0]), population(ranked[1])
+        if first and first >= DOMINANT_RATIO * max(second or 0, 1):
+            return ranked[0]
+    return None
+
+
+class CountyMatch(NamedTuple):
+    """A county a user's text may name; `exact` when the name (and the state, if given) matched as written."""
+
+    county: County
+    exact: bool
+    score: float = 100.0
+
+
+def exact_state(text: str) -> str | None:
+    """USPS code when `text` is exactly a state's (or territory's) name or code: no spelling correction."""
+    upper = " ".join(text.split()).upper().replace(".", "")
+    if upper in _state_abbrs():
+        return upper
+    if upper in _TERRITORY_ALIASES:
+        return _TERRITORY_ALIASES[upper]
+    return _state_names().get(name_key(text)) if upper else None
+
+
+def split_state(text: str) -> tuple[str, str | None]:
+    """('Harris County', 'TX') from 'Harris County, TX', 'harris county tx' or 'Harris County Texas'.
+
+    After a comma the tail must be a state (InputError otherwise). Without a comma the last one to three
+    words are read as a state only when they are one exactly and the rest ends in a unit word ('County',
+    'Parish') or names a county of it, so 'Harris Co' stays Harris County and 'Washington' stays a name.
+    """
+    raw = " ".join(str(text).split())
+    name, comma, tail = raw.rpartition(",")
+    if comma and name.strip() and tail.strip():
+        return name.strip(), state_code(tail)
+    words = raw.split()
+    for n in (3, 2, 1):
+        code = exact_state(" ".join(words[-n:])) if len(words) > n else None
+        rest = " ".join(words[:-n])
+        if code is not None and (
+            _split_unit(rest)[1] is not None or _match_county(code, rest, fuzzy=False)[0] is not None
+        ):
+            return rest, code
+    return raw, None
+
+
+def _by_population(found: Iterable[County]) -> list[County]:
+    return sorted(found, key=lambda c: (-(c.population or 0), c.fips))
+
+
+def _close(state: str | None, text: str, limit: int = 3, cutoff: float = 60) -> list[tuple[County, float]]:
+    """Counties whose names are spelt like `text` (within `state` if given), closest first."""
+    pool = _close_pool(state)
     key = name_key(_split_unit(text)[0])
-    found = process.extract(key, labels, scorer=fuzz.ratio, limit=limit)
-    return [label for _, score, label in found if score >= 60]
+    found = process.extract(key, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
+    return [(_county_by_fips()[fips], score) for _, score, fips in found]
 
 
-def county_by_name(text: str) -> County:
-    """A county from 'Harris County, TX', 'Harris, TX', 'Harris County, Texas' or a 5-digit FIPS code.
+@lru_cache(maxsize=64)
+def _close_pool(state: str | None) -> dict[str, str]:
+    """FIPS -> comparison key of the county's name without its unit word (of one state, or all)."""
+    return {c.fips: name_key(_split_unit(c.name)[0]) for c in _load_counties() if state in (None, c.state)}
 
-    Without a state the name must be unique in the country. Raises NotFoundError naming close
-    matches when nothing fits.
+
+def _close_counties(state: str | None, text: str, limit: int = 3) -> list[str]:
+    return [c.label for c, _ in _close(state, text, limit)]
+
+
+def find_counties(text: str, limit: int = 3) -> list[CountyMatch]:
+    """The counties `text` names, best first: every exact match (most populous first), else close names.
+
+    Reads 'Cook County', 'cook county il', 'Harris County TX', 'harris county, tx', 'Harris, Texas' and
+    5-digit FIPS codes; a bad state after a comma is an InputError.
     """
     raw = " ".join(str(text).split())
     if re.fullmatch(r"\d{5}", raw):
         county = _county_by_fips().get(raw)
-        if county is None:
-            raise NotFoundError(
-                f"no county with FIPS code {raw}", field="county", expected="a 5-digit county FIPS"
-            )
-        return county
-    name, _, state_part = raw.rpartition(",")
-    state: str | None = None
-    if name and state_part.strip():
-        state = state_code(state_part)
-    else:
-        name = raw
+        return [CountyMatch(county, True)] if county else []
+    name, state = split_state(raw)
+    if not name:
+        return []
+    states = [state] if state else list(_county_index())
+    exact = [c for st in states if (c := _match_county(st, name, fuzzy=False)[0]) is not None]
+    if exact:
+        return [CountyMatch(c, True) for c in _by_population(exact)]
+    return [CountyMatch(c, False, score) for c, score in _close(state, name, limit)]
+
+
+def county_by_name(text: str) -> County:
+    """A county from 'Harris County, TX', 'Harris County TX', 'Harris, Texas' or a 5-digit FIPS code.
+
+    Without a state, a name must be unique in the country or dwarf the others (see `dominant`).
+    Raises NotFoundError naming the counties it could mean, or close matches when nothing fits.
+    """
+    raw = " ".join(str(text).split())
+    expected = "'Harris County, TX', 'Harris County TX' or a 5-digit FIPS code"
+    if re.fullmatch(r"\d{5}", raw) and raw not in _county_by_fips():
+        raise NotFoundError(
+            f"no county with FIPS code {raw}", field="county", expected="a 5-digit county FIPS"
+        )
+    name, state = split_state(raw)
     if not name.strip():
+        raise NotFoundError("empty county name", field="county", expected=expected)
+    found = find_counties(raw)
+    exact = [m.county for m in found if m.exact]
+    chosen = dominant(exact, lambda c: c.population)
+    if chosen is not None:
+        return chosen
+    if exact:
         raise NotFoundError(
-            "empty county name", field="county", expected="'Harris County, TX' or a FIPS code"
-        )
-    if state is not None:
-        county, _ = _match_county(state, name, fuzzy=False)
-        if county is not None:
-            return county
-        hint = _close_counties(state, name)
-        extra = f"; did you mean {', '.join(hint)}?" if hint else ""
-        if state == "CT":
-            extra += "; Connecticut's eight counties were replaced by nine planning regions in 2022"
-        raise NotFoundError(
-            f"no county {name.strip()!r} in {state}{extra}",
-            field="county",
-            expected="'Harris County, TX', 'Harris, TX' or a 5-digit FIPS code",
-        )
-    matches = [c for st in _county_index() if (c := _match_county(st, name, fuzzy=False)[0]) is not None]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise NotFoundError(
-            f"{name!r} names {len(matches)} counties "
-            f"({', '.join(c.label for c in matches[:8])}); add the state",
+            f"{name!r} names {len(exact)} counties ({', '.join(c.label for c in exact[:8])}); add the state",
             field="county",
             expected="'Name County, ST'",
         )
-    hint = _close_counties(None, name)
-    raise NotFoundError(
-        f"no county {name!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""),
-        field="county",
-        expected="'Harris County, TX', 'Harris, TX' or a 5-digit FIPS code",
-    )
+    hint = [m.county.label for m in found]
+    extra = f"; did you mean {', '.join(hint)}?" if hint else ""
+    if state == "CT":
+        extra += "; Connecticut's eight counties were replaced by nine planning regions in 2022"
+    where = f" in {state}" if state else ""
+    raise NotFoundError(f"no county {name.strip()!r}{where}{extra}", field="county", expected=expected)
 
 
 # --------------------------------------------------------------------------- places
@@ -752,128 +828,228 @@ def _placed(
     )
 
 
+@dataclass(frozen=True)
+class _Listing:
+    """One agency row of ICE's list, with the readings every strategy shares (computed on demand)."""
+
+    name: str
+    state: str
+    kind: AgencyKind
+    ice_type: str | None
+    county_text: str
+
+    @cached_property
+    def folded(self) -> str:
+        return _fold(self.name)
+
+    @cached_property
+    def county_in_name(self) -> tuple[County | None, str | None]:
+        return _county_from_name(self.name, self.state)
+
+    @cached_property
+    def localities(self) -> tuple[list[str], str | None]:
+        return _localities(self.name, self.state)
+
+    @cached_property
+    def multi(self) -> bool:
+        """A judicial circuit or district, task force, regional jail or cooperative (several counties)."""
+        return bool(
+            _JUDICIAL.search(self.folded)
+            or re.search(r"task force|regional|cooperative|district jail", self.folded)
+        )
+
+    @cached_property
+    def named(self) -> str | None:
+        return _named_county_text(self.name)
+
+
+Strategy = Callable[[_Listing], Placement | None]
+"""One way of placing a listing: a Placement when it decides, None to let the next strategy try."""
+
+
+def _statewide(a: _Listing, method: Method, note: str | None) -> Placement:
+    return Placement(state=a.state, kind=a.kind, statewide=True, method=method, note=note)
+
+
+def _territory_wide(a: _Listing) -> Placement | None:
+    if a.state not in _TERRITORY_WIDE or a.state in _county_index():
+        return None
+    note = f"{_state_name(a.state)} has no county table here; its territorial agencies act territory-wide"
+    return _statewide(a, "territory-wide agency", note)
+
+
+def _state_level(a: _Listing) -> Placement | None:
+    if not (
+        _is_state_level(a.name, a.state) or (a.kind == AgencyKind.STATE_AGENCY and not a.county_in_name[0])
+    ):
+        return None
+    return _statewide(
+        a, "statewide agency", f"ICE lists {a.county_text} (headquarters)" if a.county_text else None
+    )
+
+
+def _county_named(a: _Listing) -> Placement | None:
+    found, note = a.county_in_name
+    return _placed(a.state, a.kind, found, "county in agency name", note) if found is not None else None
+
+
+def _county_column(a: _Listing) -> Placement | None:
+    """ICE's COUNTY column (spelling slips corrected), checked against the Census place of the name."""
+    if not a.county_text:
+        return None
+    found, note = _match_county(a.state, a.county_text)
+    if found is None:
+        return None
+    notes = [note] if note else []
+    if a.multi:
+        notes.append("multi-county body; placed in the one county ICE lists")
+    elif a.kind != AgencyKind.SHERIFF:
+        localities, hint = a.localities
+        check = next(
+            (p for loc in localities if (p := _from_place(a.state, a.kind, loc, hint)) is not None), None
+        )
+        if (
+            check is not None
+            and check.county_fips
+            and found.fips not in (check.spans_counties or (check.county_fips,))
+        ):
+            notes.append(
+                f"conflict: the Census place {check.place_name} lies in {check.county_name}, "
+                f"not in ICE's {a.county_text}"
+            )
+    return _placed(a.state, a.kind, found, "county column", "; ".join(notes) or None)
+
+
+def _multi_county(a: _Listing) -> Placement | None:
+    if not a.multi:
+        return None
+    return Placement(
+        state=a.state,
+        kind=a.kind,
+        reason="multi-county body (judicial circuit or district, task force, regional jail or "
+        "cooperative); ICE names no single county",
+    )
+
+
+def _sheriff_county(a: _Listing) -> Placement | None:
+    """'Miami Dade Sheriff's Office', 'St. Charles Place Sheriff's Office': a sheriff serves a county."""
+    if a.kind not in {AgencyKind.SHERIFF, AgencyKind.CORRECTIONS} or a.named is not None:
+        return None
+    for loc in a.localities[0]:
+        words = loc.split()
+        for n in range(len(words), 0, -1):
+            head = " ".join(words[:n])
+            both = _county_index().get(a.state, {}).get(name_key(_split_unit(head)[0]), [])
+            if _split_unit(head)[1] is None and len({_county_unit(c) == "city" for c in both}) == 2:
+                return Placement(
+                    state=a.state,
+                    kind=a.kind,
+                    reason=f"{head.title()!r} fits both {' and '.join(c.name for c in both)}; "
+                    "the name says neither county nor city and ICE gives no county",
+                )
+            found, note = _match_county(a.state, head)
+            if found is not None:
+                extra = f"placed by the county its name begins with ({found.name})"
+                return _placed(
+                    a.state, a.kind, found, "county in agency name", f"{note}; {extra}" if note else extra
+                )
+    return None
+
+
+def _city_county(a: _Listing) -> Placement | None:
+    """An independent city or consolidated borough named in the agency name."""
+    for loc in a.localities[0]:
+        city = _independent_city(a.state, loc)
+        if city is not None:
+            return _placed(
+                a.state, a.kind, city, "county in agency name", f"{city.name} is a county equivalent"
+            )
+    return None
+
+
+def _census_place(a: _Listing) -> Placement | None:
+    """The Census place (or township) the name gives, through the place table."""
+    if a.named is not None and a.kind == AgencyKind.SHERIFF:
+        return None
+    localities, hint = a.localities
+    for loc in localities:
+        placed = _from_place(a.state, a.kind, loc, hint)
+        if placed is None:
+            continue
+        if a.county_text and placed.mapped:
+            extra = f"ICE's county {a.county_text!r} not recognised"
+            placed = placed.model_copy(update={"note": f"{placed.note}; {extra}" if placed.note else extra})
+        if placed.mapped or a.named is None:
+            return placed
+    return None
+
+
+def _campus_city(a: _Listing) -> Placement | None:
+    """'Florida State College at Jacksonville', 'Tallahassee State College': the city the name gives."""
+    if not _CAMPUS.search(a.folded) or a.named is not None:
+        return None
+    m = re.search(r"\bat ([a-z .'-]+?)(?: police| board|$)", a.folded) or re.match(
+        r"([a-z .'-]+?) (?:state |community )?(?:college|university)\b", a.folded
+    )
+    town = _strip_state_prefix(m.group(1), a.state)[0] if m else ""
+    placed = _from_place(a.state, a.kind, town, None) if town and not town.startswith("university") else None
+    if placed is None or not placed.mapped:
+        return None
+    extra = f"campus placed by the city its name gives ({placed.place_name})"
+    return placed.model_copy(update={"note": f"{placed.note}; {extra}" if placed.note else extra})
+
+
+def _state_by_ice_type(a: _Listing) -> Placement | None:
+    if _clean_type(a.ice_type) not in {"state", "state agency"} or _CAMPUS.search(a.folded) or a.named:
+        return None
+    return _statewide(a, "statewide agency", "ICE types it a state agency")
+
+
+def _unplaced(a: _Listing) -> Placement:
+    reason = _unmapped_reason_pr(a.state) or _unmapped_reason(
+        a.state, a.folded, a.named, a.county_text, a.localities[0]
+    )
+    return Placement(state=a.state, kind=a.kind, reason=reason)
+
+
+STRATEGIES: Final[tuple[tuple[str, Strategy], ...]] = (
+    ("territory-wide agency", _territory_wide),
+    ("state-level agency", _state_level),
+    ("county in the agency name", _county_named),
+    ("ICE's county column", _county_column),
+    ("multi-county body", _multi_county),
+    ("sheriff named after its county", _sheriff_county),
+    ("independent city", _city_county),
+    ("Census place", _census_place),
+    ("campus city", _campus_city),
+    ("typed a state agency by ICE", _state_by_ice_type),
+)
+"""How `locate` places an agency, tried in this order; the first that decides wins (docs/geography.md)."""
+
+
 def locate(name: str, state: str, ice_type: str | None = None, county: str | None = None) -> Placement:
     """Place one agency from ICE's list: its county FIPS, statewide, or unmapped with the reason.
 
-    Order: territory-wide and state-level agencies are statewide; then a county named in the agency
-    name ('Autauga County Sheriff's Office', 'City and County of Denver', 'St. Mary Parish'); then
-    ICE's COUNTY column (spelling slips corrected, '#N/A' ignored); then an independent city or
-    borough named in the agency name; then the Census place (or township) the name gives, through
-    the place table. Multi-county bodies without a single named county stay unmapped, with the reason.
+    The named strategies in :data:`STRATEGIES` are tried in order: territory-wide and state-level
+    agencies are statewide; then a county named in the agency name ('Autauga County Sheriff's
+    Office', 'City and County of Denver', 'St. Mary Parish'); then ICE's COUNTY column (spelling
+    slips corrected, '#N/A' ignored); then an independent city or borough named in the agency name;
+    then the Census place (or township) the name gives, through the place table. Multi-county bodies
+    without a single named county stay unmapped, with the reason.
     """
     st = state_code(state)
     clean = " ".join(str(name).split())
     if not clean:
         raise InputError("empty agency name", field="LAW ENFORCEMENT AGENCY", expected="an agency name")
-    kind = classify_kind(clean, ice_type)
-    folded = _fold(clean)
     county_text = " ".join((county or "").split())
     if county_text.upper() in MISSING_VALUES:
         county_text = ""
-
-    if st in _TERRITORY_WIDE and st not in _county_index():
-        return Placement(
-            state=st,
-            kind=kind,
-            statewide=True,
-            method="territory-wide agency",
-            note=f"{_state_name(st)} has no county table here; its territorial agencies act territory-wide",
-        )
-    if _is_state_level(clean, st) or (
-        kind == AgencyKind.STATE_AGENCY and not _county_from_name(clean, st)[0]
-    ):
-        note = f"ICE lists {county_text} (headquarters)" if county_text else None
-        return Placement(state=st, kind=kind, statewide=True, method="statewide agency", note=note)
-
-    found, note = _county_from_name(clean, st)
-    if found is not None:
-        return _placed(st, kind, found, "county in agency name", note)
-
-    localities, hint = _localities(clean, st)
-    multi = bool(
-        _JUDICIAL.search(folded) or re.search(r"task force|regional|cooperative|district jail", folded)
-    )
-    if county_text:
-        found, note = _match_county(st, county_text)
-        if found is not None:
-            notes = [note] if note else []
-            if multi:
-                notes.append("multi-county body; placed in the one county ICE lists")
-            elif kind != AgencyKind.SHERIFF:
-                check = next(
-                    (p for loc in localities if (p := _from_place(st, kind, loc, hint)) is not None), None
-                )
-                if (
-                    check is not None
-                    and check.county_fips
-                    and found.fips not in (check.spans_counties or (check.county_fips,))
-                ):
-                    notes.append(
-                        f"conflict: the Census place {check.place_name} lies in {check.county_name}, "
-                        f"not in ICE's {county_text}"
-                    )
-            return _placed(st, kind, found, "county column", "; ".join(notes) or None)
-
-    named = _named_county_text(clean)
-    if multi:
-        return Placement(
-            state=st,
-            kind=kind,
-            reason="multi-county body (judicial circuit or district, task force, regional jail or "
-            "cooperative); ICE names no single county",
-        )
-    if kind in {AgencyKind.SHERIFF, AgencyKind.CORRECTIONS} and named is None:
-        # 'Miami Dade Sheriff's Office', 'St. Charles Place Sheriff's Office': a sheriff serves a county
-        for loc in localities:
-            words = loc.split()
-            for n in range(len(words), 0, -1):
-                head = " ".join(words[:n])
-                both = _county_index().get(st, {}).get(name_key(_split_unit(head)[0]), [])
-                if _split_unit(head)[1] is None and len({_county_unit(c) == "city" for c in both}) == 2:
-                    return Placement(
-                        state=st,
-                        kind=kind,
-                        reason=f"{head.title()!r} fits both {' and '.join(c.name for c in both)}; "
-                        "the name says neither county nor city and ICE gives no county",
-                    )
-                found, note = _match_county(st, head)
-                if found is not None:
-                    extra = f"placed by the county its name begins with ({found.name})"
-                    return _placed(
-                        st, kind, found, "county in agency name", f"{note}; {extra}" if note else extra
-                    )
-    for loc in localities:
-        city = _independent_city(st, loc)
-        if city is not None:
-            return _placed(st, kind, city, "county in agency name", f"{city.name} is a county equivalent")
-    if named is None or kind != AgencyKind.SHERIFF:
-        for loc in localities:
-            placed = _from_place(st, kind, loc, hint)
-            if placed is None:
-                continue
-            if county_text and placed.mapped:
-                extra = f"ICE's county {county_text!r} not recognised"
-                placed = placed.model_copy(
-                    update={"note": f"{placed.note}; {extra}" if placed.note else extra}
-                )
-            if placed.mapped or named is None:
-                return placed
-    if _CAMPUS.search(folded) and named is None:
-        # 'Florida State College at Jacksonville', 'Tallahassee State College': the city the name gives
-        m = re.search(r"\bat ([a-z .'-]+?)(?: police| board|$)", folded) or re.match(
-            r"([a-z .'-]+?) (?:state |community )?(?:college|university)\b", folded
-        )
-        town = _strip_state_prefix(m.group(1), st)[0] if m else ""
-        placed = _from_place(st, kind, town, None) if town and not town.startswith("university") else None
-        if placed is not None and placed.mapped:
-            extra = f"campus placed by the city its name gives ({placed.place_name})"
-            return placed.model_copy(update={"note": f"{placed.note}; {extra}" if placed.note else extra})
-    if _clean_type(ice_type) in {"state", "state agency"} and not _CAMPUS.search(folded) and named is None:
-        return Placement(
-            state=st, kind=kind, statewide=True, method="statewide agency", note="ICE types it a state agency"
-        )
-    reason = _unmapped_reason_pr(st) or _unmapped_reason(st, folded, named, county_text, localities)
-    return Placement(state=st, kind=kind, reason=reason)
+    listing = _Listing(clean, st, classify_kind(clean, ice_type), ice_type, county_text)
+    for _label, strategy in STRATEGIES:
+        placed = strategy(listing)
+        if placed is not None:
+            return placed
+    return _unplaced(listing)
 
 
 def _counties_named_in(state: str, text: str) -> list[County]:

@@ -8,13 +8,14 @@ force that day; it is also how the quarter-end totals are counted.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import duckdb
 from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError
-from sharemap.kb.model import Agency, Agreement, Frozen, Model287g
+from sharemap.kb.model import Agency, Agreement, AgreementStatus, Frozen, Model287g, Place
 from sharemap.ledger.freshness import freshness
 from sharemap.ledger.linkage import agency_key
 
@@ -56,12 +57,15 @@ def agreements(
     agency_id: str | None = None,
     include_statewide: bool = False,
     include_inactive: bool = False,
+    statewide_only: bool = False,
 ) -> list[Agreement]:
     """Agreements in force on `as_of` (default: now, i.e. status active), filtered.
 
     `county_fips` selects agencies placed in that county; with `include_statewide`, state-level
-    agencies of the county's state are included too (they may act anywhere in the state).
-    `include_inactive` (without `as_of`) returns every agreement ever listed.
+    agencies of the county's state are included too, whatever their model (for "the agreements
+    that cover a county" use `covering`, which keeps only the models that reach a county).
+    `statewide_only` keeps state-level agencies. `include_inactive` (without `as_of`) returns every
+    agreement ever listed.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -86,6 +90,8 @@ def agreements(
     if model:
         where.append("model = ?")
         params.append(model.value)
+    if statewide_only:
+        where.append("statewide")
     if agency_id:
         where.append("agency_id = ?")
         params.append(agency_id)
@@ -94,6 +100,191 @@ def agreements(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY state, agency_name, model, signed"
     return _records(Agreement, con.execute(sql, params))
+
+
+STATEWIDE_MODELS: frozenset[Model287g] = frozenset({Model287g.TFM})
+"""The models under which a statewide agency's agreement covers every county of its state. Jail
+Enforcement and Warrant Service agreements work inside the signing agency's own facilities (a state
+prison, say), not in a county jail, so a county is not covered by them."""
+
+
+def in_force_on(a: Agreement, day: dt.date) -> bool:
+    """True if the agreement is in force on `day` by its own dates (for days before the first list):
+    signed (or first listed) on or before it and not ended before it. An agreement that dropped off
+    ICE's list without an end date counts as ended the day after it was last seen."""
+    if day < (a.signed or a.first_seen):
+        return False
+    end = a.ended_on
+    if end is None and a.status is not AgreementStatus.ACTIVE:
+        end = a.last_seen + dt.timedelta(days=1)
+    return end is None or day < end
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The agreements that cover a place on a day, and the ICE list that says so.
+
+    For a county: `local` are the agreements of agencies placed in it, `statewide` the Task Force
+    agreements of its state's statewide agencies (see STATEWIDE_MODELS). For a state, an agency or
+    the nation every agreement is `local`. `snapshot` is None before the first list: the agreements
+    are then read back from their signing dates."""
+
+    place: Place
+    day: dt.date
+    local: tuple[Agreement, ...]
+    statewide: tuple[Agreement, ...]
+    snapshot: tuple[str, dt.date] | None
+
+    @property
+    def agreements(self) -> tuple[Agreement, ...]:
+        return (*self.local, *self.statewide)
+
+    def words(self) -> str:
+        """'5 287(g) agreement(s) in force for Harris County, TX (1 of agencies placed there, 4 Task
+        Force agreement(s) of statewide agencies, which may act anywhere in the state)': how the CLI,
+        the web and the reports state a place's count."""
+        t = self.place
+        if not self.agreements:
+            return f"no 287(g) agreement in force for {t.label}"
+        text = f"{len(self.agreements)} 287(g) agreement(s) in force for {t.label}"
+        if t.kind == "county":
+            text += (
+                f" ({len(self.local)} of agencies placed there, {len(self.statewide)} Task Force "
+                "agreement(s) of statewide agencies, which may act anywhere in the state)"
+            )
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "words": self.words(),
+            "place": self.place.to_dict(),
+            "date": self.day.isoformat(),
+            "list_date": self.snapshot[1].isoformat() if self.snapshot else None,
+            "count": len(self.agreements),
+            "local": len(self.local),
+            "statewide": len(self.statewide),
+        }
+
+
+def covering(
+    con: duckdb.DuckDBPyConnection,
+    place: Place,
+    day: dt.date | None = None,
+    *,
+    model: Model287g | None = None,
+    local_only: bool = False,
+) -> Coverage:
+    """The agreements that cover `place` on `day` (default today): the one query behind every count of
+    the CLI, the Python API, the web and the reports. `local_only` leaves out statewide agencies."""
+    day = day or dt.date.today()
+    snap = snapshot_as_of(con, day)
+    when, inactive = (day, False) if snap else (None, True)
+    local, statewide = _place_agreements(con, place, model, when, inactive, local_only)
+    if inactive:
+        local = [a for a in local if in_force_on(a, day)]
+        statewide = [a for a in statewide if in_force_on(a, day)]
+    return Coverage(place, day, tuple(local), tuple(statewide), snap)
+
+
+def ever_covering(
+    con: duckdb.DuckDBPyConnection, place: Place, *, model: Model287g | None = None, local_only: bool = False
+) -> list[Agreement]:
+    """Every agreement ever listed that covers `place` (the same rule as `covering`), with its status."""
+    local, statewide = _place_agreements(con, place, model, None, True, local_only)
+    return [*local, *statewide]
+
+
+def _place_agreements(
+    con: duckdb.DuckDBPyConnection,
+    place: Place,
+    model: Model287g | None,
+    as_of: dt.date | None,
+    inactive: bool,
+    local_only: bool,
+) -> tuple[list[Agreement], list[Agreement]]:
+    common: dict[str, Any] = {"model": model, "as_of": as_of, "include_inactive": inactive}
+    if place.kind == "nation":
+        return agreements(con, **common), []
+    if place.kind == "state":
+        return agreements(con, state=place.state, **common), []
+    if place.kind == "agency":
+        return agreements(con, agency_id=place.key, **common), []
+    local = agreements(con, county_fips=place.key, **common)
+    if local_only:
+        return local, []
+    wide = agreements(con, state=place.state, statewide_only=True, **common)
+    return local, [a for a in wide if a.model in STATEWIDE_MODELS]
+
+
+def _place_clause(place: Place, alias: str = "a") -> tuple[str, list[Any]]:
+    """SQL condition (on table `agreements` as `alias`) for the agreements `covering` counts."""
+    if place.kind == "state":
+        return f"{alias}.state = ?", [place.state]
+    if place.kind == "agency":
+        return f"{alias}.agency_id = ?", [place.key]
+    if place.kind == "county":
+        shorts = [m.short for m in STATEWIDE_MODELS]
+        return (
+            f"({alias}.county_fips = ? OR ({alias}.state = ? AND list_contains(?, {alias}.model_short) AND "
+            f"{alias}.agency_id IN (SELECT agency_id FROM agencies WHERE statewide)))",
+            [place.key, place.state, shorts],
+        )
+    return "TRUE", []
+
+
+def quarterly(
+    con: duckdb.DuckDBPyConnection, place: Place, until: dt.date | None = None
+) -> tuple[list[str], dict[str, list[int]], list[dt.date]]:
+    """Agreements covering `place` at each quarter end (ICE's latest complete list on or before it), by
+    model, to the newest list (or `until`): labels, counts per model, and the list date of each."""
+    span = con.execute("SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots").fetchone()
+    if not span or span[0] is None:
+        return [], {}, []
+    last = min(span[1], until) if until else span[1]
+    clause, params = _place_clause(place)
+    ends = quarter_ends(span[0], last)
+    if last not in ends:
+        ends.append(last)
+    sql = (
+        "WITH q AS (SELECT unnest(?::DATE[]) AS qend), "
+        "s AS (SELECT qend, (SELECT snapshot_id FROM complete_snapshots c WHERE c.captured::DATE <= qend "
+        "ORDER BY c.captured DESC LIMIT 1) AS sid, (SELECT max(c.captured)::DATE FROM complete_snapshots c "
+        "WHERE c.captured::DATE <= qend) AS listed FROM q) "
+        "SELECT s.qend, s.listed, a.model_short, count(a.agreement_id) FROM s "
+        "LEFT JOIN agreement_snapshots x ON x.snapshot_id = s.sid "
+        f"LEFT JOIN agreements a ON a.agreement_id = x.agreement_id AND {clause} "
+        "GROUP BY ALL ORDER BY 1"
+    )
+    return _quarter_series(con.execute(sql, [ends, *params]).fetchall(), last)
+
+
+def _quarter_series(rows: list[Any], last: dt.date) -> tuple[list[str], dict[str, list[int]], list[dt.date]]:
+    labels: list[str] = []
+    listed: list[dt.date] = []
+    series: dict[str, list[int]] = {m.short: [] for m in Model287g}
+    index: dict[dt.date, int] = {}
+    for qend, list_date, model, n in rows:
+        if list_date is None:
+            continue
+        if qend not in index:
+            index[qend] = len(labels)
+            labels.append(f"{qend.year}Q{(qend.month - 1) // 3 + 1}" if qend != last else qend.isoformat())
+            listed.append(list_date)
+            for s in series.values():
+                s.append(0)
+        if model in series:
+            series[model][index[qend]] += int(n)
+    return labels, series, listed
+
+
+def ledger_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Title, address, publisher and note of ICE's lists as the ledger records them (for citations)."""
+    row = con.execute(
+        "SELECT title, url, publisher, note FROM sources WHERE source_id = 'ice-287g-lists'"
+    ).fetchone()
+    if row is None:
+        return {}
+    return {"title": row[0], "url": row[1], "publisher": row[2], "note": row[3]}
 
 
 def _records(model: type[_M], cur: duckdb.DuckDBPyConnection) -> list[_M]:
@@ -224,7 +415,8 @@ def quarter_ends(first: dt.date, last: dt.date) -> list[dt.date]:
 def stats(
     con: duckdb.DuckDBPyConnection, by: str = "model", as_of: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    """Counts of agreements in force, grouped by model, state or quarter (quarter-end totals)."""
+    """Counts of agreements in force on `as_of`, grouped by model or state; or quarter-end totals by
+    quarter (up to `as_of`)."""
     if by == "quarter":
         span = con.execute(
             "SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots"
@@ -232,7 +424,7 @@ def stats(
         if not span or span[0] is None:
             return []
         rows = []
-        for end in quarter_ends(span[0], span[1]):
+        for end in quarter_ends(span[0], min(span[1], as_of) if as_of else span[1]):
             snap = snapshot_as_of(con, end)
             if snap is None:
                 continue
@@ -280,30 +472,39 @@ def _id_table(ids: list[str]) -> Any:
     return pa.table({"agreement_id": ids})
 
 
+_HISTORY_SQL = """WITH day AS (SELECT $1::DATE AS d),
+pend AS (SELECT max(captured)::DATE AS l FROM snapshots, day
+         WHERE kind='pending' AND NOT partial AND captured::DATE <= d)
+SELECT
+    (SELECT count(*) FROM snapshots, day WHERE kind='participating' AND captured::DATE <= d)
+        AS participating_snapshots,
+    (SELECT count(*) FROM snapshots, day WHERE kind='pending' AND captured::DATE <= d) AS pending_snapshots,
+    (SELECT min(captured)::DATE FROM snapshots) AS history_from,
+    (SELECT count(*) FROM agreements, day WHERE first_seen <= d) AS agreements_ever_listed,
+    (SELECT count(*) FROM agreements, day WHERE status='ended' AND ended_on <= d) AS ended,
+    (SELECT count(*) FROM agreements a, day WHERE status='superseded'
+        AND (SELECT first_seen FROM agreements b WHERE b.agreement_id = a.superseded_by) <= d) AS superseded,
+    (SELECT count(DISTINCT older_listing_id) FROM agency_links, day
+        WHERE same_agreement AND newer_first_seen <= d) AS renamed,
+    (SELECT count(*) FROM agencies WHERE unmapped_reason IS NOT NULL) AS unmapped_agencies,
+    (SELECT count(*) FROM pending, day, pend WHERE CASE WHEN $2 THEN status='pending'
+        ELSE first_seen <= l AND last_seen >= l AND status <> 'already signed'
+             AND (signed_first_seen IS NULL OR signed_first_seen > d) END) AS pending_now,
+    (SELECT l FROM pend) AS pending_list_date"""
+"""History totals up to a day ($1; $2 true when the day is today): lists held, agreements listed,
+ended, superseded and renamed by then, and the requests still pending on the last pending list by
+then (today: not signed since; on an earlier day: not signed by that day)."""
+
+
 def national_summary(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, Any]:
     """The headline figures on `as_of` (default today): agreements in force by model, agencies,
-    states, the ICE list they come from and its age; history totals over every list held."""
+    states, the ICE list they come from and its age; history totals over the lists held by then."""
     fresh = freshness(con, as_of)
     active = agreements(con, as_of=fresh.list_date) if fresh.list_date else []
     by_model = {m.short: sum(a.model is m for a in active) for m in Model287g}
     agencies = {a.agency_id for a in active}
     states = sorted({a.state for a in active})
-    (counts,) = _dicts(
-        con,
-        """SELECT
-            (SELECT count(*) FROM snapshots WHERE kind='participating') AS participating_snapshots,
-            (SELECT count(*) FROM snapshots WHERE kind='pending') AS pending_snapshots,
-            (SELECT min(captured)::DATE FROM snapshots) AS history_from,
-            (SELECT count(*) FROM agreements) AS agreements_ever_listed,
-            (SELECT count(*) FROM agreements WHERE status='ended') AS ended,
-            (SELECT count(*) FROM agreements WHERE status='superseded') AS superseded,
-            (SELECT count(DISTINCT older_listing_id) FROM agency_links WHERE same_agreement) AS renamed,
-            (SELECT count(*) FROM agencies WHERE unmapped_reason IS NOT NULL) AS unmapped_agencies,
-            (SELECT count(*) FROM pending WHERE status='pending') AS pending_now,
-            (SELECT max(captured)::DATE FROM snapshots WHERE kind='pending' AND NOT partial)
-                AS pending_list_date""",
-        [],
-    )
+    (counts,) = _dicts(con, _HISTORY_SQL, [as_of or dt.date.max, as_of is None])
     return {
         "list_date": fresh.list_date,
         "list_age_days": fresh.age_days,

@@ -9,24 +9,28 @@ say is listed as unknown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
-from sharemap.errors import InputError
-from sharemap.flows.graph import CachedRules, EdgeStatus, Place, agreements_for_county, instantiate
+from sharemap.flows.answer import Sentence as AnswerSentence
+from sharemap.flows.answer import answer as plain_answer
+from sharemap.flows.graph import CachedRules, EdgeStatus, instantiate
+from sharemap.flows.graph import Place as TracePlace
 from sharemap.flows.trace import Path, Trace, format_seconds, trace
 from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Agreement, Model287g
 from sharemap.law.engine import Law, default_law
-from sharemap.law.labels import answer
+from sharemap.law.labels import action_label, answer
 from sharemap.law.model import Provision
 from sharemap.law.overview import STATES, overview
-from sharemap.ledger import geo, query
+from sharemap.law.vocab import Action
+from sharemap.ledger import query
 from sharemap.ledger.freshness import freshness
+from sharemap.ledger.place import Place, place_from
 from sharemap.report.charts import hbars, stacked_bars
 from sharemap.report.cite import Citations
 from sharemap.report.model import (
@@ -45,8 +49,6 @@ from sharemap.report.sim import SimRun, check_place, simulation_blocks
 from sharemap.sharing import Reach, reviews_for
 from sharemap.sharing.orgs import STATE_CODES
 
-Kind = Literal["county", "state", "agency", "nation"]
-
 WIDER = (
     Encounter.TRAFFIC_STOP,
     Encounter.DMV_RECORD,
@@ -54,167 +56,77 @@ WIDER = (
     Encounter.TAX_FILING,
     Encounter.MEDICAID_ENROLMENT,
 )
-SECTION_TITLES = {
-    "summary": "Executive summary",
-    "legal": "Legal framework",
-    "officers": "What local officers do under these agreements",
-    "backbone": "The biometric and records backbone: what happens after a booking",
-    "wider": "Wider data sharing: driver records, plate readers, taxes, Medicaid",
-    "elements": "What information is shared",
-    "simulation": "Simulation outputs (SYNTHETIC people)",
-    "informal": "Informal requests",
-    "perspectives": "Competing perspectives",
-    "unknowns": "What the sources do not say",
-    "takeaways": "Practical takeaways",
-}
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a report is about: a county (FIPS), a state (code), an agency (id) or the nation ('US')."""
+class _Facts:
+    """What every section may draw on: the place's coverage on the date, its history, the traces of
+    every encounter and the simulation runs given."""
 
-    kind: Kind
-    key: str
-    label: str
-    state: str
-    county_fips: str | None = None
-    agency_name: str | None = None
+    target: Place
+    cov: query.Coverage
+    history: list[Agreement]
+    traces: dict[Encounter, Trace]
+    sims: Sequence[SimRun]
 
+    @property
+    def agreements(self) -> list[Agreement]:
+        return list(self.cov.agreements)
 
-def resolve(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    county: str | None = None,
-    state: str | None = None,
-    agency: str | None = None,
-    agency_id: str | None = None,
-    nation: bool = False,
-) -> Target:
-    """Name a place the way a user would; get the report target (or a clear error)."""
-    if nation:
-        return Target("nation", "US", "United States", "US")
-    if county:
-        c = geo.county_by_name(county)
-        return Target("county", c.fips, c.label, c.state, county_fips=c.fips)
-    if agency_id or agency:
-        ag = query.agency(con, agency_id) if agency_id else query.find_agency(con, agency or "", state)
-        return Target(
-            "agency",
-            ag.agency_id,
-            f"{ag.name} ({ag.state})",
-            ag.state,
-            county_fips=ag.county_fips,
-            agency_name=ag.name,
-        )
-    if state:
-        st = geo.state_code(state)
-        return Target("state", st, _state_name(st), st)
-    raise InputError("say where", field="--county/--state/--agency/--nation", expected="one of them")
+    @property
+    def snap(self) -> tuple[str, dt.date] | None:
+        return self.cov.snapshot
 
 
-def _state_name(code: str) -> str:
-    try:
-        import us
+SECTIONS: tuple[tuple[str, str, Callable[[_Builder, _Facts], None]], ...] = (
+    ("briefing", "Briefing", lambda b, f: _briefing(b, f)),
+    ("summary", "Executive summary", lambda b, f: _summary(b, f.cov, f.traces)),
+    ("legal", "Legal framework", lambda b, f: _legal(b, f.agreements, f.snap, f.history)),
+    (
+        "officers",
+        "What local officers do under these agreements",
+        lambda b, f: _officers(b, f.agreements, f.snap),
+    ),
+    (
+        "backbone",
+        "The biometric and records backbone: what happens after a booking",
+        lambda b, f: _backbone(b, f.traces),
+    ),
+    (
+        "wider",
+        "Wider data sharing: driver records, plate readers, taxes, Medicaid",
+        lambda b, f: _wider(b, f.traces),
+    ),
+    ("elements", "What information is shared", lambda b, f: _elements(b, f.traces)),
+    ("simulation", "Simulation outputs (SYNTHETIC people)", lambda b, f: _simulation(b, f)),
+    ("informal", "Informal requests", lambda b, f: _informal(b, f.traces)),
+    ("perspectives", "Competing perspectives", lambda b, f: _perspectives(b, f.traces)),
+    ("unknowns", "What the sources do not say", lambda b, f: _unknowns(b, f.agreements, f.snap, f.traces)),
+    ("takeaways", "Practical takeaways", lambda b, f: _takeaways(b, f.agreements, f.snap, f.traces)),
+)
+"""The report's sections in order: a key, a title and the step that writes it. A new section is one
+row here and its step; a section whose step writes nothing is left out of the report."""
 
-        found = us.states.lookup(code)
-        return str(found.name) if found else code
-    except Exception:  # pragma: no cover - the us package is a hard dependency
-        return code
-
-
-# --- ledger ------------------------------------------------------------------------------------------
-
-
-def ledger_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT title, url, publisher, note FROM sources WHERE source_id = 'ice-287g-lists'"
-    ).fetchone()
-    if row is None:
-        return {}
-    return {"title": row[0], "url": row[1], "publisher": row[2], "note": row[3]}
-
-
-def in_force(
-    con: duckdb.DuckDBPyConnection, target: Target, day: dt.date
-) -> tuple[list[Agreement], tuple[str, dt.date] | None]:
-    """Agreements in force for the target on `day`, and the ICE list that says so (None before lists)."""
-    from sharemap.flows.graph import agreement_active
-
-    snap = query.snapshot_as_of(con, day)
-    when = day if snap else None
-    inactive = snap is None
-    if target.kind == "nation":
-        found = query.agreements(con, as_of=when, include_inactive=inactive)
-    elif target.kind == "state":
-        found = query.agreements(con, state=target.state, as_of=when, include_inactive=inactive)
-    elif target.kind == "agency":
-        found = query.agreements(con, agency_id=target.key, as_of=when, include_inactive=inactive)
-    else:
-        local = query.agreements(con, county_fips=target.key, as_of=when, include_inactive=inactive)
-        both = query.agreements(
-            con, county_fips=target.key, include_statewide=True, as_of=when, include_inactive=inactive
-        )
-        ids = {a.agreement_id for a in local}
-        found = list(agreements_for_county(local, [a for a in both if a.agreement_id not in ids]))
-    if inactive:
-        found = [a for a in found if agreement_active(a, day)]
-    return found, snap
+SECTION_TITLES = {key: title for key, title, _ in SECTIONS}
 
 
-def ever_listed(con: duckdb.DuckDBPyConnection, target: Target) -> list[Agreement]:
-    if target.kind == "nation":
-        return query.agreements(con, include_inactive=True)
-    if target.kind == "state":
-        return query.agreements(con, state=target.state, include_inactive=True)
-    if target.kind == "agency":
-        return query.agreements(con, agency_id=target.key, include_inactive=True)
-    return query.agreements(con, county_fips=target.key, include_inactive=True)
+Target = Place
+"""What a report is about: the ledger's one `Place` type (kept under this name for the public API)."""
 
 
-def quarterly(
-    con: duckdb.DuckDBPyConnection, target: Target
-) -> tuple[list[str], dict[str, list[int]], list[dt.date]]:
-    """Agreements in force at each quarter end (ICE's latest complete list on or before it), by model."""
-    span = con.execute("SELECT min(captured)::DATE, max(captured)::DATE FROM complete_snapshots").fetchone()
-    if not span or span[0] is None:
-        return [], {}, []
-    where, params = "", []
-    if target.kind == "state":
-        where, params = " AND a.state = ?", [target.state]
-    elif target.kind == "county":
-        where, params = " AND a.county_fips = ?", [target.key]
-    elif target.kind == "agency":
-        where, params = " AND a.agency_id = ?", [target.key]
-    ends = query.quarter_ends(span[0], span[1])
-    if span[1] not in ends:
-        ends.append(span[1])
-    sql = (
-        "WITH q AS (SELECT unnest(?::DATE[]) AS qend), "
-        "s AS (SELECT qend, (SELECT snapshot_id FROM complete_snapshots c WHERE c.captured::DATE <= qend "
-        "ORDER BY c.captured DESC LIMIT 1) AS sid, (SELECT max(c.captured)::DATE FROM complete_snapshots c "
-        "WHERE c.captured::DATE <= qend) AS listed FROM q) "
-        "SELECT s.qend, s.listed, a.model_short, count(a.agreement_id) FROM s "
-        "LEFT JOIN agreement_snapshots x ON x.snapshot_id = s.sid "
-        f"LEFT JOIN agreements a ON a.agreement_id = x.agreement_id{where} "
-        "GROUP BY ALL ORDER BY 1"
-    )
-    rows = con.execute(sql, [ends, *params]).fetchall()
-    labels: list[str] = []
-    listed: list[dt.date] = []
-    series: dict[str, list[int]] = {m.short: [] for m in Model287g}
-    index: dict[dt.date, int] = {}
-    for qend, list_date, model, n in rows:
-        if list_date is None:
-            continue
-        if qend not in index:
-            index[qend] = len(labels)
-            labels.append(f"{qend.year}Q{(qend.month - 1) // 3 + 1}" if qend != span[1] else qend.isoformat())
-            listed.append(list_date)
-            for s in series.values():
-                s.append(0)
-        if model in series:
-            series[model][index[qend]] += int(n)
-    return labels, series, listed
+resolve = place_from
+"""Name a place the way a user would (--county, --state, --agency, --nation); get the report's place."""
+
+
+def trace_place(p: Place) -> TracePlace:
+    """The place as the trace engine takes it."""
+    if p.kind == "county":
+        return TracePlace(state=p.state, county_fips=p.key, name=p.label)
+    if p.kind == "agency":
+        return TracePlace(state=p.state, county_fips=p.county_fips, agency=p.agency_name)
+    if p.kind == "state":
+        return TracePlace(state=p.state, name=p.label)
+    return TracePlace(state="US", name="United States")
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -229,7 +141,7 @@ class _Builder:
         self.day = day
         self.kb = kb
         self.law = law
-        self.c = Citations(kb, ledger_source(con))
+        self.c = Citations(kb, query.ledger_source(con))
         self.sections: dict[str, Section] = {k: Section(k, v) for k, v in SECTION_TITLES.items()}
 
     def add(self, section: str, block: Block) -> None:
@@ -282,9 +194,22 @@ def _models_text(agreements: Sequence[Agreement]) -> str:
     return ", ".join(f"{n} {m.label} ({m.short})" for m, n in counts.items() if n) or "none"
 
 
+def in_force(
+    con: duckdb.DuckDBPyConnection, target: Place, day: dt.date
+) -> tuple[list[Agreement], tuple[str, dt.date] | None]:
+    """Agreements covering the place on `day` and the ICE list that says so (None before the lists);
+    `query.covering` answers, as for every other surface."""
+    cov = query.covering(con, target, day)
+    return list(cov.agreements), cov.snapshot
+
+
+quarterly = query.quarterly
+ledger_source = query.ledger_source
+
+
 def build_report(
     con: duckdb.DuckDBPyConnection,
-    target: Target,
+    target: Place,
     day: dt.date | None = None,
     kb: KnowledgeBase | None = None,
     law: Law | None = None,
@@ -302,39 +227,15 @@ def build_report(
     kb = kb or load_kb()
     law = law or default_law()
     b = _Builder(con, target, day, kb, law)
-    c = b.c
-    agreements, snap = in_force(con, target, day)
-    listed_cite = c.ice_list(snap[1] if snap else None)
-    history = ever_listed(con, target)
-
-    # ---- traces
-    if target.kind == "county":
-        place = Place(state=target.state, county_fips=target.key, name=target.label)
-    elif target.kind == "agency":
-        place = Place(state=target.state, county_fips=target.county_fips, agency=target.agency_name)
-    elif target.kind == "state":
-        place = Place(state=target.state, name=target.label)
-    else:
-        place = Place(state="US", name="United States")
-    trace_agreements = agreements if target.kind in ("county", "agency") else []
-    graph = instantiate(place, day, trace_agreements, rules or CachedRules(), kb)
-    traces = {e: trace(graph, e) for e in Encounter}
-
-    _summary(b, agreements, snap, listed_cite, traces)
-    _legal(b, agreements, snap, history)
-    _officers(b, agreements, snap)
-    _backbone(b, traces)
-    _wider(b, traces)
-    _elements(b, traces)
-    for blk in simulation_blocks(c, kb, law, sims, target, snap[1] if snap else None):
-        b.add("simulation", blk)
-    _informal(b, traces)
-    _perspectives(b, traces)
-    _unknowns(b, agreements, snap, traces)
-    _takeaways(b, agreements, snap, traces)
-
-    followups = _followups(target, agreements)
-    sections = [s for s in b.sections.values() if s.blocks]
+    cov = query.covering(con, target, day)
+    agreements = list(cov.agreements)
+    trace_agreements = agreements if target.kind != "nation" else []  # a state: its counties' too
+    graph = instantiate(trace_place(target), day, trace_agreements, rules or CachedRules(), kb)
+    facts = _Facts(
+        target, cov, query.ever_covering(con, target), {e: trace(graph, e) for e in Encounter}, sims
+    )
+    for _key, _title, write in SECTIONS:
+        write(b, facts)
     return Report(
         kind=target.kind,
         key=target.key,
@@ -343,11 +244,83 @@ def build_report(
         title=(
             f"How local law enforcement and ICE share identity information: {target.label}, {day.isoformat()}"
         ),
-        sections=sections,
-        references=list(c.refs),
-        followups=followups,
+        sections=[s for s in b.sections.values() if s.blocks],
+        references=list(b.c.refs),
+        followups=_followups(target, agreements),
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
+
+
+BRIEFING_CITES = 4  # the first sources of a headline; the encounter's section cites them all
+BRIEFING_ENCOUNTERS = (Encounter.BOOKING, Encounter.TRAFFIC_STOP, Encounter.DMV_RECORD, Encounter.PLATE_READ)
+
+
+def _briefing(b: _Builder, f: _Facts) -> None:
+    """The first page: what reaches ICE from the main encounters (the plain-words answer), five key
+    facts, and what is not known; the sections after it are the detail and the evidence."""
+    if f.target.kind == "nation":
+        return
+    listed_cite = b.c.ice_list(f.snap[1] if f.snap else None)
+    card = plain_answer(f.traces.values(), law=b.law)
+    found = {e.encounter: e for e in card.encounters}
+
+    def cited(s: AnswerSentence, *more: int) -> Sentence | None:
+        cites = (*(b.c.source(src) for src in s.sources), *more)
+        return b.c.sentence(s.text, cites) if cites else None
+
+    heads = []
+    for enc in BRIEFING_ENCOUNTERS:
+        e = found.get(enc)
+        if e is not None:
+            refs = tuple(dict.fromkeys(b.c.source(src) for s in e.sentences for src in s.sources))
+            heads.append(b.c.sentence(e.headline.text, refs[:BRIEFING_CITES] or (listed_cite,)))
+    b.add(
+        "briefing",
+        Note("In brief: the answer first; the sections after this page give the detail and evidence."),
+    )
+    b.add("briefing", Bullets(tuple(heads)))
+    booking = found.get(Encounter.BOOKING)
+    automatic = next((s for s in booking.sentences if s.sources), None) if booking else None
+    plate = found.get(Encounter.PLATE_READ)
+    practice = next((s for s in plate.sentences if s.text.startswith("In practice")), None) if plate else None
+    facts = [
+        _coverage_sentence(b, f.cov, listed_cite),
+        _state_law_sentence(b),
+        _freshness(b, listed_cite)[0],
+        cited(automatic) if automatic else None,
+        cited(practice) if practice else None,
+    ]
+    b.add("briefing", Note("Key facts:"))
+    b.add("briefing", Bullets(tuple(x for x in facts if x is not None)))
+
+    def counting(words: tuple[str, ...]) -> int:
+        return sum(any(w in s.text for s in e.sentences for w in words) for e in card.encounters)
+
+    unresearched, untimed = (
+        counting(("has not researched",)),
+        counting(("not disclosed", "no time is published")),
+    )
+    b.add("briefing", Note("What is not known:"))
+    if unresearched:
+        b.add(
+            "briefing",
+            Note(
+                f"For {unresearched} of the {len(card.encounters)} encounters sharemap has not researched "
+                "part of the state's law, so what it says there is not known."
+            ),
+        )
+    if untimed:
+        b.add("briefing", Note(f"For {untimed} encounters the time some steps take is not published."))
+    listed = (
+        f"{len(b.kb.not_found)} questions the public sources do not answer are listed under "
+        "'What the sources do not say'."
+    )
+    b.add("briefing", Bullets((b.c.sentence(listed, b.c.not_found_register()),)))
+
+
+def _simulation(b: _Builder, f: _Facts) -> None:
+    for blk in simulation_blocks(b.c, b.kb, b.law, f.sims, f.target, f.snap[1] if f.snap else None):
+        b.add("simulation", blk)
 
 
 def _freshness(b: _Builder, listed_cite: int) -> list[Sentence]:
@@ -360,95 +333,104 @@ def _freshness(b: _Builder, listed_cite: int) -> list[Sentence]:
     return out
 
 
-def _summary(
-    b: _Builder,
-    agreements: list[Agreement],
-    snap: tuple[str, dt.date] | None,
-    listed_cite: int,
-    traces: dict[Encounter, Trace],
-) -> None:
-    c, t = b.c, b.t
-    where = f"agencies placed in {t.label} or acting statewide" if t.kind == "county" else t.label
-    if snap:
+def _summary(b: _Builder, cov: query.Coverage, traces: dict[Encounter, Trace]) -> None:
+    """The opening paragraph: what covers the place, how fresh the list is, the state's law, and what
+    a booking sends to ICE; then a note on what the trace stands for."""
+    listed_cite = b.c.ice_list(cov.snapshot[1] if cov.snapshot else None)
+    booking = traces[Encounter.BOOKING]
+    b.para(
+        "summary",
+        _coverage_sentence(b, cov, listed_cite),
+        *_freshness(b, listed_cite),
+        _state_law_sentence(b),
+        *_booking_sentences(b, booking),
+        _elements_sentence(b, booking),
+    )
+    if b.t.kind == "state":
+        b.add(
+            "summary",
+            Note(
+                "The trace in this report is for the state as a whole: a route that needs a 287(g) "
+                "agreement is in place if any agency in the state holds one; county pages show each "
+                "county's agreements."
+            ),
+        )
+    if b.t.kind == "nation":
+        b.add(
+            "summary",
+            Note("The trace in this report shows federal law only; state pages show each state's law."),
+        )
+
+
+def _coverage_sentence(b: _Builder, cov: query.Coverage, listed_cite: int) -> Sentence:
+    if cov.snapshot:
         lead = (
             f"ICE's list of participating agencies published on or before {b.day.isoformat()} "
-            f"(captured {snap[1].isoformat()})"
+            f"(captured {cov.snapshot[1].isoformat()})"
         )
     else:
         lead = (
             f"ICE's lists, read back to {b.day.isoformat()} from signing dates "
             "(no list captured yet on that date)"
         )
-    if agreements:
-        s1 = c.sentence(
-            f"{lead} shows {len(agreements)} 287(g) agreement(s) in force for {where}: "
-            f"{_models_text(agreements)}.",
-            listed_cite,
-        )
-    else:
-        s1 = c.sentence(f"{lead} shows no 287(g) agreement in force for {where}.", listed_cite)
-    sentences: list[Sentence | None] = [s1, *_freshness(b, listed_cite)]
-    if t.kind != "nation":
-        ov = overview(t.state, b.day, b.law)
-        decided = [cell for cell in ov.cells if cell.state_decided]
-        cites: list[int] = []
-        for cell in decided:
-            for prov in cell.ruling.provisions:
-                if prov.jurisdiction == t.state:
-                    cites.extend(c.provision(prov))
-        if cites:
-            sentences.append(
-                c.sentence(f"State law ({t.state}) on this date: {_stance_text(ov.to_dict())}.", cites)
-            )
-    booking = traces[Encounter.BOOKING]
-    reach = [p for p in booking.paths if p.reaches_ice]
-    if booking.paths:
-        closed = booking.by_status(EdgeStatus.CLOSED_BY_LAW)
-        inactive = booking.by_status(EdgeStatus.INACTIVE)
-        cites2: list[int] = []
-        for p in booking.paths:
-            cites2.extend(b.path_cites(p))
-        sentences.append(
-            c.sentence(
-                f"After a booking, {len(reach)} of {len(booking.paths)} known paths carry identity data "
-                f"to ICE (open or conditional); {len(closed)} are closed by law and {len(inactive)} "
-                "are not in place here.",
-                _cap(cites2),
-            )
-        )
-        auto = [p for p in booking.by_status(EdgeStatus.OPEN) if p.local_can_decline is False]
-        for p in auto[:2]:
-            chain = " → ".join(b.kb.channels[x].name for x in p.channels)
-            sentences.append(
-                c.sentence(f"One path runs without any local decision: {chain}.", b.path_cites(p))
-            )
-    elements = booking.elements_reaching
-    if elements:
-        names = [b.kb.data_elements[e].name for e in elements]
-        cites3: list[int] = []
-        for p in reach:
-            cites3.extend(b.path_cites(p))
-        sentences.append(
-            c.sentence(
-                f"{len(names)} kinds of data element reach ICE after a booking on open or conditional paths, "
-                f"among them {', '.join(names[:6])}.",
-                _cap(cites3),
-            )
-        )
-    b.para("summary", *sentences)
-    if t.kind == "state":
-        b.add(
-            "summary",
-            Note(
-                "The trace in this report is for a county of the state without a local 287(g) "
-                "agreement; county pages show each county's agreements."
-            ),
-        )
+    models = f": {_models_text(cov.agreements)}" if cov.agreements else ""
+    return b.c.sentence(f"{lead} shows {cov.words()}{models}.", listed_cite)
+
+
+def _state_law_sentence(b: _Builder) -> Sentence | None:
+    """The state's stance on the report date, cited to the state's own provisions (None: none decide)."""
+    t, c = b.t, b.c
     if t.kind == "nation":
-        b.add(
-            "summary",
-            Note("The trace in this report shows federal law only; state pages show each state's law."),
+        return None
+    ov = overview(t.state, b.day, b.law)
+    cites = [
+        n
+        for cell in ov.cells
+        if cell.state_decided
+        for prov in cell.ruling.provisions
+        if prov.jurisdiction == t.state
+        for n in c.provision(prov)
+    ]
+    if not cites:
+        return None
+    return c.sentence(f"State law ({t.state}) on this date: {_stance_text(ov.to_dict())}.", cites)
+
+
+def _booking_sentences(b: _Builder, booking: Trace) -> list[Sentence]:
+    """How many paths from a booking reach ICE, and (up to two) that run without a local decision."""
+    if not booking.paths:
+        return []
+    c = b.c
+    reach = [p for p in booking.paths if p.reaches_ice]
+    closed = booking.by_status(EdgeStatus.CLOSED_BY_LAW)
+    inactive = booking.by_status(EdgeStatus.INACTIVE)
+    cites = [n for p in booking.paths for n in b.path_cites(p)]
+    out = [
+        c.sentence(
+            f"After a booking, {len(reach)} of {len(booking.paths)} known paths carry identity data "
+            f"to ICE (open or conditional); {len(closed)} are closed by law and {len(inactive)} "
+            "are not in place here.",
+            _cap(cites),
         )
+    ]
+    auto = [p for p in booking.by_status(EdgeStatus.OPEN) if p.local_can_decline is False]
+    for p in auto[:2]:
+        chain = " → ".join(b.kb.channels[x].name for x in p.channels)
+        out.append(c.sentence(f"One path runs without any local decision: {chain}.", b.path_cites(p)))
+    return out
+
+
+def _elements_sentence(b: _Builder, booking: Trace) -> Sentence | None:
+    elements = booking.elements_reaching
+    if not elements:
+        return None
+    names = [b.kb.data_elements[e].name for e in elements]
+    cites = [n for p in booking.paths if p.reaches_ice for n in b.path_cites(p)]
+    return b.c.sentence(
+        f"{len(names)} kinds of data element reach ICE after a booking on open or conditional paths, "
+        f"among them {', '.join(names[:6])}.",
+        _cap(cites),
+    )
 
 
 _STANCE_PHRASE = {
@@ -465,112 +447,137 @@ def _cap(cites: list[int], n: int = 12) -> tuple[int, ...]:
 
 
 def _stance_text(ov: dict[str, Any]) -> str:
+    def words(actions: list[str]) -> str:
+        return "; ".join(action_label(Action(a)) for a in actions)
+
     parts = []
     if ov["prohibited"]:
-        parts.append("prohibits " + ", ".join(a.replace("_", " ") for a in ov["prohibited"]))
+        parts.append("it prohibits: " + words(ov["prohibited"]))
     if ov["required"]:
-        parts.append("requires " + ", ".join(a.replace("_", " ") for a in ov["required"]))
+        parts.append("it requires: " + words(ov["required"]))
     if ov["conditional"]:
-        parts.append("sets conditions on " + ", ".join(a.replace("_", " ") for a in ov["conditional"]))
-    return f"{ov['stance']}: " + ("; ".join(parts) if parts else "no state provision decides an action")
+        parts.append("it sets conditions on: " + words(ov["conditional"]))
+    return f"{ov['stance']}; " + ("; ".join(parts) if parts else "no state provision decides an action")
 
 
 def _legal(
     b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, history: list[Agreement]
 ) -> None:
-    c, t = b.c, b.t
-    chart = growth_chart(b.con, t, c)
+    """The legal framework: growth over time, the agreements (by state for the nation), what the
+    state's law answers, and the provisions in force."""
+    chart = growth_chart(b.con, b.t, b.c)
     if chart is not None:
         b.add("legal", chart)
-    if t.kind == "nation":
-        by_state: dict[str, list[Agreement]] = {}
-        for a in agreements:
-            by_state.setdefault(a.state, []).append(a)
-        rows: list[tuple[str, ...]] = []
-        cites: list[tuple[int, ...]] = []
-        for st, ags in sorted(by_state.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            counts = {m: sum(a.model is m for a in ags) for m in Model287g}
-            rows.append((st, str(len(ags)), *(str(counts[m]) for m in Model287g)))
-            cites.append((c.ice_list(snap[1] if snap else None),))
-        b.add(
+    if b.t.kind == "nation":
+        _by_state_table(b, agreements, snap)
+        _stances_by_state(b)
+    else:
+        _agreements_table(b, agreements, snap)
+        _earlier_agreements(b, agreements, history)
+        _law_answers(b)
+    _provisions_in_force(b)
+
+
+def _by_state_table(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None) -> None:
+    by_state: dict[str, list[Agreement]] = {}
+    for a in agreements:
+        by_state.setdefault(a.state, []).append(a)
+    rows: list[tuple[str, ...]] = []
+    for st, ags in sorted(by_state.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        counts = {m: sum(a.model is m for a in ags) for m in Model287g}
+        rows.append((st, str(len(ags)), *(str(counts[m]) for m in Model287g)))
+    cite = (b.c.ice_list(snap[1] if snap else None),)
+    b.add(
+        "legal",
+        Table(
+            ("state", "agreements", "JEM", "TFM", "WSO"),
+            tuple(rows),
+            tuple(cite for _ in rows),
+            caption="287(g) agreements in force by state",
+        ),
+    )
+
+
+def _stances_by_state(b: _Builder) -> None:
+    """Which states' own law limits, requires or mixes cooperation on the date, cited per stance."""
+    c = b.c
+    stances: dict[str, list[str]] = {}
+    stance_cites: dict[str, list[int]] = {}
+    for st in STATES:
+        ov = overview(st, b.day, b.law)
+        stances.setdefault(ov.stance, []).append(st)
+        for cell in ov.cells:
+            if cell.state_decided:
+                for prov in cell.ruling.provisions:
+                    if prov.jurisdiction == st:
+                        stance_cites.setdefault(ov.stance, []).extend(c.provision(prov))
+    items = [
+        c.sentence(
+            f"States whose own law {_STANCE_PHRASE.get(k, k)} on this date ({len(v)}): {', '.join(v)}.",
+            stance_cites[k],
+        )
+        for k, v in sorted(stances.items())
+        if k in stance_cites
+    ]
+    if items:
+        b.add("legal", Bullets(tuple(items)))
+
+
+def _agreements_table(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None) -> None:
+    if not agreements:
+        return
+    rows = tuple(
+        (
+            a.agency_name,
+            f"{a.model.label} ({a.model.short})",
+            a.signed.isoformat() if a.signed else "not given",
+            a.first_seen.isoformat(),
+            a.last_seen.isoformat(),
+        )
+        for a in agreements
+    )
+    b.add(
+        "legal",
+        Table(
+            ("agency", "model", "signed", "first listed", "last listed"),
+            rows,
+            tuple(b.agreement_cites(a, snap) for a in agreements),
+            tuple(a.moa_url for a in agreements),
+            caption="287(g) agreements in force on this date",
+        ),
+    )
+
+
+def _earlier_agreements(b: _Builder, agreements: list[Agreement], history: list[Agreement]) -> None:
+    current = {x.agreement_id for x in agreements}
+    ended = [a for a in history if a.agreement_id not in current and a.last_seen < b.day]
+    if ended:
+        b.para(
             "legal",
-            Table(
-                ("state", "agreements", "JEM", "TFM", "WSO"),
-                tuple(rows),
-                tuple(cites),
-                caption="287(g) agreements in force by state",
+            b.c.sentence(
+                f"{len(ended)} other agreement(s) for this place appear on ICE's earlier lists but "
+                "not on the list in force on this date.",
+                b.c.ice_list(None),
             ),
         )
-        stances: dict[str, list[str]] = {}
-        stance_cites: dict[str, list[int]] = {}
-        for st in STATES:
-            ov = overview(st, b.day, b.law)
-            stances.setdefault(ov.stance, []).append(st)
-            for cell in ov.cells:
-                if cell.state_decided:
-                    for prov in cell.ruling.provisions:
-                        if prov.jurisdiction == st:
-                            stance_cites.setdefault(ov.stance, []).extend(c.provision(prov))
-        items = [
-            c.sentence(
-                f"States whose own law {_STANCE_PHRASE.get(k, k)} on this date ({len(v)}): {', '.join(v)}.",
-                stance_cites[k],
-            )
-            for k, v in sorted(stances.items())
-            if k in stance_cites
-        ]
-        if items:
-            b.add("legal", Bullets(tuple(items)))
-    else:
-        rows, cites, links = [], [], []
-        for a in agreements:
-            rows.append(
-                (
-                    a.agency_name,
-                    f"{a.model.label} ({a.model.short})",
-                    a.signed.isoformat() if a.signed else "not given",
-                    a.first_seen.isoformat(),
-                    a.last_seen.isoformat(),
-                )
-            )
-            cites.append(b.agreement_cites(a, snap))
-            links.append(a.moa_url)
-        if rows:
-            b.add(
-                "legal",
-                Table(
-                    ("agency", "model", "signed", "first listed", "last listed"),
-                    tuple(rows),
-                    tuple(cites),
-                    tuple(links),
-                    caption="287(g) agreements in force on this date",
-                ),
-            )
-        ended = [
-            a
-            for a in history
-            if a.agreement_id not in {x.agreement_id for x in agreements} and a.last_seen < b.day
-        ]
-        if ended:
-            b.para(
-                "legal",
-                c.sentence(
-                    f"{len(ended)} other agreement(s) for this place appear on ICE's earlier lists but "
-                    "not on the list in force on this date.",
-                    c.ice_list(None),
-                ),
-            )
-    if t.kind != "nation":
-        decided = [cell for cell in overview(t.state, b.day, b.law).cells if cell.state_decided]
-        answers = [
-            c.sentence(answer(cell.ruling), [n for p in cell.ruling.provisions for n in c.provision(p)])
-            for cell in decided
-        ]
-        if answers:
-            b.add("legal", Note(f"What {t.state}'s law answers on {b.day.isoformat()}, by question:"))
-            b.add("legal", Bullets(tuple(answers)))
-    # provisions
-    juris = [t.state] if t.kind != "nation" else []
+
+
+def _law_answers(b: _Builder) -> None:
+    """The state's answer to each question its own law decides on the date, cited."""
+    c, t = b.c, b.t
+    decided = [cell for cell in overview(t.state, b.day, b.law).cells if cell.state_decided]
+    answers = [
+        c.sentence(answer(cell.ruling), [n for p in cell.ruling.provisions for n in c.provision(p)])
+        for cell in decided
+    ]
+    if answers:
+        b.add("legal", Note(f"What {t.state}'s law answers on {b.day.isoformat()}, by question:"))
+        b.add("legal", Bullets(tuple(answers)))
+
+
+def _provisions_in_force(b: _Builder) -> None:
+    """The state's and the federal provisions in force on the date, each cited."""
+    juris = [b.t.state] if b.t.kind != "nation" else []
     juris.append("US")
     for j in juris:
         provs = [x for x in b.law.for_jurisdiction(j) if x.in_force_on(b.day)]
@@ -578,7 +585,7 @@ def _legal(
             if j != "US":
                 b.add("legal", Note(f"The law rule base records no provision of {j} in force on this date."))
             continue
-        items = [_provision_sentence(c, x) for x in provs]
+        items = [_provision_sentence(b.c, x) for x in provs]
         who = "Federal provisions" if j == "US" else f"{j} provisions"
         b.add("legal", Note(f"{who} in force on {b.day.isoformat()} ({len(items)}):"))
         b.add("legal", Bullets(tuple(items)))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from sharemap.kb.facts import KnowledgeBase
+from sharemap.kb.model import Source
 from sharemap.law.model import Provision
 from sharemap.report.model import Reference, Sentence
 
@@ -32,17 +33,13 @@ def _date_in(title: str) -> str | None:
     return years[-1] if years else None
 
 
-PORTAL_ARCHIVE = (
-    "https://github.com/none-below/sm-alpr/blob/305f3bffe2e75d5462805526607199b10d32f39b/assets/"
-    "transparency.flocksafety.com"
-)
-
-
 class Citations:
     def __init__(self, kb: KnowledgeBase, ledger_source: dict[str, Any] | None = None) -> None:
         self.kb = kb
         self.ledger_source = ledger_source or {}
         self._by_key: dict[tuple[str, ...], int] = {}
+        self._by_address: dict[str, int] = {}  # url (or title) -> the first reference to it
+        self._kb_urls: dict[str, str] | None = None
         self.refs: list[Reference] = []
 
     def _add(
@@ -55,11 +52,30 @@ class Citations:
         location: str | None = None,
     ) -> int:
         n = self._by_key.get(key)
+        if n is None and location is None and url:
+            n = self._by_address.get(url)  # the same document cited by another route: one reference
         if n is None:
             n = len(self.refs) + 1
-            self._by_key[key] = n
             self.refs.append(Reference(n, title, url, date, kind, location))
+            if location is None:
+                self._by_address.setdefault(url or title, n)
+        self._by_key[key] = n
         return n
+
+    def source(self, src: Source) -> int:
+        """Any source (a kb.model.Source, as the plain-words answer carries): the reference already
+        made for the same address when there is one, a new one otherwise."""
+        url = str(src.url) if src.url else None
+        known = self._by_address.get(url or src.title)
+        if known is not None:
+            return known
+        sid = self._kb_by_url().get(url) if url else None
+        if sid is not None:
+            n = self.kb_source(sid)  # the knowledge base's own record, with its year when undated
+            if n is not None:
+                return n
+        date = src.date.isoformat() if src.date else None
+        return self._add(("source", url or src.title), src.title, url, date, "kb")
 
     def kb_source(self, sid: str) -> int | None:
         s = self.kb.sources.get(sid)
@@ -67,6 +83,11 @@ class Citations:
             return None
         date = s.date.isoformat() if s.date else (str(s.year) if s.year else None)
         return self._add(("kb", sid), s.title, str(s.url) if s.url else None, date, "kb")
+
+    def _kb_by_url(self) -> dict[str, str]:
+        if self._kb_urls is None:
+            self._kb_urls = {str(s.url): sid for sid, s in self.kb.sources.items() if s.url}
+        return self._kb_urls
 
     def kb_sources(self, ids: Iterable[str]) -> tuple[int, ...]:
         out = [self.kb_source(i) for i in ids]
@@ -155,7 +176,9 @@ class Citations:
     def portal(self, slug: str, agency: str, day: dt.date, location: str) -> int:
         """An agency's plate-reader transparency portal as archived on one date (the sm-alpr archive,
         the commit the shipped data was built from)."""
-        url = f"{PORTAL_ARCHIVE}/{slug}/{day.isoformat()}.json"
+        from sharemap.sharing.workbook import archive_url  # the national scrape has its own file
+
+        url = archive_url(slug, day, location)
         title = f"{agency}: plate-reader transparency portal, snapshot of {day.isoformat()} (archived)"
         return self._add(("portal", slug, day.isoformat()), title, url, day.isoformat(), "portal", location)
 

@@ -22,6 +22,8 @@ def to_pdf(report: Report) -> bytes:
     if not ok:
         raise InputError(f"PDF not available: {why}", expected="--format md or html, or install weasyprint")
     weasyprint = importlib.import_module("weasyprint")
-    data = weasyprint.HTML(string=to_html(report)).write_pdf()
+    # PDF/UA-1: a tagged PDF (headings, lists, tables and links as structure, with the document's
+    # language and title), which screen readers and reflow need.
+    data = weasyprint.HTML(string=to_html(report)).write_pdf(pdf_variant="pdf/ua-1")
     assert data is not None
     return bytes(data)

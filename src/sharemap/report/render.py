@@ -37,6 +37,7 @@ def _md_cell(text: str) -> str:
 
 
 def to_markdown(report: Report) -> str:
+    """The report as Markdown, its numbered references at the end."""
     out = [
         f"# {report.title}",
         "",

@@ -11,6 +11,7 @@ the law provisions applied and the register of what the research did not find.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -26,8 +27,8 @@ from sharemap.report.model import Block, Bullets, Chart, Note, Para, Sentence, T
 
 if TYPE_CHECKING:
     from sharemap.kb.facts import KnowledgeBase
+    from sharemap.kb.model import Place as Target
     from sharemap.law.engine import Law
-    from sharemap.report.build import Target
     from sharemap.report.cite import Citations
 
 SUMMARY = "summary.json"
@@ -309,7 +310,7 @@ class _Sources:
 def _fmt(x: float | None) -> str:
     if x is None:
         return "not drawn"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.1f}"
 
 
 def _ci(r: Mapping[str, Any], lo: str = "ci_low", hi: str = "ci_high") -> str:
@@ -355,6 +356,26 @@ def _channel_cites(c: Citations, kb: KnowledgeBase, ids: Iterable[str]) -> tuple
     return tuple(dict.fromkeys(out))
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every block of one run's part of the section needs."""
+
+    c: Citations
+    kb: KnowledgeBase
+    law: Law
+    src: _Sources
+    run: SimRun
+    target: Target
+    report_list: dt.date | None
+    run_ref: int
+    law_cites: tuple[int, ...]
+
+    def stage_cites(self, name: str) -> tuple[int, ...]:
+        _, params, targets, chans = KEY_OUTPUTS[name]
+        extra: tuple[int, ...] = self.law_cites if name in ("holds", "notify_only", "declined") else ()
+        return (self.run_ref, *self.src.of(params, targets), *_channel_cites(self.c, self.kb, chans), *extra)
+
+
 def _run_blocks(
     c: Citations,
     kb: KnowledgeBase,
@@ -366,8 +387,20 @@ def _run_blocks(
     i: int,
     n: int,
 ) -> list[Block]:
-    s = run.summary
-    run_ref = c.sim_run(run)
+    """One run's blocks, in named steps: the run and its inputs, key outputs, by status, hold rates by
+    ethnicity, latencies, disclosures and the law applied."""
+    x = _Run(c, kb, law, src, run, target, report_list, c.sim_run(run), ())
+    out, law_cites = _intro_blocks(x, i, n)
+    x = dataclasses.replace(x, law_cites=tuple(law_cites))
+    for step in (_key_output_blocks, _status_blocks, _hold_rate_blocks, _latency_blocks, _disclosure_blocks):
+        out.extend(step(x))
+    return out
+
+
+def _intro_blocks(x: _Run, i: int, n: int) -> tuple[list[Block], list[int]]:
+    """The run: scenario, ICE's list, the population and calibration sources it rests on."""
+    c, law, src, run, target, report_list = x.c, x.law, x.src, x.run, x.target, x.report_list
+    s, run_ref = run.summary, x.run_ref
     out: list[Block] = []
     out.append(Note(f"Run {i} of {n}: scenario {s['scenario']}" if n > 1 else f"Scenario {s['scenario']}:"))
     ag = s.get("agreements") or {}
@@ -433,12 +466,13 @@ def _run_blocks(
         )
     )
     out.append(Para(tuple(sentences)))
+    return out, law_cites
 
-    # key outputs
-    def stage_cites(name: str) -> tuple[int, ...]:
-        _, params, targets, chans = KEY_OUTPUTS[name]
-        extra: tuple[int, ...] = tuple(law_cites) if name in ("holds", "notify_only", "declined") else ()
-        return (run_ref, *src.of(params, targets), *_channel_cites(c, kb, chans), *extra)
+
+def _key_output_blocks(x: _Run) -> list[Block]:
+    """Key outputs of the run: detainers, holds, declined, transfers (sentence, table, chart)."""
+    c, run, s, run_ref, target = x.c, x.run, x.run.summary, x.run_ref, x.target
+    out: list[Block] = []
 
     d, h, dec, tr = (run.stage(x) for x in ("detainers", "holds", "declined", "transfers"))
     assert d and h and dec and tr
@@ -449,7 +483,7 @@ def _run_blocks(
                     f"Per simulated year the run gives {_fmt(d['mean'])} detainers (95% interval {_ci(d)}), "
                     f"{_fmt(h['mean'])} people held on them ({_ci(h)}), {_fmt(dec['mean'])} declined "
                     f"({_ci(dec)}) and {_fmt(tr['mean'])} transfers to ICE custody ({_ci(tr)}).",
-                    *(stage_cites(x) for x in ("detainers", "holds", "declined", "transfers")),
+                    *(x.stage_cites(k) for k in ("detainers", "holds", "declined", "transfers")),
                 ),
             )
         )
@@ -461,7 +495,7 @@ def _run_blocks(
         if got is None or (name not in ALWAYS and not got["mean"]):
             continue
         rows.append((label, _fmt(got["mean"]), _ci(got)))
-        cites.append(tuple(dict.fromkeys(stage_cites(name))))
+        cites.append(tuple(dict.fromkeys(x.stage_cites(name))))
     out.append(
         Table(
             ("SYNTHETIC output, per year", "mean", "95% interval"),
@@ -491,8 +525,13 @@ def _run_blocks(
             images=run.charts[:1],
         )
     )
+    return out
 
-    # by status
+
+def _status_blocks(x: _Run) -> list[Block]:
+    """People flagged, detained and held, by status."""
+    c, src, run, s, run_ref, target = x.c, x.src, x.run, x.run.summary, x.run_ref, x.target
+    out: list[Block] = []
     by = {(r["stage"], r["status"]): r for r in s["by_status"]}
     statuses = list(dict.fromkeys(r["status"] for r in s["by_status"]))
     rows, cites = [], []
@@ -563,8 +602,13 @@ def _run_blocks(
                 images=tuple(x for x in run.charts if x.endswith("by_status.png")),
             )
         )
+    return out
 
-    # hold rates by ethnicity
+
+def _hold_rate_blocks(x: _Run) -> list[Block]:
+    """Holds per 1,000 bookings by ethnicity."""
+    src, s, run_ref = x.src, x.run.summary, x.run_ref
+    out: list[Block] = []
     rows, cites = [], []
     for r in s["hold_rates"]:
         rows.append(
@@ -589,8 +633,13 @@ def _run_blocks(
             "status); it is not an observed difference."
         )
     )
+    return out
 
-    # latencies
+
+def _latency_blocks(x: _Run) -> list[Block]:
+    """Latencies (medians and 90th percentiles) and the timings not found in the research."""
+    c, kb, src, s, run_ref = x.c, x.kb, x.src, x.run.summary, x.run_ref
+    out: list[Block] = []
     reg = c.not_found_register()
     rows, cites = [], []
     for r in s["latencies"]:
@@ -629,8 +678,14 @@ def _run_blocks(
             caption="SYNTHETIC latencies",
         )
     )
+    return out
 
-    # disclosures per channel
+
+def _disclosure_blocks(x: _Run) -> list[Block]:
+    """Disclosures per channel, and the law applied per state."""
+    law_rows = [r for r in x.run.summary.get("law") or [] if isinstance(r, Mapping)]
+    c, kb, law, src, s, run_ref = x.c, x.kb, x.law, x.src, x.run.summary, x.run_ref
+    out: list[Block] = []
     rows, cites = [], []
     for r in s["disclosures"]:
         if not r["events"]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 from sharemap.sharing.findings import Finding, PortalReview, review_audit, review_snapshot
 from sharemap.sharing.orgs import Org, OrgKind, Reach, Resolver, name_key, place_county, resolve
 from sharemap.sharing.portals import AuditOrg, Snapshot, latest, read_network_audit, read_snapshot
-from sharemap.sharing.store import shipped_audits, shipped_registry, shipped_snapshots, shipped_states
+from sharemap.sharing.store import data_of, data_version, shipped_registry, states_with_data
 
 
 @lru_cache(maxsize=1)
@@ -23,26 +24,39 @@ def _resolver() -> Resolver:
 
 
 def reviews(
-    *, state: str | None = None, agency: str | None = None, as_of: dt.date | None = None
+    *,
+    state: str | None = None,
+    agency: str | None = None,
+    as_of: dt.date | None = None,
+    db: Path | None = None,
 ) -> list[PortalReview]:
-    """Each portal's newest snapshot on or before `as_of`, reviewed (filtered by state or agency name)."""
+    """Each portal's newest snapshot on or before `as_of`, reviewed (filtered by state or agency name);
+    from the sharing tables of the database `db` (default SHAREMAP_DB) when it has them."""
+    return list(_reviews(data_version(db), state, agency, as_of))
+
+
+@lru_cache(maxsize=512)
+def _reviews(
+    version: str, state: str | None, agency: str | None, as_of: dt.date | None
+) -> tuple[PortalReview, ...]:
+    """Reviews of one version of the data (the database's, or the shipped), cached per question."""
     resolver = _resolver()
     want = name_key(agency) if agency else None
     out = []
-    for s in latest(shipped_snapshots(), as_of):
+    for s in latest(data_of(version)[0], as_of):
         if state is not None and s.state != state:
             continue
         if want is not None and want not in name_key(s.agency) and want != name_key(s.slug):
             continue
         out.append(review_snapshot(s, resolver))
-    return out
+    return tuple(out)
 
 
-@lru_cache(maxsize=256)
-def _reviews_on(state: str, day: dt.date) -> tuple[PortalReview, ...]:
-    if state not in shipped_states():
-        return ()
-    return tuple(reviews(state=state, as_of=day))
+def _reviews_on(state: str, day: dt.date, db: Path | None = None) -> tuple[PortalReview, ...]:
+    version = data_version(db)
+    if state not in states_with_data(version):
+        return ()  # a state without portal data is answered without loading the sharing lists
+    return _reviews(version, state, None, day)
 
 
 def _county_of(review: PortalReview) -> str | None:
@@ -54,16 +68,21 @@ def _county_of(review: PortalReview) -> str | None:
     return place_county(placed.place_fips or "")
 
 
-def reviews_for(state: str, day: dt.date, county_fips: str | None = None) -> list[PortalReview]:
+def reviews_for(
+    state: str, day: dt.date, county_fips: str | None = None, db: Path | None = None
+) -> list[PortalReview]:
     """The newest portal snapshot on or before `day` of each agency in a state (or placed in one
     county, by the registry and the Census places table), reviewed; cached per state and date."""
-    return [r for r in _reviews_on(state, day) if county_fips is None or _county_of(r) == county_fips]
+    found = _reviews_on(state, day, db)
+    return [r for r in found if county_fips is None or _county_of(r) == county_fips]
 
 
-def evidence(state: str, day: dt.date, county_fips: str | None = None) -> tuple[str, ...]:
+def evidence(
+    state: str, day: dt.date, county_fips: str | None = None, db: Path | None = None
+) -> tuple[str, ...]:
     """What the portals show about plate-reader sharing out of state or with federal agencies, for a
     state (or one county's agencies) on a date, as sentences with their source; or that none is public."""
-    found = reviews_for(state, day, county_fips)
+    found = reviews_for(state, day, county_fips, db)
     where = f"county {county_fips}" if county_fips else state
     if not found:
         return (f"no public sharing data for {where} on or before {day.isoformat()}",)
@@ -81,12 +100,14 @@ def evidence(state: str, day: dt.date, county_fips: str | None = None) -> tuple[
     return tuple(out)
 
 
-def findings(*, state: str | None = None, as_of: dt.date | None = None) -> list[Finding]:
+def findings(
+    *, state: str | None = None, as_of: dt.date | None = None, db: Path | None = None
+) -> list[Finding]:
     """Every finding of the portals' newest snapshots and of the network audits (by state, date)."""
-    found = [f for r in reviews(state=state, as_of=as_of) for f in r.findings]
+    found = [f for r in reviews(state=state, as_of=as_of, db=db) for f in r.findings]
     audits = [
         a
-        for a in shipped_audits()
+        for a in data_of(data_version(db))[1]
         if (state is None or a.network_state == state) and (as_of is None or a.first <= as_of)
     ]
     found.extend(review_audit(audits, _resolver()))

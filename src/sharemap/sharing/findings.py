@@ -95,10 +95,12 @@ def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | No
     resolve = resolver or Resolver()
     orgs = [resolve(n) for n in s.outbound]
     active = [o for o in orgs if not o.inactive]
-    by_reach: dict[Reach, tuple[Org, ...]] = {}
     home = s.state
-    for reach in Reach:
-        by_reach[reach] = tuple(o for o in active if home is not None and o.reach(home) is reach)
+    buckets: dict[Reach, list[Org]] = {reach: [] for reach in Reach}
+    if home is not None:
+        for o in active:  # each organisation's reach computed once
+            buckets[o.reach(home)].append(o)
+    by_reach = {reach: tuple(orgs) for reach, orgs in buckets.items()}
     if home is None:
         by_reach[Reach.UNKNOWN] = tuple(active)
         return PortalReview(s, by_reach, len(orgs) - len(active))

@@ -83,8 +83,12 @@ _STATE_NAMES = sorted(
 # agency-type abbreviations: one of these at the end, after a state code, is not a state
 # ("Los Angeles County CA SD" is the Los Angeles County sheriff's department in California).
 _SUFFIXES = frozenset(["PD", "SO", "SD", "DPS", "DA", "PS", "DOC", "DOJ", "HP", "SP", "FD"])
-_INACTIVE = re.compile(r"\s*[\[(]\s*(inactive|deactivated|disabled)\s*[\])]\s*", re.IGNORECASE)
+_INACTIVE = re.compile(r"\s*[\[(]\s*(inactive|deactivated|disabled|turned off)\s*[\])]\s*", re.IGNORECASE)
 _FEDERAL_TAG = re.compile(r"\s*\[\s*federal\s*\]\s*", re.IGNORECASE)
+# the vendor's category tag ("[Law Enforcement]") says what list the name is on, not what body it is
+_CATEGORY_TAG = re.compile(r"\s*\[\s*law enforcement\s*\]\s*", re.IGNORECASE)
+# the vendor's own demo and test accounts: no agency at all
+_VENDOR_ACCOUNT = re.compile(r"^(flock\b|demo\b)|\bdemo$|\[?deactivated\]? - demo", re.IGNORECASE)
 _BRACKETED_CODE = re.compile(r"\(([A-Z]{2})\)")
 _TRAILING_CODE = re.compile(r"(?:\s+-\s*|\s*\(\s*|,\s*)([A-Z]{2})\s*\)?\s*$")
 _LEADING_CODE = re.compile(r"^([A-Z]{2})\s*-\s*")
@@ -94,7 +98,7 @@ _KIND_RULES: tuple[tuple[OrgKind, re.Pattern[str]], ...] = tuple(
     for kind, pattern in (
         (
             OrgKind.FEDERAL_IMMIGRATION,
-            r"\b(ICE|HSI|ERO|CBP|USBP|USCIS|border patrol|immigration and customs|homeland security "
+            r"\b((?-i:ICE|HSI|ERO|CBP|USBP|USCIS)|border patrol|immigration and customs|homeland security "
             r"investigations|customs and border|enforcement and removal)\b",
         ),
         (
@@ -107,38 +111,49 @@ _KIND_RULES: tuple[tuple[OrgKind, re.Pattern[str]], ...] = tuple(
         ),
         (
             OrgKind.FUSION_CENTRE,
-            r"\b(fusion|regional intelligence|intelligence center|NCRIC|RTIC|JRIC|STIC)\b",
+            r"\b(fusion|regional intelligence|intelligence center|NCRIC|RTIC|JRIC|STIC|RISS|MOCIC|ROCIC|"
+            r"RMIN|WSIN|MAGLOCLEN|NESPIN|information network|crime analysis cent(er|re)s?)\b",
         ),
-        (OrgKind.TRIBAL, r"\b(tribal|tribe|tribes|rancheria|band of|pueblo|indian community|nation PD)\b"),
+        (
+            OrgKind.TRIBAL,
+            r"\b(tribal|tribe|tribes|rancheria|band of|pueblo|indian community|nation|lighthorse)\b",
+        ),
         (
             OrgKind.PROSECUTOR,
             r"\b(district attorney|DA'?s office|DAO|prosecut\w*|state'?s attorney|county attorney|"
-            r"commonwealth'?s attorney|solicitor)\b|\bDA$",
+            r"commonwealth'?s attorney|solicitor|DA'?s|DA office)\b|\bDA\b",
         ),
         (
             OrgKind.CAMPUS,
-            r"\b(university|college|school district|schools|ISD|USD|campus|CSU|UC [A-Z]|academy)\b",
+            r"\b(university|univ|college|school district|schools|ISD|USD|campus|CSU|UC [A-Z]|academy|"
+            r"cal state)\b",
         ),
         (
             OrgKind.PRIVATE,
             r"\b(inc|llc|corp|corporation|company|HOA|homeowners|association|apartments?|property|"
             r"properties|management|mall|lowe'?s|home depot|walmart|target corp|kroger|simon|"
-            r"security services|bank|hotel|casino resort)\b",
+            r"security services|bank|hotel|casino resort|corporate|autobody|auto body|neighbou?rhood watch|"
+            r"consulting)\b|\w marina\b|country club\s*(\(|$)",
         ),
-        (OrgKind.SHERIFF, r"\b(SO|sheriff'?s?|sheriffs|SSD|constable)\b|\bSD$|\bSD\b(?=\s*(\(|-|\[|$))"),
+        (
+            OrgKind.SHERIFF,
+            r"\b(SO|sheriff'?s?|sheriffs|SSD|LASD)\b|\bSD$|\bSD\b(?=\s*(\(|-|\[|$))|"
+            r"^city of [^(]+\([A-Z]+SO\)",  # "City of Half Moon Bay (SMCSO)": policed by the sheriff
+        ),
         (
             OrgKind.STATE_AGENCY,
             r"\b(highway patrol|state police|state patrol|CHP|BCA|bureau of criminal apprehension|"
             r"state university police|attorney general|homeland security|office of emergency|"
-            r"department of justice|DOJ|bureau of investigation|department of (motor|revenue|"
-            r"corrections|transportation|fish|natural|public safety)|DMV|parole|probation|game warden|"
+            r"department of justice|DOJ|bureau of investigation|division of criminal investigation|"
+            r"department of (motor|revenue|corrections|transportation|fish|natural|child safety)|DMV|parole|"
+            r"probation|game warden|cal fire|"
             r"wildlife|state parks|lottery|alcoholic beverage|gaming|state fire marshal|department of "
             r"insurance|national guard)\b",
         ),
         (
             OrgKind.POLICE,
-            r"\b(PD|police|DPS|public safety|marshal'?s office|town marshal|city marshal|MPD|CPD|law "
-            r"enforcement|precinct|real time crime|RTCC|crime center|transit)\b",
+            r"\b(PD|police|DPS|public safety|marshal'?s office|town marshal|city marshal|constable|MPD|CPD|"
+            r"law enforcement|precinct|real time crime|RTCC|crime center|transit)\b",
         ),
     )
 )
@@ -159,7 +174,7 @@ def _clean(name: str) -> tuple[str, bool, bool]:
     inactive = bool(_INACTIVE.search(name))
     text = _INACTIVE.sub(" ", name)
     federal_tag = bool(_FEDERAL_TAG.search(text))
-    text = _FEDERAL_TAG.sub(" ", text)
+    text = _CATEGORY_TAG.sub(" ", _FEDERAL_TAG.sub(" ", text))
     return re.sub(r"\s+", " ", text).strip(" -,"), inactive, federal_tag
 
 
@@ -199,6 +214,8 @@ def _leads_state(tokens: list[str]) -> bool:
 
 
 def _kind(text: str, federal_tag: bool) -> OrgKind:
+    if _VENDOR_ACCOUNT.search(text):
+        return OrgKind.UNKNOWN
     if federal_tag and not _KIND_RULES[0][1].search(text):
         return OrgKind.FEDERAL  # the vendor's "[Federal]" tag
     for kind, pattern in _KIND_RULES:

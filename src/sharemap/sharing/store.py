@@ -7,13 +7,15 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sharemap import settings
 from sharemap.settings import DATA_DIR
-from sharemap.sharing.orgs import Placed
-from sharemap.sharing.portals import AuditOrg, Snapshot
+from sharemap.sharing.orgs import Org, Placed, Reach, Resolver
+from sharemap.sharing.portals import AuditOrg, Snapshot, read_snapshots
 
 SHIPPED = DATA_DIR / "sharing"
 
@@ -25,6 +27,20 @@ def _rel(path: str, base: Path | None) -> str:
         return str(Path(path).resolve().relative_to(base.resolve()))
     except ValueError:
         return path
+
+
+def _lists_table(snaps: list[Snapshot]) -> pa.Table:
+    """Every name on every snapshot's lists: slug, date, direction, org."""
+    return pa.table(
+        {
+            "slug": [s.slug for s in snaps for _ in (*s.outbound, *s.inbound)],
+            "date": pa.array([s.date for s in snaps for _ in (*s.outbound, *s.inbound)], pa.date32()),
+            "direction": [
+                d for s in snaps for d in ["outbound"] * len(s.outbound) + ["inbound"] * len(s.inbound)
+            ],
+            "org": [o for s in snaps for o in (*s.outbound, *s.inbound)],
+        }
+    )
 
 
 def write_shipped(
@@ -50,16 +66,7 @@ def write_shipped(
                 "source": [_rel(s.source, relative_to) for s in snaps],
             }
         ),
-        "lists": pa.table(
-            {
-                "slug": [s.slug for s in snaps for _ in (*s.outbound, *s.inbound)],
-                "date": [s.date for s in snaps for _ in (*s.outbound, *s.inbound)],
-                "direction": [
-                    d for s in snaps for d in ["outbound"] * len(s.outbound) + ["inbound"] * len(s.inbound)
-                ],
-                "org": [o for s in snaps for o in (*s.outbound, *s.inbound)],
-            }
-        ),
+        "lists": _lists_table(snaps),
         "registry": pa.table(
             {
                 "key": list(registry),
@@ -102,32 +109,71 @@ def shipped_states() -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=1)
-def shipped_snapshots() -> tuple[Snapshot, ...]:
-    """Every shipped portal snapshot, oldest first per agency."""
-    lists: dict[tuple[str, dt.date], dict[str, list[str]]] = {}
-    for r in pq.read_table(SHIPPED / "lists.parquet").to_pylist():
-        lists.setdefault((r["slug"], r["date"]), {"outbound": [], "inbound": []})[r["direction"]].append(
-            r["org"]
-        )
+def _days(column: pa.ChunkedArray) -> list[int]:
+    """A date column as day numbers (ints convert far faster than dates, and group as well)."""
+    return column.cast(pa.int32()).to_pylist()
+
+
+def snapshots_of(snapshots: pa.Table, lists: pa.Table) -> tuple[Snapshot, ...]:
+    """Snapshot records from a snapshots table and its lists table (slug, date, direction, org),
+    the shipped parquet and the database alike; oldest first per agency."""
+    lists_of: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+    for slug, day, direction, org in zip(
+        lists["slug"].to_pylist(),
+        _days(lists["date"]),
+        lists["direction"].to_pylist(),
+        lists["org"].to_pylist(),
+        strict=True,
+    ):
+        got = lists_of.get((slug, day))
+        if got is None:
+            got = lists_of[(slug, day)] = ([], [])
+        got[direction != "outbound"].append(org)
     out = []
-    for r in pq.read_table(SHIPPED / "snapshots.parquet").to_pylist():
-        got = lists.get((r["slug"], r["date"]), {"outbound": [], "inbound": []})
+    epoch = dt.date(1970, 1, 1)
+    cols = {c: snapshots[c].to_pylist() for c in ("slug", "agency", "state", "retention_days")}
+    cols |= {c: snapshots[c].to_pylist() for c in ("camera_count", "prohibited_uses", "source")}
+    for i, day in enumerate(_days(snapshots["date"])):
+        outbound, inbound = lists_of.get((cols["slug"][i], day), ([], []))
         out.append(
             Snapshot(
-                slug=r["slug"],
-                agency=r["agency"],
-                state=r["state"],
-                date=r["date"],
-                outbound=tuple(got["outbound"]),
-                inbound=tuple(got["inbound"]),
-                retention_days=r["retention_days"],
-                prohibited_uses=r["prohibited_uses"],
-                camera_count=r["camera_count"],
-                source=r["source"],
+                slug=cols["slug"][i],
+                agency=cols["agency"][i],
+                state=cols["state"][i],
+                date=epoch + dt.timedelta(days=day),
+                outbound=tuple(outbound),
+                inbound=tuple(inbound),
+                retention_days=cols["retention_days"][i],
+                prohibited_uses=cols["prohibited_uses"][i],
+                camera_count=cols["camera_count"][i],
+                source=cols["source"][i],
             )
         )
     return tuple(sorted(out, key=lambda s: (s.slug, s.date)))
+
+
+@lru_cache(maxsize=1)
+def shipped_snapshots() -> tuple[Snapshot, ...]:
+    """Every shipped portal snapshot, oldest first per agency."""
+    snapshots, lists = (pq.read_table(SHIPPED / f"{name}.parquet") for name in ("snapshots", "lists"))
+    return snapshots_of(snapshots, lists)
+
+
+def write_search_audits(rows: Any, target: Path = SHIPPED) -> None:
+    """The own-search audit aggregates (sharemap.sharing.search_audits), written atomically."""
+    from sharemap.sharing.search_audits import to_table
+
+    tmp = target / ".search_audits.parquet.tmp"
+    pq.write_table(to_table(rows), tmp, compression="zstd")
+    tmp.replace(target / "search_audits.parquet")
+
+
+@lru_cache(maxsize=1)
+def shipped_search_audits() -> tuple[Any, ...]:
+    """The shipped own-search audit aggregates per portal (PortalSearches)."""
+    from sharemap.sharing.search_audits import from_table
+
+    return tuple(from_table(pq.read_table(SHIPPED / "search_audits.parquet")))
 
 
 @lru_cache(maxsize=1)
@@ -135,56 +181,79 @@ def shipped_audits() -> tuple[AuditOrg, ...]:
     return tuple(AuditOrg(**r) for r in pq.read_table(SHIPPED / "network_audits.parquet").to_pylist())
 
 
-TABLES = ("portals", "portal_snapshots", "sharing_edges", "audit_orgs")
+def kept_dir() -> Path:
+    """Where `update --from` keeps the portal snapshots it added ($SHAREMAP_HOME/portals/<slug>/<date>.json),
+    so a rebuilt database gets them back."""
+    return settings.home() / "portals"
 
 
-def database_tables(
-    snapshots: Iterable[Snapshot] | None = None,
-    audits: Iterable[AuditOrg] | None = None,
-    registry: dict[str, Placed] | None = None,
-) -> dict[str, pa.Table]:
-    """The sharing ledger as four tables: portals, portal_snapshots, sharing_edges (each agency →
-    organisation and direction, with the first and last snapshot that lists it) and audit_orgs.
-    Organisations carry their resolved kind, state and reach; the law's rulings are not stored (they
-    depend on the date asked and are computed by `sharemap.sharing.findings`)."""
-    from sharemap.sharing.orgs import Resolver
+def kept_snapshots(folder: Path | None = None) -> list[Snapshot]:
+    """The portal snapshots added by `update --from` (none when the folder does not exist)."""
+    base = folder or kept_dir()
+    if not base.is_dir() or not any(base.glob("*/????-??-??.json")):
+        return []  # nothing added yet (a staging folder of an update under way holds no dated file)
+    return read_snapshots(base, shipped_registry())
 
-    snaps = list(shipped_snapshots() if snapshots is None else snapshots)
-    reg = shipped_registry() if registry is None else registry
-    resolve = Resolver(reg)
-    portals: dict[str, dict[str, object]] = {}
-    edges: dict[tuple[str, str, str], dict[str, object]] = {}
-    seen: dict[tuple[str, str, str], list[dt.date]] = {}
-    for s in snaps:
-        placed = reg.get("slug:" + s.slug)
-        portals[s.slug] = {
-            "slug": s.slug,
-            "agency": s.agency,
-            "state": s.state,
-            "county_fips": placed.county_fips if placed else None,
-            "place_fips": placed.place_fips if placed else None,
-        }
-        for direction, names in (("outbound", s.outbound), ("inbound", s.inbound)):
-            for name in names:
-                key = (s.slug, direction, name)
-                seen.setdefault(key, []).append(s.date)
-                if key not in edges:
-                    org = resolve(name)
-                    edges[key] = {
-                        "slug": s.slug,
-                        "direction": direction,
-                        "org": name,
-                        "kind": org.kind.value,
-                        "org_state": org.state,
-                        "reach": org.reach(s.state).value if s.state else "unknown",
-                        "inactive": org.inactive,
-                    }
-    for key, dates in seen.items():
-        edges[key].update(first_seen=min(dates), last_seen=max(dates), snapshots_seen=len(dates))
-    audit_rows = []
-    for a in shipped_audits() if audits is None else audits:
+
+def all_snapshots(kept: Path | None = None) -> list[Snapshot]:
+    """The shipped snapshots and those added since, one per agency and date (the shipped one wins)."""
+    out = {(s.slug, s.date): s for s in kept_snapshots(kept)}
+    out.update({(s.slug, s.date): s for s in shipped_snapshots()})
+    return sorted(out.values(), key=lambda s: (s.slug, s.date))
+
+
+TABLES = ("portals", "portal_snapshots", "portal_lists", "sharing_edges", "audit_orgs")
+
+
+def _reach(org: Org, home: str | None) -> str:
+    return org.reach(home).value if home else Reach.UNKNOWN.value
+
+
+def _edges_table(lists: pa.Table, snaps: list[Snapshot], resolve: Resolver) -> pa.Table:
+    """Each agency → organisation link and direction, with the first and last snapshot listing it
+    (grouped by DuckDB over the lists table; each distinct name is resolved once)."""
+    import duckdb
+
+    home = {s.slug: s.state for s in snaps}
+    pairs = {
+        (slug, org) for slug, org in zip(lists["slug"].to_pylist(), lists["org"].to_pylist(), strict=True)
+    }
+    resolved = {o: resolve(o) for o in {org for _, org in pairs}}
+    orgs = pa.Table.from_pylist(
+        [
+            {
+                "slug": slug,
+                "org": org,
+                "kind": resolved[org].kind.value,
+                "org_state": resolved[org].state,
+                "reach": _reach(resolved[org], home.get(slug)),
+                "inactive": resolved[org].inactive,
+            }
+            for slug, org in sorted(pairs)
+        ]
+    )
+    con = duckdb.connect()
+    try:
+        con.register("lists", lists)
+        con.register("orgs", orgs)
+        return con.sql(
+            """
+            SELECT l.slug, l.direction, l.org, o.kind, o.org_state, o.reach, o.inactive,
+                   min(l.date) AS first_seen, max(l.date) AS last_seen,
+                   CAST(count(DISTINCT l.date) AS INTEGER) AS snapshots_seen
+            FROM lists l JOIN orgs o USING (slug, org)
+            GROUP BY ALL ORDER BY l.slug, l.direction, l.org
+            """
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _audit_rows(audits: Iterable[AuditOrg], resolve: Resolver) -> list[dict[str, Any]]:
+    rows = []
+    for a in audits:
         org = resolve(a.org)
-        audit_rows.append(
+        rows.append(
             {
                 "network": a.network,
                 "network_state": a.network_state,
@@ -198,9 +267,58 @@ def database_tables(
                 "source": a.source,
             }
         )
+    return rows
+
+
+_SCHEMAS = {
+    "portal_snapshots": pa.schema(
+        [
+            ("slug", pa.string()),
+            ("agency", pa.string()),
+            ("state", pa.string()),
+            ("date", pa.date32()),
+            ("outbound", pa.int32()),
+            ("inbound", pa.int32()),
+            ("retention_days", pa.int32()),
+            ("camera_count", pa.int32()),
+            ("prohibited_uses", pa.string()),
+            ("source", pa.string()),
+        ]
+    ),
+    "portal_lists": pa.schema(
+        [("slug", pa.string()), ("date", pa.date32()), ("direction", pa.string()), ("org", pa.string())]
+    ),
+}
+
+
+def database_tables(
+    snapshots: Iterable[Snapshot] | None = None,
+    audits: Iterable[AuditOrg] | None = None,
+    registry: dict[str, Placed] | None = None,
+) -> dict[str, pa.Table]:
+    """The sharing ledger as five tables: portals, portal_snapshots, portal_lists (every name on every
+    snapshot's lists), sharing_edges (each agency → organisation and direction, with the first and
+    last snapshot that lists it) and audit_orgs. Organisations carry their resolved kind, state and
+    reach; the law's rulings are not stored (they depend on the date asked and are computed by
+    `sharemap.sharing.findings`). By default: the shipped snapshots and those `update --from` added."""
+    snaps = list(all_snapshots() if snapshots is None else snapshots)
+    reg = shipped_registry() if registry is None else registry
+    resolve = Resolver(reg)
+    portals: dict[str, dict[str, object]] = {}
+    for s in snaps:
+        placed = reg.get("slug:" + s.slug)
+        portals[s.slug] = {
+            "slug": s.slug,
+            "agency": s.agency,
+            "state": s.state,
+            "county_fips": placed.county_fips if placed else None,
+            "place_fips": placed.place_fips if placed else None,
+        }
     snapshot_rows = [
         {
             "slug": s.slug,
+            "agency": s.agency,
+            "state": s.state,
             "date": s.date,
             "outbound": len(s.outbound),
             "inbound": len(s.inbound),
@@ -211,38 +329,134 @@ def database_tables(
         }
         for s in snaps
     ]
+    lists = _lists_table(snaps)
     return {
         "portals": pa.Table.from_pylist(list(portals.values())),
-        "portal_snapshots": pa.Table.from_pylist(snapshot_rows),
-        "sharing_edges": pa.Table.from_pylist(list(edges.values())),
-        "audit_orgs": pa.Table.from_pylist(audit_rows),
+        "portal_snapshots": pa.Table.from_pylist(snapshot_rows, schema=_SCHEMAS["portal_snapshots"]),
+        "portal_lists": lists,
+        "sharing_edges": _edges_table(lists, snaps, resolve),
+        "audit_orgs": pa.Table.from_pylist(
+            _audit_rows(shipped_audits() if audits is None else audits, resolve)
+        ),
     }
+
+
+def write_tables_locked(db: Path, data: dict[str, pa.Table]) -> dict[str, int]:
+    """Replace the sharing tables in one transaction; the caller holds the ledger's write lock."""
+    import duckdb
+
+    from sharemap.errors import StoreError
+
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the database: {exc}", file=db) from exc
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for name in TABLES:
+            con.register("_incoming", data[name])
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+            con.unregister("_incoming")
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"cannot write the sharing tables: {exc}", file=db) from exc
+    finally:
+        con.close()
+    return {name: data[name].num_rows for name in TABLES}
 
 
 def write_database(db: Path, tables: dict[str, pa.Table] | None = None) -> dict[str, int]:
     """Replace the sharing tables of the ledger database in one transaction, under its write lock
     (a failure leaves the previous tables in place). Returns the row count per table."""
-    import duckdb
-
-    from sharemap.errors import StoreError
     from sharemap.ledger.store import write_lock
 
     data = database_tables() if tables is None else tables
     with write_lock(db):
-        try:
-            con = duckdb.connect(str(db))
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open the database: {exc}", file=db) from exc
-        try:
-            con.execute("BEGIN TRANSACTION")
-            for name in TABLES:
-                con.register("_incoming", data[name])
-                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
-                con.unregister("_incoming")
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise StoreError(f"cannot write the sharing tables: {exc}", file=db) from exc
-        finally:
-            con.close()
-    return {name: data[name].num_rows for name in TABLES}
+        return write_tables_locked(db, data)
+
+
+def _db_version(db: Path) -> tuple[str, int] | None:
+    """The database's identity for caching (path and modification time), or None without one."""
+    try:
+        return (str(db), db.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
+def _open_read_only(path: str) -> Any:
+    import duckdb
+
+    try:
+        return duckdb.connect(path, read_only=True)
+    except duckdb.Error:
+        return None  # locked by a writer or not a database: the caller falls back to the shipped data
+
+
+@lru_cache(maxsize=4)
+def _db_states(version: tuple[str, int]) -> frozenset[str] | None:
+    """The states with portal data in the database, or None if it has no (current) sharing tables."""
+    con = _open_read_only(version[0])
+    if con is None:
+        return None
+    try:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not set(TABLES) <= have:
+            return None
+        if "agency" not in {r[0] for r in con.execute("DESCRIBE portal_snapshots").fetchall()}:
+            return None  # built before this version of the sharing ledger
+        rows = con.execute("SELECT DISTINCT state FROM portal_snapshots WHERE state IS NOT NULL").fetchall()
+        return frozenset(r[0] for r in rows)
+    finally:
+        con.close()
+
+
+@lru_cache(maxsize=2)
+def _db_tables(version: tuple[str, int]) -> tuple[tuple[Snapshot, ...], tuple[AuditOrg, ...]] | None:
+    con = _open_read_only(version[0])
+    if con is None:
+        return None
+    try:
+        snaps = snapshots_of(
+            con.sql("SELECT * FROM portal_snapshots").to_arrow_table(),
+            con.sql("SELECT slug, date, direction, org FROM portal_lists").to_arrow_table(),
+        )
+        cols = "network, network_state, org, searches, first, last, source"
+        rows = con.sql(f"SELECT {cols} FROM audit_orgs").to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    return snaps, tuple(AuditOrg(**r) for r in rows)
+
+
+SHIPPED_VERSION = "shipped"
+
+
+def data_version(db: Path | None = None) -> str:
+    """Which sharing data the answers use: the database's tables where a database with them exists
+    (so snapshots added by `update --from` are in every answer), else the shipped data ("shipped").
+    Cheap: a stat and, once per database version, a look at its tables."""
+    version = _db_version(db or settings.db_path())
+    if version is None or _db_states(version) is None:
+        return SHIPPED_VERSION
+    return f"{version[1]}:{version[0]}"
+
+
+def _parse(version: str) -> tuple[str, int]:
+    mtime, path = version.split(":", 1)
+    return path, int(mtime)
+
+
+def states_with_data(version: str) -> frozenset[str]:
+    """The states that have portal snapshots in this version of the data."""
+    if version == SHIPPED_VERSION:
+        return shipped_states()
+    return _db_states(_parse(version)) or frozenset()
+
+
+def data_of(version: str) -> tuple[tuple[Snapshot, ...], tuple[AuditOrg, ...]]:
+    """The snapshots and network-audit rows of one version of the data."""
+    if version != SHIPPED_VERSION:
+        got = _db_tables(_parse(version))
+        if got is not None:
+            return got
+    return shipped_snapshots(), shipped_audits()

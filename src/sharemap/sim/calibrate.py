@@ -51,7 +51,7 @@ def _ratio(a: float, b: float) -> float:
 Runs = dict[str, KernelResult]  # "era" (nation, 2013 admissions), "baseline" (nation, 2025), "pierce"
 Stat = Callable[[Runs], float]
 STATISTICS: dict[str, Stat] = {
-    "sc_match_rate": lambda r: _ratio(r["era"].total("ident_match"), r["era"].total("bookings")),
+    "sc_match_rate": lambda r: _ratio(r["era"].total("ident_match"), r["era"].total("prints_to_ident")),
     "trac_fy2012_detainers": lambda r: r["era"].total("detainers"),
     "detainers_2025_per_year": lambda r: r["baseline"].total("detainers"),
     "detainers_2024_per_year": lambda r: r["baseline"].total("detainers"),
@@ -66,6 +66,9 @@ STATISTICS: dict[str, Stat] = {
 }
 
 
+ACCEPT = 0.10  # a fitted target further than this from its published value is a model failure
+
+
 @dataclass(frozen=True)
 class Row:
     target: str
@@ -77,6 +80,29 @@ class Row:
     parameter_value: float | None
     period: str
     source: str
+    bounds: tuple[float, float] | None = None
+    bounds_source: str | None = None
+
+    @property
+    def at_bound(self) -> bool:
+        if self.bounds is None or self.parameter_value is None:
+            return False
+        lo, hi = self.bounds
+        tol = 1e-4 * (hi - lo)
+        return bool(self.parameter_value <= lo + tol or self.parameter_value >= hi - tol)
+
+    @property
+    def verdict(self) -> str:
+        """fitted | model failure (the target needs a value outside the cited bounds) | validation."""
+        if not self.fitted:
+            return "validation (not fitted)"
+        if abs(self.rel_error) <= ACCEPT:
+            return "fitted"
+        if self.at_bound:
+            assert self.bounds is not None
+            lo, hi = self.bounds
+            return f"MODEL FAILURE: needs {self.parameter} outside its bounds [{lo:g}, {hi:g}]"
+        return "MODEL FAILURE: the fit did not reach the target"
 
 
 @dataclass(frozen=True)
@@ -92,6 +118,12 @@ class Calibration:
             for r in self.rows
             if r.fitted and r.parameter and r.parameter_value is not None
         }
+
+
+def _clip(params: ParamSet, key: str, value: float) -> float:
+    """A fitted value kept inside the parameter's cited bounds (a start value outside them is moved in)."""
+    lo, hi = params.params[key].bounds or (0.0, 1.0)
+    return float(np.clip(value, lo, hi))
 
 
 def evaluate(
@@ -142,6 +174,8 @@ def report(
                 params[t.parameter] if t.parameter else None,
                 t.period,
                 t.references[0].title,
+                params.params[t.parameter].bounds if t.parameter else None,
+                params.params[t.parameter].bounds_source if t.parameter else None,
             )
         )
     return rows
@@ -168,7 +202,7 @@ def calibrate(
                 file=PARAMS_DIR / "calibration.yaml",
                 field=f"{t.key}.parameter",
             )
-    values = {t.parameter: params[t.parameter] for t in fit if t.parameter}
+    values = {t.parameter: _clip(params, t.parameter, params[t.parameter]) for t in fit if t.parameter}
     # direction of each statistic in its own parameter (finite difference), so the update moves the right way
     base_runs = evaluate(params.with_values(values), table, baseline=False)
     sign: dict[str, float] = {}
@@ -176,9 +210,12 @@ def calibrate(
         assert t.parameter is not None
         lo, hi = params.params[t.parameter].bounds or (0.0, 1.0)
         bumped = dict(values)
-        bumped[t.parameter] = float(np.clip(values[t.parameter] * 1.2 + 1e-6, lo, hi))
-        up = STATISTICS[t.key](evaluate(params.with_values(bumped), table, baseline=False))
-        sign[t.key] = 1.0 if up >= STATISTICS[t.key](base_runs) else -1.0
+        # step up, or down when the value sits at its upper bound (a step that cannot move says nothing)
+        step_up = values[t.parameter] * 1.2 + 1e-6 <= hi
+        bumped[t.parameter] = float(np.clip(values[t.parameter] * (1.2 if step_up else 0.8) + 1e-6, lo, hi))
+        moved = STATISTICS[t.key](evaluate(params.with_values(bumped), table, baseline=False))
+        rises = moved >= STATISTICS[t.key](base_runs)
+        sign[t.key] = 1.0 if rises == step_up else -1.0
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
@@ -213,6 +250,7 @@ def write_fitted(cal: Calibration, path: Path | None = None) -> Path:
             "iterations": cal.iterations,
         },
         "values": cal.fitted_values(),
+        "failures": {r.target: r.verdict for r in cal.rows if r.verdict.startswith("MODEL FAILURE")},
         "targets": {
             r.target: {"value": r.value, "model": round(r.model, 6), "rel_error": round(r.rel_error, 6)}
             for r in cal.rows
@@ -222,9 +260,14 @@ def write_fitted(cal: Calibration, path: Path | None = None) -> Path:
     return path
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def markdown_table(rows: list[Row]) -> str:
+    """Target, published, model, error and verdict; then each fitted parameter with its bounds and source."""
     lines = [
-        "| target | published | model | relative error | fitted | parameter = value | period | source |",
+        "| target | published | model | relative error | verdict | parameter = value | period | source |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -234,8 +277,15 @@ def markdown_table(rows: list[Row]) -> str:
             else "-"
         )
         lines.append(
-            f"| {r.target} | {r.value:.4g} | {r.model:.4g} | {r.rel_error:+.1%} "
-            f"| {'yes' if r.fitted else 'no (validation)'} "
+            f"| {r.target} | {_num(r.value)} | {_num(r.model)} | {r.rel_error:+.1%} | {r.verdict} "
             f"| {par} | {r.period} | {r.source} |"
         )
+    lines += ["", "| parameter | fitted value | bounds | source of the bounds |", "|---|---|---|---|"]
+    for r in rows:
+        if r.fitted and r.parameter and r.bounds is not None and r.parameter_value is not None:
+            edge = " (at its bound)" if r.at_bound else ""
+            lines.append(
+                f"| `{r.parameter}` | {r.parameter_value:.4g}{edge} | [{r.bounds[0]:g}, {r.bounds[1]:g}] "
+                f"| {r.bounds_source} |"
+            )
     return "\n".join(lines)

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sharemap.errors import DataError
+
 # event -> the knowledge base's channels it travels through, in order (sharemap/kb/data/channels.yaml)
 EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "booking_prints": ("chan.livescan_to_sib", "chan.sib_to_ngi", "chan.ngi_to_ident"),
@@ -29,101 +31,37 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "dmv_query": ("chan.dmv_to_nlets", "chan.nlets_dmv_to_ice"),
     "alpr_lookup": ("chan.flock_lookup_for_ice",),
 }
-# used only if the knowledge base cannot be loaded: (sender, recipient, data elements) per event
-_FALLBACK: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "booking_prints": (
-        "sys.livescan",
-        "sys.ident_hart",
-        (
-            "de.fingerprints",
-            "de.name",
-            "de.dob",
-            "de.ori",
-            "de.sid",
-            "de.fbi_number_ucn",
-            "de.criminal_history",
-        ),
-    ),
-    "ident_match_iaq": (
-        "sys.ident_hart",
-        "sys.lesc",
-        (
-            "de.fingerprints",
-            "de.name",
-            "de.dob",
-            "de.a_number",
-            "de.citizenship_nationality",
-            "de.place_of_birth",
-            "de.criminal_history",
-        ),
-    ),
-    "name_iaq": (
-        "sys.jail_records",
-        "sys.lesc",
-        ("de.name", "de.dob", "de.sex", "de.place_of_birth", "de.custody_status", "de.arrest_charge"),
-    ),
-    "jem_screening": (
-        "sys.jail_records",
-        "sys.ero_field_office",
-        ("de.name", "de.dob", "de.place_of_birth", "de.citizenship_nationality", "de.statements"),
-    ),
-    "detainer": (
-        "sys.ero_field_office",
-        "sys.jail_records",
-        ("de.name", "de.dob", "de.citizenship_nationality", "de.sex", "de.a_number", "de.pc_basis"),
-    ),
-    "release_notice": (
-        "sys.jail_records",
-        "sys.ero_field_office",
-        ("de.booking_release_datetime", "de.custody_status"),
-    ),
-    "custody_transfer": (
-        "sys.jail_records",
-        "sys.ero_field_office",
-        ("de.name", "de.dob", "de.custody_status"),
-    ),
-    "wso_warrant": (
-        "sys.jail_records",
-        "sys.ero_field_office",
-        ("de.custody_status", "de.booking_release_datetime"),
-    ),
-    "field_check": (
-        "sys.local_officer",
-        "sys.lesc",
-        ("de.name", "de.dob", "de.place_of_birth", "de.location_encounter"),
-    ),
-    "dmv_query": (
-        "sys.nlets",
-        "sys.ero_field_office",
-        ("de.name", "de.address", "de.dob", "de.drivers_licence", "de.vehicle_registration"),
-    ),
-    "alpr_lookup": ("sys.flock", "sys.local_officer", ("de.plate_reads", "de.location_encounter")),
-}
-
 Hop = tuple[str, str, str, tuple[str, ...], str]  # channel, sender, recipient, data elements, direction
 
 
 @lru_cache(maxsize=1)
 def hops() -> dict[str, tuple[Hop, ...]]:
-    """Per event, the channel hops with sender, recipient and data elements, from the knowledge base."""
-    try:
-        from sharemap.kb.load import load_kb
+    """Per event, the channel hops with sender, recipient and data elements, from the knowledge base.
 
-        kb = load_kb()
-        out: dict[str, tuple[Hop, ...]] = {}
-        for ev, chans in EVENT_CHANNELS.items():
-            rows: list[Hop] = []
-            for cid in chans:
-                ch = kb.channels[cid]
-                fwd = tuple(c.element for c in ch.carries if str(c.direction) != "back")
-                back = tuple(c.element for c in ch.carries if str(c.direction) == "back")
-                rows.append((cid, ch.from_system, ch.to_system, fwd, "forward"))
-                if back:
-                    rows.append((cid, ch.to_system, ch.from_system, back, "back"))
-            out[ev] = tuple(rows)
-        return out
-    except Exception:
-        return {ev: ((EVENT_CHANNELS[ev][0], *_FALLBACK[ev], "forward"),) for ev in EVENT_CHANNELS}
+    The knowledge base is the one copy of the channels: if it cannot be read, or lacks a channel an
+    event names, that is an error (there is no fallback table to drift from it)."""
+    from sharemap.kb.load import load_kb
+
+    kb = load_kb()
+    out: dict[str, tuple[Hop, ...]] = {}
+    for ev, chans in EVENT_CHANNELS.items():
+        rows: list[Hop] = []
+        for cid in chans:
+            if cid not in kb.channels:
+                raise DataError(
+                    f"event {ev!r} travels through channel {cid!r}, which the knowledge base does not have",
+                    file="sharemap/kb/data/channels.yaml",
+                    field=cid,
+                    expected="a channel id of the knowledge base",
+                )
+            ch = kb.channels[cid]
+            fwd = tuple(c.element for c in ch.carries if str(c.direction) != "back")
+            back = tuple(c.element for c in ch.carries if str(c.direction) == "back")
+            rows.append((cid, ch.from_system, ch.to_system, fwd, "forward"))
+            if back:
+                rows.append((cid, ch.to_system, ch.from_system, back, "back"))
+        out[ev] = tuple(rows)
+    return out
 
 
 def describe(event: str) -> tuple[str, str, str, tuple[str, ...]]:

@@ -96,6 +96,9 @@ class Model:
     pickup_capacity_per_day: np.ndarray  # (C,)
     jem_hours_per_day: np.ndarray  # (C,)
     jem_interview_hours: float
+    # share of bookings whose prints reach IDENT (the Secure Communities rollout; 1 from 2013)
+    ident_coverage: float = 1.0
+    regime: str = ""  # the enforcement regime the model was compiled for (params/regimes.yaml)
 
     def __len__(self) -> int:
         return len(self.fips)

@@ -169,19 +169,28 @@ def _agreements_line(s: dict[str, Any]) -> str:
     )
 
 
-def markdown(summary: dict[str, Any]) -> str:
-    s = summary
-    lines = [
+def _header(s: dict[str, Any]) -> list[str]:
+    """Title, run, what the intervals include, the scenario, the regime and the 287(g) agreements."""
+    includes = "; ".join(s.get("interval_includes") or [])
+    return [
         f"# SYNTHETIC simulation: {s['selection']} - scenario `{s['scenario']}`",
         "",
         f"{s['label']}. {s['counties']} counties, {s['years']} year(s), "
         f"{s['replicates']} replicates, seed {s['seed']}. "
-        f"Intervals: {s['interval']}.",
+        f"Intervals: {s['interval']}" + (f"; they include {includes}" if includes else "") + ".",
         "",
-        f"Scenario: {s['scenario_description']}",
+        f"Scenario: {s['scenario_description']}"
+        + (f" Enforcement regime: `{s['regime']}` (params/regimes.yaml)." if s.get("regime") else ""),
         "",
         _agreements_line(s),
         "",
+    ]
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    s = summary
+    lines = [
+        *_header(s),
         "## Counts at every stage (per run)",
         "",
         "| stage | mean | 95% interval |",

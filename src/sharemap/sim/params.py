@@ -44,6 +44,9 @@ class Param:
     free: bool = False
     bounds: tuple[float, float] | None = None
     note: str | None = None
+    bounds_source: str | None = None  # the study that bounds a free parameter, or a named assumption
+    range: tuple[float, float] | None = None  # plausible range drawn for parameter uncertainty
+    range_source: str | None = None
 
     @property
     def sourced(self) -> bool:
@@ -160,7 +163,15 @@ def _parse_param(key: str, raw: Any, file: str) -> Param:
             field=key,
             expected="a 'reference' (title, url) or an explicit 'assumption'",
         )
-    bounds = raw.get("bounds")
+    bounds, bounds_source = _interval(raw, key, "bounds", value, file)
+    if raw.get("free") and (bounds is None or bounds_source is None):
+        raise DataError(
+            "a free parameter needs bounds and their source",
+            file=file,
+            field=f"{key}.bounds",
+            expected="bounds: [low, high] with bounds_reference (title, url) or bounds_assumption",
+        )
+    span, range_source = _interval(raw, key, "range", value, file)
     return Param(
         key=key,
         value=value,
@@ -171,9 +182,53 @@ def _parse_param(key: str, raw: Any, file: str) -> Param:
         references=tuple(refs),
         assumption=assumption,
         free=bool(raw.get("free", False)),
-        bounds=(float(bounds[0]), float(bounds[1])) if bounds else None,
+        bounds=bounds,
         note=raw.get("note"),
+        bounds_source=bounds_source,
+        range=span,
+        range_source=range_source,
     )
+
+
+def _interval(
+    raw: Mapping[str, Any], key: str, name: str, value: float, file: str
+) -> tuple[tuple[float, float] | None, str | None]:
+    """`bounds` (where a fit may go) or `range` (what parameter draws cover) with its source: a
+    `<name>_reference` list (title, url, date) or a `<name>_assumption` that defends it in one line."""
+    span = raw.get(name)
+    if span is None:
+        return None, None
+    if (
+        not isinstance(span, list)
+        or len(span) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for v in span)
+        or not span[0] <= span[1]
+    ):
+        raise DataError(
+            f"bad {name} {span!r}", file=file, field=f"{key}.{name}", expected="[low, high] with low <= high"
+        )
+    refs = raw.get(f"{name}_reference") or []
+    titles = [str(r.get("title")) for r in refs if isinstance(r, Mapping) and r.get("title") and r.get("url")]
+    if refs and len(titles) != len(refs):
+        raise DataError(
+            f"{name} reference needs a title and a url", file=file, field=f"{key}.{name}_reference"
+        )
+    text = raw.get(f"{name}_assumption")
+    if titles:
+        source = "; ".join(titles)
+    elif isinstance(text, str) and text.strip():
+        source = f"assumption: {text.strip()}"
+    else:
+        raise DataError(
+            f"{name} has no source",
+            file=file,
+            field=f"{key}.{name}",
+            expected=f"{name}_reference (title, url) or {name}_assumption",
+        )
+    lo, hi = float(span[0]), float(span[1])
+    if name == "range" and not lo <= value <= hi:
+        raise DataError(f"value {value} is outside its range [{lo}, {hi}]", file=file, field=f"{key}.range")
+    return (lo, hi), source
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -118,9 +118,12 @@ def run_kernel(
     E = d.binom(N, model.enrol[status])
     out[:, S["ident_enrolled"]] = E.sum(1)
     if model.biometric:
-        out[:, S["prints_to_ident"]] = N.sum(1)
-        hit = d.binom(E, 1 - model.fnir)
-        fhit = d.binom(N - E, model.fpir)
+        # before Secure Communities reached every jail only a share of bookings went on to IDENT (thinning
+        # the match draws; no extra draw at full coverage, so runs from 2013 keep their random streams)
+        cov = model.ident_coverage
+        out[:, S["prints_to_ident"]] = N.sum(1) if cov >= 1 else d.binom(N.sum(1), cov)
+        hit = d.binom(E, (1 - model.fnir) * cov)
+        fhit = d.binom(N - E, model.fpir * cov)
     else:
         hit = np.zeros_like(N)
         fhit = np.zeros_like(N)

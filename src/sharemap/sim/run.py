@@ -15,7 +15,7 @@ import csv
 import io
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,12 @@ from sharemap.runner import Engine, run_tasks
 from sharemap.safety import csv_field_cap, read_regular_file
 from sharemap.sim.agreements import CountyAgreements, ledger_agreements
 from sharemap.sim.counties import Counties, counties, select
-from sharemap.sim.ledger import EVENTS, describe, event_counts
-from sharemap.sim.model import CELL_ETH, CELL_STATUS, ETHNICITIES, STATUSES
 from sharemap.sim.params import check_replicates, check_seed, check_years, load_params
-from sharemap.sim.pipeline import CELL_STAGES, LAT_EDGES, LATENCIES, STAGES, KernelResult, run_kernel
-from sharemap.sim.scenarios import Scenario, compile_model, on_date, rulings_for
+from sharemap.sim.pipeline import STAGES, KernelResult, run_kernel
+from sharemap.sim.result import RunResult
+from sharemap.sim.scenarios import Scenario, compile_model, on_date
+from sharemap.sim.summary import build_summary, ci
+from sharemap.sim.uncertainty import draws, sources, with_draw
 
 COUNTY_BATCH = 512
 
@@ -45,14 +46,20 @@ class Task:
     years: float
     bookings: Mapping[str, float] = field(default_factory=dict)
     agreements: CountyAgreements | None = None
+    draws: tuple[Mapping[str, float], ...] = ()  # one parameter draw per replicate, or none
 
 
 def run_task(task: Task) -> list[KernelResult]:
-    """Worker: compile the model for one county batch and run its replicates (top-level, picklable)."""
+    """Worker: compile the model for one county batch and run its replicates (top-level, picklable).
+    With parameter draws each replicate is compiled with its own draw."""
     table = counties().take(np.array(task.county_idx))
-    model = compile_model(load_params(), table, task.scenario, task.bookings or None, task.agreements)
+    params = load_params()
+    model = compile_model(params, table, task.scenario, task.bookings or None, task.agreements)
     out = []
-    for r in task.replicates:
+    for i, r in enumerate(task.replicates):
+        if task.draws:
+            sc = replace(task.scenario, parameters=with_draw(task.scenario.parameters, task.draws[i]))
+            model = compile_model(params, table, sc, task.bookings or None, task.agreements)
         rng = np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=(r, task.batch)))
         out.append(run_kernel(model, task.years, rng))
     return out
@@ -119,6 +126,7 @@ def make_tasks(
     rep_batch: int = 10,
     bookings: Mapping[str, float] | None = None,
     agreements: CountyAgreements | None = None,
+    draws: list[dict[str, float]] | None = None,
 ) -> list[Task]:
     full = counties()
     idx = np.array([full.index(str(f)) for f in table.fips])
@@ -128,27 +136,9 @@ def make_tasks(
         mine = agreements.restrict(full.fips[list(chunk)]) if agreements is not None else None
         for r0 in range(0, replicates, rep_batch):
             reps = tuple(range(r0, min(replicates, r0 + rep_batch)))
-            tasks.append(Task(scenario, chunk, b, reps, seed, years, dict(bookings or {}), mine))
+            mine_draws = tuple(draws[r] for r in reps) if draws else ()
+            tasks.append(Task(scenario, chunk, b, reps, seed, years, dict(bookings or {}), mine, mine_draws))
     return tasks
-
-
-@dataclass
-class RunResult:
-    """All replicates, merged over county batches: arrays with a leading replicate axis."""
-
-    scenario: Scenario
-    fips: np.ndarray
-    county: np.ndarray  # (R, C, stages)
-    cells: np.ndarray  # (R, cell stages, cells)
-    latency_hist: np.ndarray  # (R, latencies, bins)
-    years: float
-    seed: int
-    selection: str
-    agreements: CountyAgreements | None = None
-
-    @property
-    def replicates(self) -> int:
-        return self.county.shape[0]
 
 
 def merge(
@@ -189,6 +179,7 @@ def simulate(
     rep_batch: int = 10,
     db: Path | None = None,
     agreements: CountyAgreements | None = None,
+    parameter_uncertainty: bool = False,
 ) -> RunResult:
     """Run a scenario for a county, a state or the nation; every replicate is a SYNTHETIC year set.
 
@@ -215,23 +206,14 @@ def simulate(
         bookings=bookings,
         rep_batch=rep_batch,
         agreements=agreements,
+        draws=draws(load_params(), replicates, seed) if parameter_uncertainty else None,
     )
     results = run_tasks(run_task, tasks, engine=engine, address=address, workers=workers, on_done=on_done)
-    return merge(tasks, results, scenario, years, seed, selection, agreements)
+    res = merge(tasks, results, scenario, years, seed, selection, agreements)
+    return replace(res, interval_includes=tuple(sources(load_params(), parameter_uncertainty)))
 
 
 # --- summaries ---------------------------------------------------------------------------------------
-
-
-def ci(samples: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95% interval across replicates (normal approximation with the replicate standard error
-    for the mean of a quantity over replicates would be narrower; this is the spread of one replicate)."""
-    mean = samples.mean(axis=axis)
-    if samples.shape[axis] < 2:
-        return mean, mean, mean
-    lo = np.percentile(samples, 2.5, axis=axis)
-    hi = np.percentile(samples, 97.5, axis=axis)
-    return mean, lo, hi
 
 
 def stage_totals(res: RunResult) -> np.ndarray:
@@ -239,111 +221,9 @@ def stage_totals(res: RunResult) -> np.ndarray:
     return res.county.sum(axis=1)
 
 
-def _latency_quantiles(hist: np.ndarray, qs: tuple[float, ...] = (0.5, 0.9)) -> list[float | None]:
-    total = hist.sum()
-    if total <= 0:
-        return [None for _ in qs]
-    cum = np.cumsum(hist) / total
-    mids = np.sqrt(np.maximum(LAT_EDGES[:-1], 1e-3) * LAT_EDGES[1:])
-    return [float(mids[int(np.searchsorted(cum, q))]) for q in qs]
-
-
 def summarise(res: RunResult) -> dict[str, Any]:
-    """Counts at every stage, by status and ethnicity, rates, latencies, disclosures, with 95% intervals."""
-    tot = stage_totals(res)
-    mean, lo, hi = ci(tot)
-    stages = [
-        {"stage": s, "mean": float(mean[i]), "ci_low": float(lo[i]), "ci_high": float(hi[i])}
-        for i, s in enumerate(STAGES)
-    ]
-    by_status = []
-    by_eth = []
-    for k, stage in enumerate(CELL_STAGES):
-        for si, sname in enumerate(STATUSES):
-            v = res.cells[:, k][:, si == CELL_STATUS].sum(axis=1)
-            m, a, b = ci(v)
-            by_status.append(
-                {"stage": stage, "status": sname, "mean": float(m), "ci_low": float(a), "ci_high": float(b)}
-            )
-        for ei, ename in enumerate(ETHNICITIES):
-            v = res.cells[:, k][:, ei == CELL_ETH].sum(axis=1)
-            m, a, b = ci(v)
-            by_eth.append(
-                {
-                    "stage": stage,
-                    "ethnicity": ename,
-                    "mean": float(m),
-                    "ci_low": float(a),
-                    "ci_high": float(b),
-                }
-            )
-    hold_rates = []
-    ib, ih = CELL_STAGES.index("bookings"), CELL_STAGES.index("holds")
-    for ei, ename in enumerate(ETHNICITIES):
-        sel = ei == CELL_ETH
-        rate = res.cells[:, ih][:, sel].sum(1) / np.maximum(res.cells[:, ib][:, sel].sum(1), 1)
-        m, a, b = ci(rate * 1000)
-        hold_rates.append(
-            {"ethnicity": ename, "holds_per_1000_bookings": float(m), "ci_low": float(a), "ci_high": float(b)}
-        )
-    lat = []
-    for j, name in enumerate(LATENCIES):
-        per_rep = [_latency_quantiles(res.latency_hist[r, j]) for r in range(res.replicates)]
-        med = np.array([x[0] for x in per_rep if x[0] is not None])
-        p90 = np.array([x[1] for x in per_rep if x[1] is not None])
-        row: dict[str, Any] = {"latency": name, "unit": "hours"}
-        for key, arr in (("median", med), ("p90", p90)):
-            if len(arr):
-                m, a, b = ci(arr)
-                row.update({key: float(m), f"{key}_ci_low": float(a), f"{key}_ci_high": float(b)})
-            else:
-                row.update({key: None})
-        lat.append(row)
-    ev = np.stack([event_counts(res.county[r], STAGES).sum(0) for r in range(res.replicates)])
-    m, a, b = ci(ev)
-    disclosures = []
-    for j, e in enumerate(EVENTS):
-        chans, sender, recipient, elements = describe(e)
-        disclosures.append(
-            {
-                "event": e,
-                "channel": chans,
-                "sender": sender,
-                "recipient": recipient,
-                "data_elements": list(elements),
-                "events": float(m[j]),
-                "ci_low": float(a[j]),
-                "ci_high": float(b[j]),
-            }
-        )
-    full = counties()
-    in_selection = np.isin(full.fips, res.fips)
-    law = [r.__dict__ for r in rulings_for(full.take(np.nonzero(in_selection)[0]), res.scenario)]
-    return {
-        "label": "SYNTHETIC simulation output - counts describe simulated people, not real individuals",
-        "scenario": res.scenario.name,
-        "scenario_description": res.scenario.description,
-        "scenario_file": res.scenario.file,
-        "scenario_date": res.scenario.date.isoformat() if res.scenario.date else None,
-        "agreements": (
-            res.agreements.restrict(res.fips).describe()
-            if res.agreements is not None
-            else {"source": res.scenario.agreements_source}
-        ),
-        "selection": res.selection,
-        "counties": len(res.fips),
-        "years": res.years,
-        "replicates": res.replicates,
-        "seed": res.seed,
-        "interval": "2.5th-97.5th percentile across replicates",
-        "stages": stages,
-        "by_status": by_status,
-        "by_ethnicity": by_eth,
-        "hold_rates": hold_rates,
-        "latencies": lat,
-        "disclosures": disclosures,
-        "law": law,
-    }
+    """The run's summary in the JSON shape of summary.json (built as the typed `SimSummary`)."""
+    return build_summary(res).to_dict()
 
 
 def compare(a: RunResult, b: RunResult) -> list[dict[str, Any]]:

@@ -31,19 +31,19 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sharemap.errors import InputError
+from sharemap.errors import InputError, SharemapError
 from sharemap.law import Action, Actor, Context, Effect, rule
 from sharemap.law.vocab import JURISDICTIONS
 from sharemap.safety import read_user_yaml
 from sharemap.sim.agreements import CountyAgreements
 from sharemap.sim.counties import MODELS, Counties, model_flags
 from sharemap.sim.model import (
-    CELL_ETH,
     CELL_PRIOR,
     CELL_STATUS,
     CHECKS,
@@ -64,54 +64,15 @@ LEVERS = {
     "checks",
     "dmv_access",
 }
-TOP_KEYS = {"name", "description", "date", "levers", "parameters"}
+TOP_KEYS = {"name", "description", "date", "from", "to", "regime", "levers", "parameters"}
 EFFECTS = ("prohibited", "required", "permitted")
-STATE_CODES = {
-    *[
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-    ],
-    *["OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR"],
-}
 
 
 @dataclass(frozen=True)
 class Scenario:
+    """A what-if for the simulator: agreements, state law, enforcement levers and parameters; the
+    defaults are the baseline (the ledger's latest list, the law on its date, shipped parameters)."""
+
     name: str = "baseline"
     description: str = "ICE's latest 287(g) list in the ledger, state law on its date, shipped parameters."
     date: dt.date | None = None  # None: the ledger's latest list, and the law on that list's date
@@ -126,6 +87,9 @@ class Scenario:
     dmv_access: Mapping[str, bool] = field(default_factory=dict)
     parameters: Mapping[str, float] = field(default_factory=dict)
     file: str = "<default>"
+    start: dt.date | None = None  # a simulated period (`from` / `to`), reported per year
+    end: dt.date | None = None
+    regime: str | None = None  # one enforcement regime throughout (params/regimes.yaml), else by date
 
 
 def _kind(value: Any) -> str:
@@ -199,15 +163,93 @@ def _one_of(value: Any, allowed: tuple[str, ...], file: str, key: str, what: str
 
 
 def _state(code: Any, file: str, key: str) -> str:
-    if not isinstance(code, str) or code.upper() not in STATE_CODES:
+    """A two-letter code of a state, DC or territory (the geography layer's one list) that has counties in
+    the simulator's county table: a lever for a territory without counties (Puerto Rico, Guam, ...) would
+    change nothing, so it is refused with that reason rather than accepted silently."""
+    from sharemap.ledger.geo import state_code
+
+    text = code.strip().upper() if isinstance(code, str) else ""
+    try:
+        known = len(text) == 2 and state_code(text) == text
+    except SharemapError:
+        known = False
+    if not known:
         raise InputError(
             f"unknown state {_short(code)}", file=file, field=key, expected="a two-letter state code"
         )
-    return code.upper()
+    if text not in _states_with_counties():
+        raise InputError(
+            f"{text} has no counties in the simulator's county table (ACS and USDA ERS cover the 50 states "
+            "and DC), so a lever for it would do nothing",
+            file=file,
+            field=key,
+            expected="a state or DC",
+        )
+    return text
+
+
+@lru_cache(maxsize=1)
+def _states_with_counties() -> frozenset[str]:
+    from sharemap.sim.counties import counties
+
+    return frozenset(str(s) for s in counties().state)
+
+
+def _dates(data: Mapping[Any, Any], file: str) -> dict[str, Any]:
+    """`date`, the period `from` / `to` (both or neither) and `regime`, checked against the dated regimes."""
+    from sharemap.sim.regimes import check_period, load_regimes
+
+    kw: dict[str, Any] = {}
+    if data.get("date") is not None:
+        kw["date"] = _date(data["date"], file, "date")
+        first = load_regimes().first_day
+        if kw["date"] < first:
+            raise InputError(
+                f"{kw['date']} is before {first}: the dated regimes begin with Secure Communities in 2008",
+                file=file,
+                field="date",
+                expected=f"a date from {first}",
+            )
+    if ("from" in data) != ("to" in data):
+        raise InputError("a period needs both from and to", file=file, field="from", expected="from and to")
+    if "from" in data:
+        kw["start"], kw["end"] = _date(data["from"], file, "from"), _date(data["to"], file, "to")
+    if data.get("regime") is not None:
+        kw["regime"] = _text(data["regime"], file, "regime")
+    if "start" in kw:
+        check_period(kw["start"], kw["end"], kw.get("regime"), file)
+    elif "regime" in kw:
+        load_regimes().get(kw["regime"], file)
+    return kw
 
 
 def parse_scenario(data: Any, file: str, known_fips: set[str] | None = None) -> Scenario:
     """Validate a scenario mapping; every problem names the file and key, and says what was expected."""
+    levers = _top_level(data, file)
+    kw: dict[str, Any] = {"file": file}
+    if "name" in data:
+        kw["name"] = _text(data["name"], file, "name")
+    if "description" in data:
+        kw["description"] = _text(data["description"], file, "description")
+    kw.update(_dates(data, file))
+    kw.update(_agreements_lever(levers, file, known_fips))
+    kw["state_law"] = _law_lever(levers, file)
+    if "ero_priorities" in levers:
+        kw["ero_priorities"] = _one_of(
+            levers["ero_priorities"], ("all", "prior_arrest_only"), file, "levers.ero_priorities"
+        )
+    for key in ("ero_intensity", "pickup_capacity"):
+        if key in levers:
+            kw[key] = check_value(f"levers.{key}", levers[key], "multiplier", file)
+    if "checks" in levers:
+        kw["checks"] = _one_of(levers["checks"], CHECKS, file, "levers.checks")
+    kw["dmv_access"] = _dmv_lever(levers, file)
+    kw["parameters"] = _overrides(data, file)
+    return Scenario(**kw)
+
+
+def _top_level(data: Any, file: str) -> Mapping[Any, Any]:
+    """The file is a mapping of known keys; its `levers` (returned) a mapping of known levers."""
     if not isinstance(data, Mapping):
         raise InputError(
             f"the file is {_kind(data)}, not a mapping",
@@ -228,88 +270,80 @@ def parse_scenario(data: Any, file: str, known_fips: set[str] | None = None) -> 
                 field=f"levers.{key}",
                 expected=", ".join(sorted(LEVERS)),
             )
-    kw: dict[str, Any] = {"file": file}
-    if "name" in data:
-        kw["name"] = _text(data["name"], file, "name")
-    if "description" in data:
-        kw["description"] = _text(data["description"], file, "description")
-    if "date" in data and data["date"] is not None:
-        kw["date"] = _date(data["date"], file, "date")
+    return levers
+
+
+def _agreements_lever(levers: Mapping[Any, Any], file: str, known_fips: set[str] | None) -> dict[str, Any]:
+    """`agreements: {source, states, counties}` as the fields agreements_source, _states and _counties."""
     ag = _mapping(
-        levers.get("agreements"),
-        file,
-        "levers.agreements",
-        "a mapping with source, states, counties",
+        levers.get("agreements"), file, "levers.agreements", "a mapping with source, states, counties"
     )
-    if ag:
-        for key in ag:
-            if key not in ("source", "states", "counties"):
-                raise InputError(
-                    f"unknown key {_short(key)}",
-                    file=file,
-                    field=f"levers.agreements.{key}",
-                    expected="source, states, counties",
-                )
-        kw["agreements_source"] = _one_of(
+    if not ag:
+        return {}
+    for key in ag:
+        if key not in ("source", "states", "counties"):
+            raise InputError(
+                f"unknown key {_short(key)}",
+                file=file,
+                field=f"levers.agreements.{key}",
+                expected="source, states, counties",
+            )
+    states = _mapping(
+        ag.get("states"), file, "levers.agreements.states", "a mapping of state code to models, {TX: [JEM]}"
+    )
+    raw_counties = _mapping(
+        ag.get("counties"),
+        file,
+        "levers.agreements.counties",
+        'a mapping of county FIPS code to models, {"17031": [JEM]}',
+    )
+    counties: dict[str, tuple[str, ...]] = {}
+    for k, v in raw_counties.items():
+        fips = str(k).zfill(5)
+        if not fips.isdigit() or len(fips) != 5 or (known_fips is not None and fips not in known_fips):
+            raise InputError(
+                f"unknown county {_short(k)}",
+                file=file,
+                field=f"levers.agreements.counties.{k}",
+                expected="a county FIPS code",
+            )
+        counties[fips] = _models_list(v, file, f"levers.agreements.counties.{k}")
+    return {
+        "agreements_source": _one_of(
             ag.get("source", "ledger"), ("ledger", "none"), file, "levers.agreements.source", "source"
-        )
-        states = _mapping(
-            ag.get("states"),
-            file,
-            "levers.agreements.states",
-            "a mapping of state code to models, {TX: [JEM]}",
-        )
-        kw["agreements_states"] = {
+        ),
+        "agreements_states": {
             _state(k, file, f"levers.agreements.states.{k}"): _models_list(
                 v, file, f"levers.agreements.states.{k}"
             )
             for k, v in states.items()
-        }
-        counties: dict[str, tuple[str, ...]] = {}
-        raw_counties = _mapping(
-            ag.get("counties"),
-            file,
-            "levers.agreements.counties",
-            'a mapping of county FIPS code to models, {"17031": [JEM]}',
-        )
-        for k, v in raw_counties.items():
-            fips = str(k).zfill(5)
-            if not fips.isdigit() or len(fips) != 5 or (known_fips is not None and fips not in known_fips):
-                raise InputError(
-                    f"unknown county {_short(k)}",
-                    file=file,
-                    field=f"levers.agreements.counties.{k}",
-                    expected="a county FIPS code",
-                )
-            counties[fips] = _models_list(v, file, f"levers.agreements.counties.{k}")
-        kw["agreements_counties"] = counties
-    law = {}
+        },
+        "agreements_counties": counties,
+    }
+
+
+def _law_lever(levers: Mapping[Any, Any], file: str) -> dict[str, str]:
     raw_law = _mapping(
         levers.get("state_law"),
         file,
         "levers.state_law",
         "a mapping of state code to " + " | ".join(EFFECTS) + ", {IL: required}",
     )
+    law = {}
     for k, v in raw_law.items():
         st = _state(k, file, f"levers.state_law.{k}")
         law[st] = _one_of(v, EFFECTS, file, f"levers.state_law.{k}", "effect")
-    kw["state_law"] = law
-    if "ero_priorities" in levers:
-        kw["ero_priorities"] = _one_of(
-            levers["ero_priorities"], ("all", "prior_arrest_only"), file, "levers.ero_priorities"
-        )
-    for key in ("ero_intensity", "pickup_capacity"):
-        if key in levers:
-            kw[key] = check_value(f"levers.{key}", levers[key], "multiplier", file)
-    if "checks" in levers:
-        kw["checks"] = _one_of(levers["checks"], CHECKS, file, "levers.checks")
-    dmv = {}
+    return law
+
+
+def _dmv_lever(levers: Mapping[Any, Any], file: str) -> dict[str, bool]:
     raw_dmv = _mapping(
         levers.get("dmv_access"),
         file,
         "levers.dmv_access",
         "a mapping of state code to true/false, {WA: false}",
     )
+    dmv = {}
     for k, v in raw_dmv.items():
         if not isinstance(v, bool):
             raise InputError(
@@ -319,14 +353,18 @@ def parse_scenario(data: Any, file: str, known_fips: set[str] | None = None) -> 
                 expected="true or false",
             )
         dmv[_state(k, file, f"levers.dmv_access.{k}")] = v
-    kw["dmv_access"] = dmv
-    overrides: dict[str, float] = {}
+    return dmv
+
+
+def _overrides(data: Mapping[Any, Any], file: str) -> dict[str, float]:
+    """`parameters: {key: {value, reference | assumption}}`: every override needs a source."""
     raw_params = _mapping(
         data.get("parameters"),
         file,
         "parameters",
         "a mapping of parameter key to {value, reference | assumption}",
     )
+    overrides: dict[str, float] = {}
     for k, v in raw_params.items():
         if not isinstance(v, Mapping) or "value" not in v:
             raise InputError(
@@ -344,8 +382,7 @@ def parse_scenario(data: Any, file: str, known_fips: set[str] | None = None) -> 
             )
         # the unit is known only against the parameter set; here: a finite number (NaN, inf, text refused)
         overrides[str(k)] = check_value(f"parameters.{k}.value", v["value"], "number", file)
-    kw["parameters"] = overrides
-    return Scenario(**kw)
+    return overrides
 
 
 SCENARIOS_DIR = PARAMS_DIR.parent / "scenarios"
@@ -503,23 +540,13 @@ def compile_model(
     if sc.parameters:
         params = params.with_values(sc.parameters, file=sc.file)
     cell, resident, h_fb = composition(params, counties)
+    regime, coverage, factor = regime_effects(params, sc)
     pop = counties.population.astype(np.float64)
-    per_capita = params["bookings.national_per_year"] / float(_national_population())
-    bpy = pop * per_capita
-    if bookings:
-        for i, f in enumerate(counties.fips):
-            if str(f) in bookings:
-                bpy[i] = bookings[str(f)]
+    per_capita = _admissions(params, sc.date) / float(_national_population())
+    bpy = _bookings_per_year(counties, pop * per_capita, bookings)
     flags = county_models(counties, sc, agreements)
     jem, tfm, wso = flags[:, 0], flags[:, 1], flags[:, 2]
-    honour = np.zeros(len(counties))
-    notify = np.zeros(len(counties))
-    rulings: dict[str, LawRuling] = {}
-    for i, st in enumerate(counties.state):
-        st = str(st)
-        if st not in rulings:
-            rulings[st] = rule_state(st, sc.date, sc)
-        honour[i], notify[i] = jail_response(rulings[st], bool(jem[i] or wso[i]), params)
+    honour, notify = _jail_responses(counties, sc, params, jem | wso)
     dmv_open = np.array([sc.dmv_access.get(str(st), True) for st in counties.state])
     enrol = np.array(
         [
@@ -527,32 +554,12 @@ def compile_model(
             for s in ("us_born", "naturalised", "derived", "lpr", "visa", "humanitarian", "no_status")
         ]
     )
-    stale = params["lesc.stale_citizen_record"]
-    appear = np.where(CITIZEN, stale, 1.0)
-    base = params["ero.detainer.no_status"]
-    p_status = np.array(
-        [
-            base,
-            base,
-            base,
-            params["ero.detainer.lpr"],
-            base * params["ero.detainer.visa_ratio"],
-            base * params["ero.detainer.humanitarian_ratio"],
-            base,
-        ]
-    )
-    no_prior = 0.0 if sc.ero_priorities == "prior_arrest_only" else params["ero.priority.no_prior_ratio"]
-    prio = np.array([1.0, no_prior])
-    p_ero_cell = np.clip(p_status[CELL_STATUS] * prio[CELL_PRIOR] * sc.ero_intensity, 0, 1)
-    p_ero_false = np.clip(np.full(N_CELLS, base) * prio[CELL_PRIOR] * sc.ero_intensity, 0, 1)
-    mean_stay_h = params["jail.mean_stay_days"] * 24
-    med_stay_h = params["jail.median_stay_hours"]
-    s_rel = lognormal_sigma(med_stay_h, mean_stay_h)
+    appear = np.where(CITIZEN, params["lesc.stale_citizen_record"], 1.0)
+    p_ero_cell, p_ero_false = _ero_probabilities(params, sc, sc.ero_intensity * factor)
     hisp_fpr = params["identity.name.fpr.hispanic"]
     other_fpr = params["identity.name.fpr.not_hispanic"]
     contacts = pop * params["tfm.field_contacts_per_1000_per_year"] / 1000 * tfm
     share = pop / float(_national_population())
-    _ = CELL_ETH  # cells carry ethnicity; kept for readers of this module
     return Model(
         fips=counties.fips,
         state=counties.state,
@@ -581,16 +588,7 @@ def compile_model(
         interview_detect=params["name_check.interview_detect"],
         name_fnr=np.array([params["identity.name.fnr.hispanic"], params["identity.name.fnr.not_hispanic"]]),
         name_fpr=np.array([hisp_fpr, other_fpr]),
-        mu_release=math.log(med_stay_h),
-        s_release=s_rel,
-        mu_response=math.log(params["latency.booking_to_response.median_hours"]),
-        s_response=params["latency.booking_to_response.sigma"],
-        mu_det_ero=math.log(params["latency.booking_to_detainer.median_hours"]),
-        s_det_ero=params["latency.booking_to_detainer.sigma"],
-        mu_det_jem=math.log(params["latency.jem_detainer.median_hours"]),
-        mu_pickup=math.log(params["latency.detainer_to_pickup.median_hours"]),
-        s_pickup=params["latency.detainer_to_pickup.sigma"],
-        hold_window=params["jail.hold_window_hours"],
+        **_timing(params),
         pickup_after_hold=min(1.0, params["pickup.after_hold"] * sc.pickup_capacity),
         pickup_after_notify=min(
             1.0, params["pickup.after_hold"] * sc.pickup_capacity * params["pickup.after_notify_ratio"]
@@ -605,7 +603,119 @@ def compile_model(
         * sc.pickup_capacity,
         jem_hours_per_day=bpy / 365 / 100 * params["des.jem_officer_hours_per_day"],
         jem_interview_hours=params["des.jem_interview_hours"],
+        ident_coverage=coverage,
+        regime=regime,
     )
+
+
+def _timing(params: ParamSet) -> dict[str, float]:
+    """Log-normal parameters (hours) of the jail release clock and the latencies, and the hold window."""
+    med_stay_h = params["jail.median_stay_hours"]
+    return {
+        "mu_release": math.log(med_stay_h),
+        "s_release": lognormal_sigma(med_stay_h, params["jail.mean_stay_days"] * 24),
+        "mu_response": math.log(params["latency.booking_to_response.median_hours"]),
+        "s_response": params["latency.booking_to_response.sigma"],
+        "mu_det_ero": math.log(params["latency.booking_to_detainer.median_hours"]),
+        "s_det_ero": params["latency.booking_to_detainer.sigma"],
+        "mu_det_jem": math.log(params["latency.jem_detainer.median_hours"]),
+        "mu_pickup": math.log(params["latency.detainer_to_pickup.median_hours"]),
+        "s_pickup": params["latency.detainer_to_pickup.sigma"],
+        "hold_window": params["jail.hold_window_hours"],
+    }
+
+
+def _bookings_per_year(
+    counties: Counties, by_population: np.ndarray, bookings: Mapping[str, float] | None
+) -> np.ndarray:
+    """Bookings per county: national admissions spread by population, or the user's own county figures."""
+    bpy = by_population.copy()
+    for i, f in enumerate(counties.fips):
+        if bookings and str(f) in bookings:
+            bpy[i] = bookings[str(f)]
+    return bpy
+
+
+def _jail_responses(
+    counties: Counties, sc: Scenario, params: ParamSet, agreement: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(hold), P(notify only)) per county: the law engine's ruling for its state (one per state) and a
+    JEM or WSO agreement."""
+    assert sc.date is not None
+    honour = np.zeros(len(counties))
+    notify = np.zeros(len(counties))
+    rulings: dict[str, LawRuling] = {}
+    for i, st in enumerate(map(str, counties.state)):
+        if st not in rulings:
+            rulings[st] = rule_state(st, sc.date, sc)
+        honour[i], notify[i] = jail_response(rulings[st], bool(agreement[i]), params)
+    return honour, notify
+
+
+def _ero_probabilities(params: ParamSet, sc: Scenario, intensity: float) -> tuple[np.ndarray, np.ndarray]:
+    """ERO's detainer probability per cell on a true record and on a wrong (false-match) record, with the
+    scenario's priorities and the regime's intensity."""
+    base = params["ero.detainer.no_status"]
+    p_status = np.array(
+        [
+            base,
+            base,
+            base,
+            params["ero.detainer.lpr"],
+            base * params["ero.detainer.visa_ratio"],
+            base * params["ero.detainer.humanitarian_ratio"],
+            base,
+        ]
+    )
+    no_prior = 0.0 if sc.ero_priorities == "prior_arrest_only" else params["ero.priority.no_prior_ratio"]
+    prio = np.array([1.0, no_prior])
+    p_ero_cell = np.clip(p_status[CELL_STATUS] * prio[CELL_PRIOR] * intensity, 0, 1)
+    p_ero_false = np.clip(np.full(N_CELLS, base) * prio[CELL_PRIOR] * intensity, 0, 1)
+    return p_ero_cell, p_ero_false
+
+
+def regime_effects(params: ParamSet, sc: Scenario) -> tuple[str, float, float]:
+    """(regime, IDENT coverage, ERO factor) on the scenario's date, or for the regime it names. A date
+    after the last dated regime keeps the last one; a date before 2008 is refused."""
+    from sharemap.sim.regimes import load_regimes
+
+    assert sc.date is not None
+    regs = load_regimes()
+    if sc.date < regs.first_day:
+        raise InputError(
+            f"{sc.date} is before {regs.first_day}: the dated regimes begin with Secure Communities in 2008",
+            file=sc.file,
+            field="date",
+            expected=f"a date from {regs.first_day}",
+        )
+    day = min(sc.date, regs.last_day)
+    reg = regs.get(sc.regime, sc.file) if sc.regime else regs.on(day)
+    return (
+        reg.key,
+        regs.coverage(day),
+        _factors(params["bookings.national_per_year_2013"], params["bookings.national_per_year"])[reg.key],
+    )
+
+
+@lru_cache(maxsize=8)
+def _factors(a13: float, a23: float) -> dict[str, float]:
+    from sharemap.sim.params import load_params
+    from sharemap.sim.regimes import ero_factors
+
+    base = load_params()
+    return ero_factors(
+        base.with_values({"bookings.national_per_year_2013": a13, "bookings.national_per_year": a23})
+    )
+
+
+def _admissions(params: ParamSet, day: dt.date) -> float:
+    """National admissions per year: an explicit override (calibration, a scenario) wins, else the BJS
+    figures interpolated to the date (sharemap.sim.regimes.national_admissions)."""
+    from sharemap.sim.regimes import national_admissions
+
+    if "bookings.national_per_year" in params.overrides:
+        return params["bookings.national_per_year"]
+    return national_admissions(params, day)
 
 
 def rulings_for(counties: Counties, scenario: Scenario) -> list[LawRuling]:

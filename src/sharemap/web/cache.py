@@ -9,6 +9,8 @@ simulation run (`?sim=`) are never cached. The cache is bounded (oldest entries 
 The key holds only the query parameters the matched route declares (`date`, `compare_date`, `q`,
 ...): anything else is dropped from the key and from the request the app sees, so adding an unknown
 parameter (`?x=1`, `?_=timestamp`) cannot bypass the cache and make every request a fresh render.
+`format=json` / `format=csv` (a page's data) are kept on every route, and `Accept: application/json`
+makes its own entry, since one handler answers a page and its data.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ CACHED_PREFIXES = (
     "/api/trace",
     "/api/report",
     "/api/search",
+    "/api/sharing/map",
+    "/embed",
 )
+
+
+_FORMATS = (b"format=json", b"format=csv")  # a page's data, kept on every route (routes.common)
 
 
 def _cacheable(path: str) -> bool:
@@ -85,20 +92,35 @@ class ResponseCache:
         )
         self.hits = 0
         self.misses = 0
+        self.known: dict[str, frozenset[str] | None] = {}  # path -> its route's query parameters
+
+    def _known(self, scope: Scope) -> frozenset[str] | None:
+        """The query parameters of the route a GET path matches, looked up once per path (the routes do
+        not change while the app runs; at most 8,192 paths are remembered)."""
+        path = scope["path"]
+        if path in self.known:
+            return self.known[path]
+        names = route_query_params(scope)
+        if len(self.known) >= 8192:
+            self.known.clear()
+        self.known[path] = names
+        return names
 
     @staticmethod
     def _headers(scope: Scope) -> dict[bytes, bytes]:
         return {k.lower(): v for k, v in scope.get("headers", [])}
 
     def _key(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[str, str, str] | None:
-        known = route_query_params(scope)
+        known = self._known(scope)
         if known is None:
             return None
         pieces = sorted(
             ((_name(p), p) for p in scope.get("query_string", b"").split(b"&") if p),
             key=lambda np: np[0],  # stable: repeated values keep their order
         )
-        canonical = b"&".join(p for n, p in pieces if n in known or n == "lang").decode("latin-1")
+        canonical = b"&".join(p for n, p in pieces if n in known or n == "lang" or p in _FORMATS).decode(
+            "latin-1"
+        )
         query = parse_qsl(canonical, keep_blank_values=True)
         if any(k == "lang" for k, _ in query):
             return None  # the response sets the language cookie
@@ -114,6 +136,8 @@ class ResponseCache:
                 return None
             if "lang" in cookie and cookie["lang"].value in ("en", "es"):
                 lang = cookie["lang"].value
+        if headers.get(b"accept", b"").lstrip().startswith(b"application/json"):
+            lang += "+json"  # the same URL answered as data (routes.common.wants_json)
         return scope["path"], canonical, lang
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

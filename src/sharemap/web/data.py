@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError, StoreError
-from sharemap.flows.graph import CachedRules, Place, instantiate
+from sharemap.flows.graph import CachedRules, instantiate
 from sharemap.flows.trace import Trace, trace
 from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.load import load_kb
@@ -30,10 +29,11 @@ from sharemap.law.labels import LANGS as LAW_LANGS
 from sharemap.law.labels import answer, question
 from sharemap.law.overview import overview
 from sharemap.law.timeline import law_changes
-from sharemap.ledger import geo, query
+from sharemap.ledger import query
 from sharemap.ledger.changes import Change, changes
 from sharemap.ledger.freshness import freshness
-from sharemap.report.build import Target, build_report, in_force, ledger_source, quarterly, resolve
+from sharemap.ledger.place import Candidate, Place, Resolution, Resolver, place_of
+from sharemap.report.build import build_report, trace_place
 from sharemap.report.model import Report
 from sharemap.report.sim import SimRun
 from sharemap.safety import spreadsheet_safe
@@ -59,7 +59,7 @@ class Site:
         self.rules = CachedRules()
         self._lock = threading.Lock()
         with self.cursor() as cur:
-            self.source = ledger_source(cur)
+            self.source = query.ledger_source(cur)
             self.tables = sorted(
                 r[0]
                 for r in cur.execute(
@@ -75,7 +75,8 @@ class Site:
                 r[0]: f"{r[1]}, {r[2]}"
                 for r in cur.execute("SELECT fips, name, state FROM counties").fetchall()
             }
-        self.search_index = self._search_index()
+            self.resolver = Resolver.from_ledger(cur)
+        self.resolver.suggest("warm")  # builds the type-ahead index once, not on the first keystroke
         # memo tables
         self.map_for_date = lru_cache(maxsize=512)(self._map_for_date)
         self.report = lru_cache(maxsize=256)(self._report)
@@ -158,54 +159,22 @@ class Site:
         }
 
     # --- search ----------------------------------------------------------------------------------
-    def _search_index(self) -> dict[str, tuple[str, str]]:
-        idx: dict[str, tuple[str, str]] = {}
-        import us
+    def find(self, q: str, limit: int = 10) -> Resolution:
+        """The ranked places a query may mean and the one it decides on (ledger.place.Resolver)."""
+        return self.resolver.search(q, limit)
 
-        for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
-            idx[f"{s.name} (state)"] = ("state", str(s.abbr))
-        for fips, label in self.county_names.items():
-            idx[label] = ("county", fips)
-        for aid, name, st, _ in self.agencies:
-            idx[f"{name} ({st})"] = ("agency", aid)
-        return idx
+    def search(self, q: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The ranked places a query may mean, each with its page address (the JSON API's shape)."""
+        return [hit_of(c) for c in self.find(q, limit).candidates]
 
-    def search(self, q: str, limit: int = 10) -> list[dict[str, str]]:
-        q = q.strip()
-        if not q:
-            return []
-        out: list[dict[str, str]] = []
-        try:
-            st = geo.state_code(q)
-            out.append({"kind": "state", "key": st, "label": _state_label(st), "url": f"/state/{st}"})
-        except Exception:
-            pass
-        try:
-            c = geo.county_by_name(q)
-            out.append({"kind": "county", "key": c.fips, "label": c.label, "url": f"/county/{c.fips}"})
-        except Exception:
-            pass
-        hits = process.extract(q, list(self.search_index), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-        for label, _score, _ in hits:
-            kind, key = self.search_index[label]
-            url = {"state": f"/state/{key}", "county": f"/county/{key}", "agency": f"/agency/{key}"}[kind]
-            item = {"kind": kind, "key": key, "label": label, "url": url}
-            if not any(o["url"] == url for o in out):
-                out.append(item)
-        return out[:limit]
+    def suggest(self, q: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Type-ahead: places whose names begin with what was typed, most populous first."""
+        return [hit_of(c) for c in self.resolver.suggest(q, limit)]
 
     # --- places ----------------------------------------------------------------------------------
-    def target(self, kind: str, key: str) -> Target:
+    def target(self, kind: str, key: str) -> Place:
         with self.cursor() as cur:
-            if kind == "county":
-                return resolve(cur, county=key)
-            if kind == "state":
-                return resolve(cur, state=key)
-            if kind == "agency":
-                return resolve(cur, agency_id=key)
-            if kind == "nation":
-                return resolve(cur, nation=True)
-        raise NotFoundError(f"no such report kind {kind!r}", expected="county, state, agency or nation")
+            return place_of(cur, kind, key)
 
     def _report(self, kind: str, key: str, day: dt.date) -> Report:
         t = self.target(kind, key)
@@ -223,21 +192,16 @@ class Site:
     def _traces(self, kind: str, key: str, day: dt.date) -> dict[Encounter, Trace]:
         t = self.target(kind, key)
         with self.cursor() as cur:
-            ags, _ = in_force(cur, t, day)
-        if t.kind == "county":
-            place = Place(state=t.state, county_fips=t.key, name=t.label)
-        elif t.kind == "agency":
-            place = Place(state=t.state, county_fips=t.county_fips, agency=t.agency_name)
-        else:
-            place = Place(state=t.state, name=t.label)
-        g = instantiate(place, day, ags if t.kind in ("county", "agency") else (), self.rules, self.kb)
+            ags = query.covering(cur, t, day).agreements
+        g = instantiate(trace_place(t), day, ags if t.kind != "nation" else (), self.rules, self.kb)
         return {e: trace(g, e) for e in Encounter}
 
     def _county(self, fips: str, day: dt.date) -> dict[str, Any]:
         t = self.target("county", fips)
         with self.cursor() as cur:
-            ags, snap = in_force(cur, t, day)
-            ever = query.agreements(cur, county_fips=t.key, include_inactive=True)
+            cov = query.covering(cur, t, day)
+            ags, snap = cov.agreements, cov.snapshot
+            ever = query.ever_covering(cur, t)
             row = cur.execute(
                 "SELECT population, foreign_born_pct FROM counties WHERE fips = ?", [t.key]
             ).fetchone()
@@ -249,6 +213,7 @@ class Site:
             "list_date": snap[1].isoformat() if snap else None,
             "freshness": self.freshness(day, t.state),
             "population": row[0] if row else None,
+            "coverage": cov.to_dict(),
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "agreements_ever_listed": [a.model_dump(mode="json") for a in ever],
         }
@@ -256,8 +221,9 @@ class Site:
     def _state(self, st: str, day: dt.date) -> dict[str, Any]:
         t = self.target("state", st)
         with self.cursor() as cur:
-            ags, snap = in_force(cur, t, day)
-            labels, series, _ = quarterly(cur, t)
+            cov = query.covering(cur, t, day)
+            ags, snap = cov.agreements, cov.snapshot
+            labels, series, _ = query.quarterly(cur, t)
             ids = [a.agency_id for a in ags]
             placed = (
                 cur.execute(
@@ -382,8 +348,9 @@ def _plain_dict(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain_dict(v) if isinstance(v, dict) else _plain(v) for k, v in d.items()}
 
 
-def _state_label(code: str) -> str:
-    import us
+PAGE = {"state": "/state/{}", "county": "/county/{}", "agency": "/agency/{}", "nation": "/"}
 
-    s = us.states.lookup(code)
-    return str(s.name) if s else code
+
+def hit_of(c: Candidate) -> dict[str, Any]:
+    """A resolver candidate as the pages and the JSON API show it: kind, key, label, page address."""
+    return {**c.to_dict(), "url": PAGE[c.place.kind].format(c.place.key)}
