@@ -35,10 +35,17 @@ def test_a_process_started_by_a_simulation_thread_is_niced_before_it_runs_any_py
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
 
 
-def test_the_simulation_workers_run_niced() -> None:
+def _priority() -> tuple[int, int]:
+    return os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0)
+
+
+def test_the_simulation_workers_run_niced_in_the_idle_class() -> None:
     pool = jobs.Jobs(workers=1)
     try:
-        got = pool._processes().submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60)
+        nice, policy = pool._processes().submit(_priority).result(timeout=60)
     finally:
         pool.close()
-    assert got >= jobs.SIM_NICENESS
+    assert nice >= jobs.SIM_NICENESS
+    if sys.platform == "linux":
+        assert policy == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server itself keeps its class

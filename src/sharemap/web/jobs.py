@@ -227,9 +227,13 @@ def _lower_this_thread() -> None:
 
 
 def _yield_to_requests() -> None:
-    """In a simulation process: the lower priority, whichever thread started it."""
+    """In a simulation process: the lower priority, whichever thread started it, and on Linux the
+    idle scheduling class, so a request that wakes up takes the core at once instead of waiting for
+    the simulation's time slice (nice alone still left the API at 68-77 % of its idle throughput)."""
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, 0, max(SIM_NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _simulate(
