@@ -15,6 +15,7 @@ import argparse
 import os
 import shlex
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ import time_machine
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import test_docs_examples as harness  # noqa: E402  (the checks this script's output must pass)
 
 
 def _ledger(home: Path) -> Path:
@@ -35,38 +38,16 @@ def _ledger(home: Path) -> Path:
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[int, str]:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
     from sharemap.cli.app import app
-    from test_docs_examples import DOCS_DATE, WIDTH
 
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        with time_machine.travel(DOCS_DATE, tick=True):
-            res = CliRunner().invoke(app, argv[1:], env={"COLUMNS": WIDTH, "NO_COLOR": "1"})
+        with time_machine.travel(harness.DOCS_DATE, tick=True):
+            res = CliRunner().invoke(app, argv[1:], env={"COLUMNS": harness.WIDTH, "NO_COLOR": "1"})
     finally:
         os.chdir(old)
     return res.exit_code, res.output
-
-
-def not_run_reason(argv: list[str]) -> str | None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_docs_examples import not_run_reason as why
-
-    return why(argv)
-
-
-def _stage(text: str, cwd: Path) -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_docs_examples import stage_files
-
-    stage_files(text, cwd)
 
 
 def refresh(doc: Path, starts: list[int], lines: int | None) -> None:
@@ -79,12 +60,12 @@ def refresh(doc: Path, starts: list[int], lines: int | None) -> None:
         for start in sorted(starts, reverse=True):
             end = next(i for i in range(start, len(text)) if text[i].strip().startswith("```"))
             body, out = text[start:end], []
-            _stage("\n".join(body), home)
+            harness.stage_files("\n".join(body), home)
             cmds = [i for i, line in enumerate(body) if line.startswith("$ ")]
             for k, i in enumerate(cmds):
                 shown = (cmds[k + 1] if k + 1 < len(cmds) else len(body)) - i - 1
                 argv = shlex.split(body[i][2:], comments=True)
-                if not_run_reason(argv):  # a server, the network: the doc keeps what it shows
+                if harness.not_run_reason(argv):  # a server, the network: the doc keeps what it shows
                     out += body[i : i + shown + 1]
                     continue
                 code, printed = _run(argv, home)
