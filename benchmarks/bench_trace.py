@@ -20,13 +20,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sharemap.flows.graph import CachedRules, Place, agreements_for_county, instantiate
+from sharemap.flows.graph import CachedRules, agreements_for_county, instantiate
 from sharemap.flows.trace import trace
 from sharemap.kb.facts import Encounter
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Agreement
 from sharemap.law.engine import Context
 from sharemap.ledger.geo import counties
+from sharemap.ledger.place import county_place
 
 
 def agreements_by_county(db: Path, day: dt.date) -> dict[str, list[Agreement]]:
@@ -74,7 +75,7 @@ def main() -> None:
     ledger_s = time.perf_counter() - t0
 
     harris = next(c for c in all_counties if c.fips == "48201")
-    place = Place(harris.state, harris.fips, harris.label)
+    place = county_place(harris)
     cold, warm = [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
@@ -90,7 +91,7 @@ def main() -> None:
     t0 = time.perf_counter()
     n_traces = n_paths = 0
     for c in all_counties:
-        g = instantiate(Place(c.state, c.fips, c.label), day, agreements[c.fips], rules, kb)
+        g = instantiate(county_place(c), day, agreements[c.fips], rules, kb)
         for enc in Encounter:
             n_paths += len(trace(g, enc).paths)
             n_traces += 1

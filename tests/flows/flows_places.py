@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sharemap.flows.graph import Place
 from sharemap.kb.model import Agreement, AgreementStatus, Model287g
+from sharemap.ledger import geo
+from sharemap.ledger.place import county_place
 
 LISTED = dt.date(2026, 5, 18)
 DAY = dt.date(2026, 5, 20)
@@ -27,13 +28,13 @@ def agreement(agency: str, state: str, model: Model287g, signed: dt.date) -> Agr
 
 
 # Collier County, FL: Collier County Sheriff's Office, JEM signed 2020-06-09, TFM signed 2025-02-24.
-COLLIER = Place(state="FL", county_fips="12021", name="Collier County, FL")
+COLLIER = county_place(geo.county_by_name("12021"))
 COLLIER_AGREEMENTS = (
     agreement("Collier County Sheriff's Office", "FL", Model287g.JEM, dt.date(2020, 6, 9)),
     agreement("Collier County Sheriff's Office", "FL", Model287g.TFM, dt.date(2025, 2, 24)),
 )
 # Cook County, IL: no agency on ICE's list.
-COOK = Place(state="IL", county_fips="17031", name="Cook County, IL")
+COOK = county_place(geo.county_by_name("17031"))
 # Yuma County, AZ: only Yuma County Sheriff's Office, WSO signed 2025-06-03.
-YUMA = Place(state="AZ", county_fips="04027", name="Yuma County, AZ")
+YUMA = county_place(geo.county_by_name("04027"))
 YUMA_AGREEMENTS = (agreement("Yuma County Sheriff's Office", "AZ", Model287g.WSO, dt.date(2025, 6, 3)),)

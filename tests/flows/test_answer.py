@@ -11,12 +11,14 @@ import pytest
 from flows_places import COLLIER, COLLIER_AGREEMENTS, COOK, DAY, agreement
 
 from sharemap.flows.answer import Answer, answer_for, catalogue, list_source
-from sharemap.flows.graph import CachedRules, Place, instantiate
+from sharemap.flows.graph import CachedRules, instantiate
 from sharemap.flows.render import card, svg
 from sharemap.flows.trace import trace
 from sharemap.kb.facts import Encounter
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Model287g
+from sharemap.ledger import geo
+from sharemap.ledger.place import county_place, state_place
 from sharemap.sharing import workbook
 
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
@@ -86,7 +88,7 @@ def test_catalogue_covers_the_knowledge_base_in_both_languages() -> None:
 
 def test_plate_reads_say_what_the_portals_show(rules: CachedRules) -> None:
     """El Cajon PD (San Diego County, CA) shares its cameras out of state (its portal of 2026-04-22)."""
-    san_diego = Place(state="CA", county_fips="06073", name="San Diego County, CA")
+    san_diego = county_place(geo.county_by_name("06073"))
     a = answer_for(instantiate(san_diego, DAY, (), rules))
     plate = _encounter(a, Encounter.PLATE_READ)
     seen = [s for s in plate.sentences if s.text.startswith("In practice:")]
@@ -102,7 +104,7 @@ def test_plate_reads_say_what_the_portals_show(rules: CachedRules) -> None:
 
 def test_state_answer_counts_agreements_and_says_the_ban_closes_them(rules: CachedRules) -> None:
     wso = agreement("Garrett County Sheriff's Office", "MD", Model287g.WSO, dt.date(2025, 2, 28))
-    md = Place(state="MD", name="Maryland")
+    md = state_place("MD")
     src = list_source(
         {"title": "ICE 287(g) lists", "url": "https://www.ice.gov/identify-and-arrest/287g"}, "2026-02-27"
     )

@@ -157,20 +157,20 @@ def test_resolution_on_the_hand_labelled_sample() -> None:
 
 
 def test_the_trace_shows_the_law_and_what_the_portals_show() -> None:
-    from sharemap.flows.graph import Place, instantiate
+    from sharemap.flows.graph import instantiate
     from sharemap.flows.trace import trace
+    from sharemap.ledger import geo
+    from sharemap.ledger.place import county_place
 
     day = dt.date(2026, 4, 30)
-    san_diego = trace(
-        instantiate(Place(state="CA", county_fips="06073", name="San Diego County, CA"), day), "plate_read"
-    )
+    san_diego = trace(instantiate(county_place(geo.county_by_name("06073")), day), "plate_read")
     text = san_diego.summary()
     # the summary names the provision by its citation (it gave the provision id before issue 15.2)
     assert "Closed by law here" in text and "Cal. Civ. Code 1798.90.55(b)" in text
     assert "In practice (plate-reader portals): El Cajon PD (CA)'s portal of 2026-04-22 lists" in text
     hop = next(h for p in san_diego.paths for h in p.hops if h.edge.evidence)
     assert "in practice:" in hop.edge.reason and hop.edge.to_dict()["evidence"]
-    wyoming = trace(instantiate(Place(state="WY"), day), "plate_read").summary()
+    wyoming = trace(instantiate("WY", day), "plate_read").summary()
     assert "no public sharing data for WY on or before 2026-04-30" in wyoming
 
 

@@ -19,10 +19,7 @@ from sharemap.flows.answer import status_label
 from sharemap.flows.graph import (
     CachedRules,
     EdgeStatus,
-    Place,
     PlaceGraph,
-    agreement_active,
-    agreements_for_county,
     instantiate,
 )
 from sharemap.flows.render import dot, matrix, mermaid
@@ -31,8 +28,7 @@ from sharemap.flows.trace import compare as compare_traces
 from sharemap.flows.trace import trace as run_trace
 from sharemap.kb.facts import Encounter
 from sharemap.kb.load import load_kb
-from sharemap.kb.model import Agreement, AgreementStatus, Model287g, Source
-from sharemap.law.labels import place_name
+from sharemap.kb.model import Agreement, AgreementStatus, Model287g, Place, Source
 
 
 class Format(StrEnum):
@@ -73,22 +69,22 @@ def resolve(
     db: Path | None,
     use_ledger: bool,
 ) -> _Resolved:
+    """The place named by --county, --agency or --state, and the agreements that cover it on `day`
+    (the ledger's one query, `ledger.query.covering`, as the web and the reports use it)."""
     from sharemap.ledger import geo
+    from sharemap.ledger.place import agency_place, county_place, state_place
 
     if county is None and agency is None and state is None:
         raise InputError(
             "say where", field="--county/--agency/--state", expected='e.g. --county "Harris County, TX"'
         )
+    place: Place | None = None
     if county is not None:
-        c = geo.county_by_name(county)
-        place = Place(state=c.state, county_fips=c.fips, name=c.label)
+        place = county_place(geo.county_by_name(county))
     elif agency is None:
-        st = geo.state_code(state or "")
-        place = Place(state=st, name=place_name(st))
-    else:
-        place = Place(state=geo.state_code(state) if state else "", agency=agency)
+        place = state_place(state or "")
     if not use_ledger:
-        if place.agency:
+        if place is None:
             raise InputError("--agency needs the ledger", field="--no-ledger", expected="drop --no-ledger")
         return _Resolved(place, (), "ledger not used: no 287(g) agreements assumed")
     from sharemap.ledger import query, store
@@ -96,37 +92,10 @@ def resolve(
 
     try:
         with store.connect(db) as con:
-            if place.agency:
-                ag = query.find_agency(con, place.agency, state)
-                place = Place(state=ag.state, county_fips=ag.county_fips, name=ag.county_name, agency=ag.name)
-                found = query.agreements(con, agency_id=ag.agency_id, as_of=day)
-                if not found and query.snapshot_as_of(con, day) is None:
-                    found = query.agreements(con, agency_id=ag.agency_id, include_inactive=True)
-            elif place.county_fips:
-                listed = query.snapshot_as_of(con, day) is not None
-                when = day if listed else None
-                local = query.agreements(
-                    con, county_fips=place.county_fips, as_of=when, include_inactive=not listed
-                )
-                with_state = query.agreements(
-                    con,
-                    county_fips=place.county_fips,
-                    include_statewide=True,
-                    as_of=when,
-                    include_inactive=not listed,
-                )
-                local_ids = {a.agreement_id for a in local}
-                statewide = [a for a in with_state if a.agreement_id not in local_ids]
-                found = list(agreements_for_county(local, statewide))
-            else:  # a whole state: the agreements of every agency in it (its counties' too)
-                listed = query.snapshot_as_of(con, day) is not None
-                found = [
-                    a
-                    for a in query.agreements(
-                        con, state=place.state, as_of=day if listed else None, include_inactive=not listed
-                    )
-                    if listed or agreement_active(a, day)
-                ]
+            if place is None:
+                ag = query.find_agency(con, agency or "", geo.state_code(state) if state else None)
+                place = agency_place(ag.agency_id, ag.name, ag.state, ag.county_fips)
+            found = query.covering(con, place, day).agreements
             fresh = freshness(con, day, place.state)
             source = _list_source(con, fresh.list_date)
     except StoreError as exc:
@@ -138,7 +107,7 @@ def resolve(
         if fresh.list_date
         else f"{fresh.note}: agreements inferred from signed dates"
     )
-    return _Resolved(place, tuple(found), note, source)
+    return _Resolved(place, found, note, source)
 
 
 def _list_source(con: Any, list_date: dt.date | None) -> Source | None:
@@ -151,7 +120,9 @@ def _list_source(con: Any, list_date: dt.date | None) -> Source | None:
 
 def _hypothetical(place: Place, model: Model287g, day: dt.date) -> Agreement:
     who = (
-        f"{place.agency} (hypothetical)" if place.agency else f"Hypothetical sheriff's office, {place.label}"
+        f"{place.agency_name} (hypothetical)"
+        if place.agency_name
+        else f"Hypothetical sheriff's office, {place.label}"
     )
     return Agreement(
         agreement_id=f"hypothetical-{model.short}",

@@ -297,7 +297,7 @@ class _Words:
     def preamble(self, t: Trace) -> tuple[Sentence, ...]:
         day = t.date.isoformat()
         cite = (self.ledger,) if self.ledger else ()
-        if not t.place.county_fips and not t.place.agency and t.agreements:
+        if t.place.kind in ("state", "nation") and t.agreements:
             return (Sentence(say("statewide", self.lang, agreements=len(t.agreements), date=day), (), cite),)
         if t.agreements:
             named = _listing(list(t.agreements), self.lang, MAX_AGREEMENTS, sep="; ")

@@ -28,7 +28,7 @@ import networkx as nx
 
 from sharemap.kb.facts import Carry, Channel, Direction, Encounter, KnowledgeBase, Mode, SystemSide
 from sharemap.kb.load import Problem, load_kb
-from sharemap.kb.model import Agreement, Model287g
+from sharemap.kb.model import Agreement, Model287g, Place
 from sharemap.law.engine import Context, Ruling
 from sharemap.law.engine import rule as law_rule
 from sharemap.law.labels import action_label, effect_label
@@ -90,30 +90,8 @@ _CONTEXT_FIELDS: dict[str, type[StrEnum]] = {
 
 
 # --- places --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a trace is asked about: a state, and optionally a county (FIPS) or one agency."""
-
-    state: str
-    county_fips: str | None = None
-    name: str | None = None
-    agency: str | None = None
-
-    @property
-    def label(self) -> str:
-        if self.agency:
-            return f"{self.agency} ({self.state})"
-        return self.name or self.state
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "county_fips": self.county_fips,
-            "name": self.name,
-            "agency": self.agency,
-        }
+# A trace is asked about the ledger's one `Place` (`sharemap.kb.model.Place`: the nation, a state, a
+# county or an agency), made by `sharemap.ledger.place` (its resolver and constructors).
 
 
 def agreement_active(a: Agreement, day: dt.date) -> bool:
@@ -557,9 +535,12 @@ def _ask(
 
 
 def as_place(place: Place | str) -> Place:
+    """A place, or a state code ('TX', or 'US' for the nation) read as one."""
     if isinstance(place, Place):
         return place
-    return Place(state=place.upper(), name=place.upper())
+    from sharemap.ledger.place import NATION, state_place
+
+    return NATION if place.upper() == "US" else state_place(place)
 
 
 def instantiate(

@@ -26,11 +26,11 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Final, Literal, NamedTuple, TypeVar
 
-import us
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from sharemap.errors import DataError, InputError, NotFoundError
+from sharemap.kb.jurisdictions import codes, jurisdictions, name_of
 from sharemap.kb.model import AgencyKind, Frozen
 from sharemap.settings import DATA_DIR
 
@@ -129,14 +129,14 @@ _TERRITORY_ALIASES: Final = {"CNMI": "MP", "USVI": "VI"}
 @lru_cache(maxsize=1)
 def _state_names() -> dict[str, str]:
     names: dict[str, str] = {}
-    for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
-        names[name_key(st.name)] = st.abbr
+    for j in jurisdictions():
+        names[name_key(j.name)] = j.code
     return names
 
 
 @lru_cache(maxsize=1)
 def _state_abbrs() -> frozenset[str]:
-    return frozenset(st.abbr for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC])
+    return codes()
 
 
 def state_codes() -> frozenset[str]:
@@ -159,9 +159,9 @@ def state_code(raw: str) -> str:
     if upper in _TERRITORY_ALIASES:
         return _TERRITORY_ALIASES[upper]
     if upper.isdigit():
-        for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
-            if st.fips == upper.zfill(2):
-                return str(st.abbr)
+        for j in jurisdictions():
+            if j.fips == upper.zfill(2):
+                return j.code
     key = name_key(text.removeprefix("State of ").removeprefix("STATE OF "))
     names = _state_names()
     if key in names:
@@ -173,11 +173,6 @@ def state_code(raw: str) -> str:
     raise InputError(
         f"unknown state {raw!r}", field="state", expected="a US state or territory name, USPS code or FIPS"
     )
-
-
-def _state_name(abbr: str) -> str:
-    st = us.states.lookup(abbr)
-    return str(st.name) if st is not None else abbr
 
 
 # --------------------------------------------------------------------------- counties
@@ -564,10 +559,10 @@ def _strip_state_prefix(folded: str, state: str | None) -> tuple[str, bool]:
 def _state_prefixes(state: str | None) -> tuple[str, ...]:
     """Folded ways an agency name may begin with its state: 'florida', 'fl', 'cnmi' (longest first)."""
     if state is not None:
-        found = {_fold(_state_name(state)), state.lower()}
+        found = {_fold(name_of(state)), state.lower()}
         found |= {k.lower() for k, v in _TERRITORY_ALIASES.items() if v == state}
     else:
-        found = {_fold(st.name) for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
+        found = {_fold(j.name) for j in jurisdictions()}
         found |= {k.lower() for k in _TERRITORY_ALIASES}
     return tuple(sorted(found, key=len, reverse=True))
 
@@ -874,7 +869,7 @@ def _statewide(a: _Listing, method: Method, note: str | None) -> Placement:
 def _territory_wide(a: _Listing) -> Placement | None:
     if a.state not in _TERRITORY_WIDE or a.state in _county_index():
         return None
-    note = f"{_state_name(a.state)} has no county table here; its territorial agencies act territory-wide"
+    note = f"{name_of(a.state)} has no county table here; its territorial agencies act territory-wide"
     return _statewide(a, "territory-wide agency", note)
 
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jellyfish
-import us
 import yaml
 from rapidfuzz import fuzz
 
 from sharemap import settings
 from sharemap.errors import InputError
+from sharemap.kb.jurisdictions import jurisdiction
 from sharemap.kb.model import Model287g
 from sharemap.ledger import geo
 
@@ -220,8 +220,8 @@ def _parse(state: str, name: str) -> _Name:
 
 @functools.lru_cache(maxsize=64)
 def _state_words(state: str) -> list[str]:
-    found = us.states.lookup(state)
-    return str(found.name).lower().split() if found is not None else []
+    found = jurisdiction(state)
+    return found.name.lower().split() if found is not None else []
 
 
 def _vocabulary_word(word: str) -> str:

@@ -17,10 +17,10 @@ from functools import lru_cache
 from typing import Any
 
 import duckdb
-import us
 from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError, NotFoundError
+from sharemap.kb.jurisdictions import name_of
 from sharemap.kb.model import Place, PlaceKind
 from sharemap.ledger import geo, query
 from sharemap.ledger.linkage import agency_key
@@ -36,7 +36,7 @@ NATION = Place("nation", "US", "United States", "US")
 
 def state_place(code: str) -> Place:
     st = geo.state_code(code)
-    return Place("state", st, _state_name(st), st)
+    return Place("state", st, name_of(st), st)
 
 
 def county_place(county: geo.County) -> Place:
@@ -45,11 +45,6 @@ def county_place(county: geo.County) -> Place:
 
 def agency_place(agency_id: str, name: str, state: str, county_fips: str | None) -> Place:
     return Place("agency", agency_id, f"{name} ({state})", state, county_fips=county_fips, agency_name=name)
-
-
-def _state_name(code: str) -> str:
-    found = us.states.lookup(code)
-    return str(found.name) if found is not None else code
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,6 @@ import duckdb
 from sharemap.flows.answer import Sentence as AnswerSentence
 from sharemap.flows.answer import answer as plain_answer
 from sharemap.flows.graph import CachedRules, EdgeStatus, instantiate
-from sharemap.flows.graph import Place as TracePlace
 from sharemap.flows.trace import Path, Trace, format_seconds, trace
 from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.load import load_kb
@@ -116,17 +115,6 @@ Target = Place
 
 resolve = place_from
 """Name a place the way a user would (--county, --state, --agency, --nation); get the report's place."""
-
-
-def trace_place(p: Place) -> TracePlace:
-    """The place as the trace engine takes it."""
-    if p.kind == "county":
-        return TracePlace(state=p.state, county_fips=p.key, name=p.label)
-    if p.kind == "agency":
-        return TracePlace(state=p.state, county_fips=p.county_fips, agency=p.agency_name)
-    if p.kind == "state":
-        return TracePlace(state=p.state, name=p.label)
-    return TracePlace(state="US", name="United States")
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -230,7 +218,7 @@ def build_report(
     cov = query.covering(con, target, day)
     agreements = list(cov.agreements)
     trace_agreements = agreements if target.kind != "nation" else []  # a state: its counties' too
-    graph = instantiate(trace_place(target), day, trace_agreements, rules or CachedRules(), kb)
+    graph = instantiate(target, day, trace_agreements, rules or CachedRules(), kb)
     facts = _Facts(
         target, cov, query.ever_covering(con, target), {e: trace(graph, e) for e in Encounter}, sims
     )

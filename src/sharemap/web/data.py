@@ -33,7 +33,7 @@ from sharemap.ledger import query
 from sharemap.ledger.changes import Change, changes
 from sharemap.ledger.freshness import freshness
 from sharemap.ledger.place import Candidate, Place, Resolution, Resolver, place_of
-from sharemap.report.build import build_report, trace_place
+from sharemap.report.build import build_report
 from sharemap.report.model import Report
 from sharemap.report.sim import SimRun
 from sharemap.safety import spreadsheet_safe
@@ -193,7 +193,7 @@ class Site:
         t = self.target(kind, key)
         with self.cursor() as cur:
             ags = query.covering(cur, t, day).agreements
-        g = instantiate(trace_place(t), day, ags if t.kind != "nation" else (), self.rules, self.kb)
+        g = instantiate(t, day, ags if t.kind != "nation" else (), self.rules, self.kb)
         return {e: trace(g, e) for e in Encounter}
 
     def _county(self, fips: str, day: dt.date) -> dict[str, Any]:
