@@ -287,6 +287,55 @@ def ledger_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"title": row[0], "url": row[1], "publisher": row[2], "note": row[3]}
 
 
+# --- what the web app reads once, or per map date ---------------------------------------------
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The ledger's tables (the downloads the web app offers)."""
+    sql = "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+    return [str(r[0]) for r in con.execute(sql).fetchall()]
+
+
+def list_dates(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """The capture dates of ICE's complete lists, oldest first."""
+    rows = con.execute("SELECT DISTINCT captured::DATE FROM complete_snapshots ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def county_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """'Harris County, TX' by county FIPS."""
+    return {r[0]: f"{r[1]}, {r[2]}" for r in con.execute("SELECT fips, name, state FROM counties").fetchall()}
+
+
+def county_population(con: duckdb.DuckDBPyConnection, fips: str) -> int | None:
+    row = con.execute("SELECT population FROM counties WHERE fips = ?", [fips]).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def models_by_county(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict[str, list[str]], int]:
+    """The 287(g) models (short names) each county's own agencies hold on one list, and the list's size
+    (the map colours counties by their agencies; statewide agencies are counted in the size only)."""
+    rows = con.execute(
+        "SELECT county_fips, list(model_short) FROM agreements JOIN agreement_snapshots USING (agreement_id) "
+        "WHERE snapshot_id = ? AND county_fips IS NOT NULL GROUP BY 1 ORDER BY 1",
+        [snapshot_id],
+    ).fetchall()
+    total = con.execute("SELECT count(*) FROM agreement_snapshots WHERE snapshot_id = ?", [snapshot_id])
+    return {r[0]: list(r[1]) for r in rows}, int((total.fetchone() or (0,))[0])
+
+
+def agencies_per_county(con: duckdb.DuckDBPyConnection, agency_ids: list[str]) -> list[tuple[str, int]]:
+    """(county FIPS, how many of these agencies are placed in it), by FIPS."""
+    if not agency_ids:
+        return []
+    rows = con.execute(
+        "SELECT county_fips, count(*) FROM agencies WHERE county_fips IS NOT NULL "
+        "AND list_contains(?, agency_id) GROUP BY 1 ORDER BY 1",
+        [agency_ids],
+    ).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
 def _records(model: type[_M], cur: duckdb.DuckDBPyConnection) -> list[_M]:
     """The rows of a query as domain models (the query names its columns as the model's fields)."""
     names = [d[0] for d in cur.description or ()]

@@ -538,33 +538,49 @@ def read_base(path: Path | None = None) -> BaseData:
     )
 
 
-def export(db: Path | None, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+EXPORT_FORMATS = ("parquet", "csv")
+
+
+def export(db: Path | None, out: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> list[Path]:
     """Write every table to Parquet and CSV under `out`; returns the files written."""
-    bad = set(formats) - {"parquet", "csv"}
+    bad = set(formats) - set(EXPORT_FORMATS)
     if bad:
         raise InputError(f"unknown export format {sorted(bad)}", field="format", expected="parquet or csv")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with connect(db) as con:
-        con.create_function(
-            "spreadsheet_safe", _safe_text, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR")
-        )
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         for name in names:
             for fmt in formats:
-                target = out / f"{name}.{fmt}"
-                tmp = out / f".{name}.{fmt}.tmp"
-                if fmt == "parquet":
-                    select, opts = f"SELECT * FROM {name}", "(FORMAT parquet, COMPRESSION zstd)"
-                else:
-                    select, opts = _csv_select(con, name), "(FORMAT csv, HEADER)"
-                try:
-                    con.execute(f"COPY ({select}) TO '{tmp}' {opts}")
-                    tmp.replace(target)
-                finally:
-                    tmp.unlink(missing_ok=True)
-                written.append(target)
+                write_table(con, name, out / f"{name}.{fmt}", fmt)
+                written.append(out / f"{name}.{fmt}")
     return written
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path, fmt: str) -> None:
+    """One table as Parquet, or as CSV whose text cells are spreadsheet-safe (`sharemap export` and the
+    web app's downloads both write through here), replacing `target` only when complete."""
+    if fmt == "parquet":
+        select, opts = f'SELECT * FROM "{table}"', "(FORMAT parquet, COMPRESSION zstd)"
+    elif fmt == "csv":
+        _register_spreadsheet_safe(con)
+        select, opts = _csv_select(con, table), "(FORMAT csv, HEADER)"
+    else:
+        raise InputError(f"unknown export format {fmt!r}", field="format", expected="parquet or csv")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        con.execute(f"COPY ({select}) TO '{tmp}' {opts}").fetchall()
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _register_spreadsheet_safe(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'spreadsheet_safe'"
+    if not con.execute(sql).fetchall()[0][0]:
+        con.create_function(
+            "spreadsheet_safe", _safe_text, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR")
+        )
 
 
 def _safe_text(value: str) -> str:
@@ -583,4 +599,4 @@ def _csv_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     for column, kind in columns:
         quoted = '"' + column.replace('"', '""') + '"'
         parts.append(f"spreadsheet_safe({quoted}) AS {quoted}" if kind == "VARCHAR" else quoted)
-    return f"SELECT {', '.join(parts)} FROM {table}"
+    return f'SELECT {", ".join(parts)} FROM "{table}"'

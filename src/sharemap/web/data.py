@@ -6,9 +6,7 @@ that depend only on (place, date) are memoised (the ledger does not change while
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,14 +27,13 @@ from sharemap.law.labels import LANGS as LAW_LANGS
 from sharemap.law.labels import answer, question
 from sharemap.law.overview import overview
 from sharemap.law.timeline import law_changes
-from sharemap.ledger import query
+from sharemap.ledger import query, store
 from sharemap.ledger.changes import Change, changes
 from sharemap.ledger.freshness import freshness
 from sharemap.ledger.place import Candidate, Place, Resolution, Resolver, place_of
 from sharemap.report.build import build_report
 from sharemap.report.model import Report
 from sharemap.report.sim import SimRun
-from sharemap.safety import spreadsheet_safe
 from sharemap.sharing import evidence as sharing_evidence
 from sharemap.sharing.orgs import STATE_CODES
 
@@ -60,21 +57,9 @@ class Site:
         self._lock = threading.Lock()
         with self.cursor() as cur:
             self.source = query.ledger_source(cur)
-            self.tables = sorted(
-                r[0]
-                for r in cur.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-                ).fetchall()
-            )
-            rows = cur.execute("SELECT DISTINCT captured::DATE FROM complete_snapshots ORDER BY 1").fetchall()
-            self.list_dates: list[dt.date] = [r[0] for r in rows]
-            self.agencies = cur.execute(
-                "SELECT agency_id, name, state, county_fips FROM agencies ORDER BY state, name"
-            ).fetchall()
-            self.county_names = {
-                r[0]: f"{r[1]}, {r[2]}"
-                for r in cur.execute("SELECT fips, name, state FROM counties").fetchall()
-            }
+            self.tables = query.table_names(cur)
+            self.list_dates: list[dt.date] = query.list_dates(cur)
+            self.county_names = query.county_labels(cur)
             self.resolver = Resolver.from_ledger(cur)
         self.resolver.suggest("warm")  # builds the type-ahead index once, not on the first keystroke
         # memo tables
@@ -135,16 +120,8 @@ class Site:
                     "agreements": None,
                     "freshness": fresh,
                 }
-            rows = cur.execute(
-                "SELECT county_fips, list(model_short), count(*) FROM agreements "
-                "JOIN agreement_snapshots USING (agreement_id) "
-                "WHERE snapshot_id = ? AND county_fips IS NOT NULL GROUP BY 1 ORDER BY 1",
-                [snap[0]],
-            ).fetchall()
-            total = cur.execute(
-                "SELECT count(*) FROM agreement_snapshots WHERE snapshot_id = ?", [snap[0]]
-            ).fetchone()
-        counties = {r[0]: map_category(list(r[1])) for r in rows}
+            models, total = query.models_by_county(cur, snap[0])
+        counties = {fips: map_category(shorts) for fips, shorts in models.items()}
         by_cat: dict[str, int] = {}
         for v in counties.values():
             by_cat[v] = by_cat.get(v, 0) + 1
@@ -154,7 +131,7 @@ class Site:
             "counties": counties,
             "counties_coloured": len(counties),
             "by_category": by_cat,
-            "agreements": int(total[0]) if total else 0,
+            "agreements": total,
             "freshness": fresh,
         }
 
@@ -202,9 +179,7 @@ class Site:
             cov = query.covering(cur, t, day)
             ags, snap = cov.agreements, cov.snapshot
             ever = query.ever_covering(cur, t)
-            row = cur.execute(
-                "SELECT population, foreign_born_pct FROM counties WHERE fips = ?", [t.key]
-            ).fetchone()
+            population = query.county_population(cur, t.key)
         return {
             "fips": t.key,
             "name": t.label,
@@ -212,7 +187,7 @@ class Site:
             "date": day.isoformat(),
             "list_date": snap[1].isoformat() if snap else None,
             "freshness": self.freshness(day, t.state),
-            "population": row[0] if row else None,
+            "population": population,
             "coverage": cov.to_dict(),
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "agreements_ever_listed": [a.model_dump(mode="json") for a in ever],
@@ -224,16 +199,7 @@ class Site:
             cov = query.covering(cur, t, day)
             ags, snap = cov.agreements, cov.snapshot
             labels, series, _ = query.quarterly(cur, t)
-            ids = [a.agency_id for a in ags]
-            placed = (
-                cur.execute(
-                    "SELECT county_fips, count(*) FROM agencies WHERE county_fips IS NOT NULL "
-                    "AND list_contains(?, agency_id) GROUP BY 1 ORDER BY 1",
-                    [ids],
-                ).fetchall()
-                if ids
-                else []
-            )
+            placed = query.agencies_per_county(cur, [a.agency_id for a in ags])
         ov = overview(t.state, day, self.law)
         provs = []
         for p in self.law.for_jurisdiction(t.state):
@@ -276,9 +242,7 @@ class Site:
             "sharing": list(sharing_evidence(t.state, day)) if t.state in STATE_CODES else [],
             "agreements_in_force": [a.model_dump(mode="json") for a in ags],
             "by_model": {m.short: sum(a.model is m for a in ags) for m in Model287g},
-            "counties": [
-                {"fips": f, "name": self.county_names.get(f, f), "agencies": int(n)} for f, n in placed
-            ],
+            "counties": [{"fips": f, "name": self.county_names.get(f, f), "agencies": n} for f, n in placed],
             "growth": {"labels": labels, "series": series},
         }
 
@@ -297,45 +261,16 @@ class Site:
         }
 
     def table_bytes(self, table: str, fmt: str) -> bytes:
-        """A whole table as CSV or Parquet. CSV cells go through `safety.spreadsheet_safe`, since the
-        ledger holds text from imported lists (an agency name `=HYPERLINK(...)` must not run)."""
+        """A whole table as CSV or Parquet, written as `sharemap export` writes it (CSV text cells
+        spreadsheet-safe: the ledger holds text from imported lists, and `=HYPERLINK(...)` must not run)."""
         import tempfile
 
-        if table not in self.tables or fmt not in ("csv", "parquet"):
+        if table not in self.tables or fmt not in store.EXPORT_FORMATS:
             raise NotFoundError(f"no table {table!r} in {fmt}")
-        if fmt == "csv":
-            return self._table_csv(table)
-        with tempfile.TemporaryDirectory(prefix="sharemap-dl-") as d:
+        with tempfile.TemporaryDirectory(prefix="sharemap-dl-") as d, self.cursor() as cur:
             out = Path(d) / f"{table}.{fmt}"
-            with self.cursor() as cur:
-                cur.execute(f"COPY (SELECT * FROM \"{table}\") TO '{out}' (FORMAT PARQUET)")
+            store.write_table(cur, table, out, fmt)
             return out.read_bytes()
-
-    def _table_csv(self, table: str) -> bytes:
-        """The table as CSV, in DuckDB's own text for each value (numbers stay numbers, so a negative
-        number is not mistaken for a formula; every other column is text and made spreadsheet-safe)."""
-        with self.cursor() as cur:
-            cols = cur.execute(f'DESCRIBE "{table}"').fetchall()
-            names = [str(c[0]) for c in cols]
-            exprs = [
-                f'"{n}"' if _numeric(str(c[1])) else f'CAST("{n}" AS VARCHAR)'
-                for n, c in zip(names, cols, strict=True)
-            ]
-            cur.execute(f'SELECT {", ".join(exprs)} FROM "{table}"')
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow([spreadsheet_safe(n) for n in names])
-            while batch := cur.fetchmany(10_000):
-                w.writerows([spreadsheet_safe(v) for v in row] for row in batch)
-        return buf.getvalue().encode("utf-8")
-
-
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER")
-_NUMERIC_MORE = ("UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
-
-
-def _numeric(sql_type: str) -> bool:
-    return sql_type.upper().split("(")[0] in _NUMERIC + _NUMERIC_MORE
 
 
 def _plain(v: Any) -> Any:
