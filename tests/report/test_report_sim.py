@@ -106,6 +106,10 @@ def test_every_sentence_and_row_of_the_section_resolves(report: Report) -> None:
     # the published figures cited are exactly those the parameter files give
     published = {r.url for t in load_targets() for r in t.references}
     published |= {r.url for p in load_params().params.values() for r in p.references}
+    # issue 17: the birthplace split's sources (sim/params/birthplace.yaml) are parameter sources too
+    from sharemap.sim.birthplace import load_birthplace
+
+    published |= {s["url"] for s in load_birthplace().sources.values()}
     assert {refs[n].url for n in used if refs[n].kind == "sim"} <= published
     # every row of every table in the section cites the run itself
     run_ref = next(n for n in used if refs[n].kind == "simrun")

@@ -23,6 +23,7 @@ def test_engines_give_identical_results(ledger_db: Path) -> None:
         BASE, state="DE", replicates=3, seed=42, engine="local", workers=2, rep_batch=1, db=ledger_db
     )
     assert np.array_equal(a.county, b.county) and np.array_equal(a.latency_hist, b.latency_hist)
+    assert a.birthplace is not None and np.array_equal(a.birthplace, b.birthplace)
     c = simulate(BASE, state="DE", replicates=3, seed=43, engine="serial", db=ledger_db)
     assert not np.array_equal(a.county, c.county)
 
@@ -32,6 +33,7 @@ def test_ray_gives_identical_results(ledger_db: Path) -> None:
     a = simulate(BASE, state="DE", replicates=2, seed=5, engine="serial", db=ledger_db)
     b = simulate(BASE, state="DE", replicates=2, seed=5, engine="ray", workers=1, rep_batch=1, db=ledger_db)
     assert np.array_equal(a.county, b.county)
+    assert a.birthplace is not None and np.array_equal(a.birthplace, b.birthplace)
 
 
 def test_summary_outputs_and_compare(tmp_path: Path, ledger_db: Path) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sharemap.report.cite import Citations
 
 SUMMARY = "summary.json"
-CHART_FILES = ("funnel.png", "by_status.png", "hold_rates.png", "disclosures.png")
+CHART_FILES = ("funnel.png", "by_status.png", "by_birthplace.png", "hold_rates.png", "disclosures.png")
 REQUIRED_STAGES = (
     "bookings",
     "ident_match",
@@ -182,6 +182,8 @@ def check_summary(summary: Any, source: str) -> dict[str, Any]:
         if not all(_number(r[k]) for k in ("mean", "ci_low", "ci_high")):
             raise _fail(source, f"stage {r['stage']!r} has a non-numeric value", "stages", "numbers")
     _rows(s, "by_status", ("stage", "status", "mean", "ci_low", "ci_high"), source)
+    if "by_birthplace" in s:  # runs written before issue 17's birthplace split have none
+        _rows(s, "by_birthplace", ("stage", "birthplace", "mean", "ci_low", "ci_high"), source)
     _rows(s, "hold_rates", ("ethnicity", "holds_per_1000_bookings", "ci_low", "ci_high"), source)
     _rows(s, "latencies", ("latency", "median", "p90"), source)
     _rows(s, "disclosures", ("event", "channel", "events", "ci_low", "ci_high", "data_elements"), source)
@@ -387,12 +389,20 @@ def _run_blocks(
     i: int,
     n: int,
 ) -> list[Block]:
-    """One run's blocks, in named steps: the run and its inputs, key outputs, by status, hold rates by
-    ethnicity, latencies, disclosures and the law applied."""
+    """One run's blocks, in named steps: the run and its inputs, key outputs, by status, by birthplace,
+    hold rates by ethnicity, latencies, disclosures and the law applied."""
     x = _Run(c, kb, law, src, run, target, report_list, c.sim_run(run), ())
     out, law_cites = _intro_blocks(x, i, n)
     x = dataclasses.replace(x, law_cites=tuple(law_cites))
-    for step in (_key_output_blocks, _status_blocks, _hold_rate_blocks, _latency_blocks, _disclosure_blocks):
+    steps = (
+        _key_output_blocks,
+        _status_blocks,
+        _birthplace_blocks,
+        _hold_rate_blocks,
+        _latency_blocks,
+        _disclosure_blocks,
+    )
+    for step in steps:
         out.extend(step(x))
     return out
 
@@ -603,6 +613,77 @@ def _status_blocks(x: _Run) -> list[Block]:
             )
         )
     return out
+
+
+BIRTHPLACE_LABELS = {
+    "us": "United States",
+    "mexico": "Mexico",
+    "guatemala": "Guatemala",
+    "honduras": "Honduras",
+    "el_salvador": "El Salvador",
+    "other_lac": "other Latin America and Caribbean",
+    "asia": "Asia",
+    "europe": "Europe",
+    "africa": "Africa",
+    "other": "other",
+}
+
+
+def _birthplace_cites(c: Citations, states: Iterable[str]) -> tuple[int, ...]:
+    """The published figures behind the birthplace split: the national shares and each state's own."""
+    from sharemap.sim.birthplace import BIRTHPLACE_FILE, NATIONAL_SOURCES, load_birthplace
+
+    table = load_birthplace()
+    keys = list(NATIONAL_SOURCES)
+    keys += [f.source for st, f in table.mexico_by_state.items() if st in set(states) and f.source]
+    out = []
+    for k in dict.fromkeys(keys):
+        src = table.sources[k]
+        out.append(c.sim_source(src["title"], src["url"], f"sharemap/sim/params/{BIRTHPLACE_FILE.name}: {k}"))
+    return tuple(out)
+
+
+def _birthplace_blocks(x: _Run) -> list[Block]:
+    """People flagged, detained and held, by birthplace group, and which states use the national shares."""
+    c, s, run_ref = x.c, x.run.summary, x.run_ref
+    rows_in = [r for r in s.get("by_birthplace") or [] if isinstance(r, Mapping)]
+    if not rows_in:
+        return []
+    srcs = [b for b in s.get("birthplace_sources") or [] if isinstance(b, Mapping)]
+    cites = (run_ref, *_birthplace_cites(c, [str(b.get("state")) for b in srcs]))
+    by = {(r["stage"], r["birthplace"]): r for r in rows_in}
+    rows = []
+    for g in dict.fromkeys(r["birthplace"] for r in rows_in):
+        cells = [by.get((k, g)) for k in ("flagged", "detainers", "holds")]
+        rows.append(
+            (
+                BIRTHPLACE_LABELS.get(g, g),
+                *(f"{_fmt(r['mean'])} ({_ci(r)})" if r else "not given" for r in cells),
+            )
+        )
+    fallback = [str(b.get("state")) for b in srcs if b.get("fallback")]
+    sourced = [str(b.get("state")) for b in srcs if not b.get("fallback")]
+    text = (
+        "The run splits each simulated count by birthplace with the shares of its status and ethnicity in "
+        "the county's state: published national shares of unauthorized immigrants by country of birth and "
+        "of all foreign-born residents by region of birth"
+        + (
+            f", with a state share of Mexicans among unauthorized immigrants for {', '.join(sourced)}"
+            if sourced
+            else ""
+        )
+        + (f"; {len(fallback)} state(s) here use the national shares (a fallback)" if fallback else "")
+        + ". The intervals include the noise of the simulated counts, not of the split."
+    )
+    return [
+        Para((c.sentence(text, cites),)),
+        Table(
+            ("birthplace", "flagged (95% interval)", "detainers", "holds"),
+            tuple(rows),
+            tuple(cites for _ in rows),
+            caption="SYNTHETIC people flagged, detained and held per year, by birthplace",
+        ),
+    ]
 
 
 def _hold_rate_blocks(x: _Run) -> list[Block]:

@@ -99,6 +99,10 @@ class Model:
     # share of bookings whose prints reach IDENT (the Secure Communities rollout; 1 from 2013)
     ident_coverage: float = 1.0
     regime: str = ""  # the enforcement regime the model was compiled for (params/regimes.yaml)
+    # birthplace split (sim/birthplace.py): per county an index (C,) into per-state tables
+    # (S, N_CELLS, birthplace groups) of P(birthplace | cell)
+    bp_index: np.ndarray | None = None
+    bp_table: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.fips)
@@ -132,6 +136,7 @@ class Model:
                     "p_ero_false",
                     "name_fnr",
                     "name_fpr",
+                    "bp_table",
                 )
                 else v
             )

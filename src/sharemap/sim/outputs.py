@@ -80,6 +80,7 @@ def charts(summary: dict[str, Any], outdir: Path) -> list[Path]:
         )
     )
     files += _save(st, outdir / "by_status")
+    files += _save(_birthplace_chart(summary, where), outdir / "by_birthplace")
     hr = (
         alt.Chart(alt.Data(values=summary["hold_rates"]))
         .mark_bar()
@@ -109,11 +110,69 @@ def charts(summary: dict[str, Any], outdir: Path) -> list[Path]:
     return files
 
 
+def _birthplace_chart(summary: dict[str, Any], where: str) -> alt.Chart:
+    """Flagged, detained and held by birthplace group (the expected split of the simulated counts)."""
+    rows = [r for r in summary.get("by_birthplace", []) if r["stage"] in ("flagged", "detainers", "holds")]
+    return (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("mean:Q", title="people per year"),
+            y=alt.Y("birthplace:N", title=None, sort=list(dict.fromkeys(r["birthplace"] for r in rows))),
+            color="stage:N",
+            yOffset="stage:N",
+        )
+        .properties(
+            title=f"SYNTHETIC people flagged, detained and held by birthplace - {where}",
+            width=480,
+            height=320,
+        )
+    )
+
+
+def _birthplace_lines(s: dict[str, Any]) -> list[str]:
+    """The README's by-birthplace table and the sources of each state's split."""
+    if not s.get("by_birthplace"):
+        return []
+    keys = ("bookings", "flagged", "detainers", "holds", "transfers")
+    by = {(r["stage"], r["birthplace"]): r for r in s["by_birthplace"]}
+    lines = [
+        "",
+        "## By birthplace",
+        "",
+        "Each simulated count split by P(birthplace | status, ethnicity) in the county's state",
+        "(`params/birthplace.yaml`); intervals include the counts' noise, not the noise of the split.",
+        "",
+        "| birthplace | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    for g in dict.fromkeys(r["birthplace"] for r in s["by_birthplace"]):
+        lines.append(
+            f"| {g} | "
+            + " | ".join(
+                f"{_fmt(by[(k, g)]['mean'])} ({_fmt(by[(k, g)]['ci_low'])} - {_fmt(by[(k, g)]['ci_high'])})"
+                for k in keys
+            )
+            + " |"
+        )
+    lines += ["", "Birthplace shares per state:", ""]
+    lines += [f"- {b['source']}" for b in s.get("birthplace_sources", [])]
+    return lines
+
+
 def write_outputs(res: RunResult, summary: dict[str, Any], outdir: Path) -> list[Path]:
     """Write Parquet tables, summary.json, charts and README.md for one run into `outdir`."""
     outdir.mkdir(parents=True, exist_ok=True)
     files = []
-    for name in ("stages", "by_status", "by_ethnicity", "hold_rates", "latencies", "disclosures"):
+    for name in (
+        "stages",
+        "by_status",
+        "by_ethnicity",
+        "by_birthplace",
+        "hold_rates",
+        "latencies",
+        "disclosures",
+    ):
         p = outdir / f"{name}.parquet"
         pq.write_table(_table(summary[name]), p)
         files.append(p)
@@ -230,6 +289,7 @@ def markdown(summary: dict[str, Any]) -> str:
             f"| {_fmt(be[('holds', e)]['mean'])} "
             f"| {h['holds_per_1000_bookings']:.2f} ({h['ci_low']:.2f} - {h['ci_high']:.2f}) |"
         )
+    lines += _birthplace_lines(s)
     lines += ["", "## Latencies (hours)", "", "| latency | median | 90th percentile |", "|---|---|---|"]
     for r in s["latencies"]:
         lines.append(f"| {r['latency']} | {_fmt(r.get('median'))} | {_fmt(r.get('p90'))} |")
@@ -255,7 +315,8 @@ def markdown(summary: dict[str, Any]) -> str:
             )
     lines += [
         "",
-        "Charts: funnel.png, by_status.png, hold_rates.png, disclosures.png. Tables: *.parquet.",
+        "Charts: funnel.png, by_status.png, by_birthplace.png, hold_rates.png, disclosures.png. "
+        "Tables: *.parquet.",
         "",
     ]
     return "\n".join(lines)

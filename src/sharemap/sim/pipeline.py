@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sharemap.sim.birthplace import GROUPS as BIRTHPLACES
 from sharemap.sim.model import CELL_ETH, CELL_STATUS, CITIZEN, N_CELLS, Model
 
 STAGES = (
@@ -60,6 +61,7 @@ CELL_STAGES = (
     "transfers",
     "released_before_detainer",
 )
+N_BIRTHPLACES = len(BIRTHPLACES)
 LATENCIES = ("booking_to_response", "booking_to_detainer", "detainer_to_pickup")
 LAT_EDGES = np.concatenate([[0.0], np.logspace(-2, 4, 61)])  # hours; last bin edge 10,000 h
 
@@ -72,6 +74,7 @@ class KernelResult:
     county: np.ndarray  # (C, len(STAGES))
     cells: np.ndarray  # (len(CELL_STAGES), N_CELLS) summed over counties
     latency_hist: np.ndarray  # (len(LATENCIES), len(LAT_EDGES) - 1)
+    birthplace: np.ndarray  # (len(CELL_STAGES), N_CELLS, N_BIRTHPLACES) summed over counties
 
     def total(self, stage: str) -> float:
         return float(self.county[:, S[stage]].sum())
@@ -157,9 +160,9 @@ def run_kernel(
         dec_name = d.binom(rem_n, model.p_ero_cell) + d.binom(frem_n, model.p_ero_false)
         jem_dec = dec_name * jem
         flagged_name = found_e + detect_u + false_u
-        cells[CELL_STAGES.index("name_false_match")] = false_u.sum(0)
     else:
         flagged_name = np.zeros_like(N)
+        false_u = np.zeros_like(N)
     flagged = hit + fhit + flagged_name
     out[:, S["flagged"]] = flagged.sum(1)
     out[:, S["ero_decided"]] = (dec_bio + dec_name).sum(1)
@@ -191,17 +194,20 @@ def run_kernel(
     out[:, S["pickups"]] = pickups.sum(1)
     out[:, S["transfers"]] = pickups.sum(1)
     out[:, S["released_after_detainer"]] = (det - pickups).sum(1)
-    # per-cell totals
-    for name, arr in (
-        ("bookings", N),
-        ("flagged", flagged),
-        ("ident_match", hit + fhit),
-        ("detainers", det),
-        ("holds", holds),
-        ("transfers", pickups),
-        ("released_before_detainer", dec_bio + dec_name - det),
-    ):
+    # per-cell totals, and their split by birthplace
+    per_cell = {
+        "bookings": N,
+        "flagged": flagged,
+        "ident_match": hit + fhit,
+        "name_false_match": false_u,
+        "detainers": det,
+        "holds": holds,
+        "transfers": pickups,
+        "released_before_detainer": dec_bio + dec_name - det,
+    }
+    for name, arr in per_cell.items():
         cells[CELL_STAGES.index(name)] = arr.sum(0)
+    birthplace = _birthplace(model, per_cell)
     # field contacts under Task Force Model agreements, and other channels
     contacts = d.poisson(model.tfm_contacts_per_year * years)
     fb_res = 1 - model.resident_status_p[:, 0]
@@ -218,7 +224,28 @@ def run_kernel(
     if not expected:
         assert d.rng is not None
         hist = _latencies(model, d.rng, out, hit + fhit, dec_bio, dec_name)
-    return KernelResult(model.fips, out, cells, hist)
+    return KernelResult(model.fips, out, cells, hist, birthplace)
+
+
+def _birthplace(model: Model, per_cell: dict[str, np.ndarray]) -> np.ndarray:
+    """(cell stages, cells, birthplace groups): each cell's count split by P(birthplace | cell) in the
+    county's state. The split is the expectation given the simulated counts (no extra random draws:
+    the streams of every other output are unchanged); counts are summed by state first, so it costs a
+    few milliseconds for the nation."""
+    out = np.zeros((len(CELL_STAGES), N_CELLS, N_BIRTHPLACES))
+    if model.bp_index is None or model.bp_table is None or not len(model):
+        return out
+    idx = model.bp_index
+    order = None if bool(np.all(idx[:-1] <= idx[1:])) else np.argsort(idx, kind="stable")
+    if order is not None:
+        idx = idx[order]
+    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    table = model.bp_table[idx[starts]]  # (S, cells, groups)
+    for k, name in enumerate(CELL_STAGES):
+        arr = per_cell[name] if order is None else per_cell[name][order]
+        by_state = np.add.reduceat(arr, starts, axis=0)  # (S, cells)
+        out[k] = (by_state[:, :, None] * table).sum(axis=0)
+    return out
 
 
 def _latencies(

@@ -1,4 +1,4 @@
-"""SYNTHETIC people booked into a county's jail: status, ethnicity, nativity, prior arrests, enrolment, names.
+"""SYNTHETIC people booked into a county's jail: status, ethnicity, birthplace, prior arrests, names.
 
 Drawn from the same compiled model the kernel and the SimPy model use (county composition from the ACS /
 ERS county file, status shares and every other figure from params/*.yaml), so a sample of SYNTHETIC
@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from sharemap.identity.names import canonical, generate, variant
+from sharemap.sim.birthplace import GROUPS as BIRTHPLACES
 from sharemap.sim.identity_params import ORIGIN_MIX
 from sharemap.sim.model import CELL_ETH, CELL_PRIOR, CELL_STATUS, ETHNICITIES, N_CELLS, STATUSES, Model
 
@@ -39,6 +40,7 @@ def synthetic_bookings(model: Model, n: int, seed: int = 0) -> pa.Table:
     booked = [variant(x, rng) for x in record]
     base = dt.date(1956, 1, 1).toordinal()
     dob = [dt.date.fromordinal(base + int(d)) for d in rng.integers(0, 52 * 365, n)]
+    birthplace = _birthplaces(model, cell, rng)  # drawn last: the other columns keep their streams
     table = pa.table(
         {
             "synthetic_id": [f"SYNTHETIC-{model.fips[0]}-{i}" for i in range(n)],
@@ -47,6 +49,7 @@ def synthetic_bookings(model: Model, n: int, seed: int = 0) -> pa.Table:
             "foreign_born": (status > 0).tolist(),
             "citizen": (status <= 2).tolist(),
             "ethnicity": [ETHNICITIES[e] for e in eth],
+            "birthplace": birthplace,
             "prior_arrest": prior.tolist(),
             "in_ngi": prior.tolist(),
             "in_ident": ident.tolist(),
@@ -58,3 +61,13 @@ def synthetic_bookings(model: Model, n: int, seed: int = 0) -> pa.Table:
         }
     )
     return table.replace_schema_metadata({"synthetic": "true", "note": "SYNTHETIC people; no real person"})
+
+
+def _birthplaces(model: Model, cell: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """One birthplace group per person from P(birthplace | cell) in the county's state."""
+    if model.bp_index is None or model.bp_table is None:
+        return ["not modelled"] * len(cell)
+    cum = np.cumsum(model.bp_table[model.bp_index[0]][cell], axis=1)
+    u = rng.random(len(cell))[:, None] * cum[:, -1:]
+    idx = np.minimum((u >= cum).sum(axis=1), len(BIRTHPLACES) - 1)
+    return [BIRTHPLACES[i] for i in idx]

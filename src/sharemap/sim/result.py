@@ -28,6 +28,7 @@ class RunResult:
     selection: str
     agreements: CountyAgreements | None = None
     interval_includes: tuple[str, ...] = (MONTE_CARLO,)
+    birthplace: np.ndarray | None = None  # (R, cell stages, cells, birthplace groups)
 
     @property
     def replicates(self) -> int:

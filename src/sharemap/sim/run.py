@@ -159,8 +159,11 @@ def merge(
     county = np.stack([np.concatenate([by[(r, b)].county for b in batches]) for r in reps])
     cells = np.stack([sum(by[(r, b)].cells for b in batches) for r in reps])
     hist = np.stack([sum(by[(r, b)].latency_hist for b in batches) for r in reps])
+    birthplace = np.stack([sum(by[(r, b)].birthplace for b in batches) for r in reps])
     fips = np.concatenate([by[(reps[0], b)].fips for b in batches])
-    return RunResult(scenario, fips, county, cells, hist, years, seed, selection, agreements)
+    return RunResult(
+        scenario, fips, county, cells, hist, years, seed, selection, agreements, birthplace=birthplace
+    )
 
 
 def simulate(

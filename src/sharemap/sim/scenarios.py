@@ -42,6 +42,7 @@ from sharemap.law import Action, Actor, Context, Effect, rule
 from sharemap.law.vocab import JURISDICTIONS
 from sharemap.safety import read_user_yaml
 from sharemap.sim.agreements import CountyAgreements
+from sharemap.sim.birthplace import load_birthplace
 from sharemap.sim.counties import MODELS, Counties, model_flags
 from sharemap.sim.model import (
     CELL_PRIOR,
@@ -49,6 +50,7 @@ from sharemap.sim.model import (
     CHECKS,
     CITIZEN,
     N_CELLS,
+    STATUSES,
     Model,
     composition,
     lognormal_sigma,
@@ -548,18 +550,14 @@ def compile_model(
     jem, tfm, wso = flags[:, 0], flags[:, 1], flags[:, 2]
     honour, notify = _jail_responses(counties, sc, params, jem | wso)
     dmv_open = np.array([sc.dmv_access.get(str(st), True) for st in counties.state])
-    enrol = np.array(
-        [
-            params[f"ident.enrolled.{s}"]
-            for s in ("us_born", "naturalised", "derived", "lpr", "visa", "humanitarian", "no_status")
-        ]
-    )
+    enrol = np.array([params[f"ident.enrolled.{s}"] for s in STATUSES])  # the cells' status order
     appear = np.where(CITIZEN, params["lesc.stale_citizen_record"], 1.0)
     p_ero_cell, p_ero_false = _ero_probabilities(params, sc, sc.ero_intensity * factor)
     hisp_fpr = params["identity.name.fpr.hispanic"]
     other_fpr = params["identity.name.fpr.not_hispanic"]
     contacts = pop * params["tfm.field_contacts_per_1000_per_year"] / 1000 * tfm
     share = pop / float(_national_population())
+    bp_index, bp_table = load_birthplace().county_shares(counties.state)
     return Model(
         fips=counties.fips,
         state=counties.state,
@@ -605,6 +603,8 @@ def compile_model(
         jem_interview_hours=params["des.jem_interview_hours"],
         ident_coverage=coverage,
         regime=regime,
+        bp_index=bp_index,
+        bp_table=bp_table,
     )
 
 

@@ -1,18 +1,22 @@
 """The simulation summary as a typed model (issue 14: no `dict[str, Any]` between a run and its readers).
 
-`build_summary(res)` computes it from a run in named steps (stages, by status, by ethnicity, hold rates,
-latencies, disclosures, law); `SimSummary.to_dict()` gives the JSON shape that `summary.json`, the web's
-simulation pages and the report read (unchanged keys). Every count describes SYNTHETIC people.
+`build_summary(res)` computes it from a run in named steps (stages, by status, by ethnicity, by
+birthplace, hold rates, latencies, disclosures, law); `SimSummary.to_dict()` gives the JSON shape that
+`summary.json`, the web's simulation pages and the report read (earlier keys unchanged). Every count
+describes SYNTHETIC people.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sharemap.sim.birthplace import GROUPS as BIRTHPLACES
+from sharemap.sim.birthplace import load_birthplace
 from sharemap.sim.counties import counties
 from sharemap.sim.ledger import EVENTS, describe, event_counts
 from sharemap.sim.model import CELL_ETH, CELL_STATUS, ETHNICITIES, STATUSES
@@ -48,6 +52,26 @@ class EthnicityRow:
     mean: float
     ci_low: float
     ci_high: float
+
+
+@dataclass(frozen=True)
+class BirthplaceRow:
+    """A stage's count for one birthplace group (the expected split of each simulated cell count)."""
+
+    stage: str
+    birthplace: str
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class BirthplaceSource:
+    """Which figures a state's birthplace split rests on (a sourced state share or the national fallback)."""
+
+    state: str
+    fallback: bool
+    source: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,8 @@ class SimSummary:
     stages: list[StageRow]
     by_status: list[StatusRow]
     by_ethnicity: list[EthnicityRow]
+    by_birthplace: list[BirthplaceRow]
+    birthplace_sources: list[BirthplaceSource]
     hold_rates: list[HoldRate]
     latencies: list[LatencyRow]
     disclosures: list[DisclosureRow]
@@ -158,6 +184,25 @@ def _by_ethnicity(res: RunResult) -> list[EthnicityRow]:
             m, a, b = ci(res.cells[:, k][:, ei == CELL_ETH].sum(axis=1))
             rows.append(EthnicityRow(stage, name, float(m), float(a), float(b)))
     return rows
+
+
+def _by_birthplace(res: RunResult) -> list[BirthplaceRow]:
+    if res.birthplace is None:
+        return []
+    rows = []
+    for k, stage in enumerate(CELL_STAGES):
+        for g, name in enumerate(BIRTHPLACES):
+            m, a, b = ci(res.birthplace[:, k, :, g].sum(axis=1))
+            rows.append(BirthplaceRow(stage, name, float(m), float(a), float(b)))
+    return rows
+
+
+def _birthplace_sources(states: Iterable[str]) -> list[BirthplaceSource]:
+    table = load_birthplace()
+    return [
+        BirthplaceSource(s, s not in table.mexico_by_state, table.source_of(s))
+        for s in sorted({str(x) for x in states})
+    ]
 
 
 def _hold_rates(res: RunResult) -> list[HoldRate]:
@@ -244,6 +289,8 @@ def build_summary(res: RunResult) -> SimSummary:
         stages=_stages(res),
         by_status=_by_status(res),
         by_ethnicity=_by_ethnicity(res),
+        by_birthplace=_by_birthplace(res),
+        birthplace_sources=_birthplace_sources(full.state[in_selection]),
         hold_rates=_hold_rates(res),
         latencies=_latencies(res),
         disclosures=_disclosures(res),

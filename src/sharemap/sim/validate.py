@@ -22,6 +22,7 @@ import numpy as np
 
 from sharemap.errors import DataError
 from sharemap.sim.agreements import CountyAgreements
+from sharemap.sim.birthplace import GROUPS as BIRTHPLACES
 from sharemap.sim.counties import Counties, counties, select
 from sharemap.sim.model import CELL_ETH
 from sharemap.sim.params import PARAMS_DIR, ParamSet, load_params, read_yaml
@@ -164,6 +165,7 @@ class Draw:
             sum(p.county for p in parts),  # type: ignore[arg-type]
             sum(p.cells for p in parts),  # type: ignore[arg-type]
             sum(p.latency_hist for p in parts),  # type: ignore[arg-type]
+            sum(p.birthplace for p in parts),  # type: ignore[arg-type]
         )
         self.cache[cache_key] = total
         return total
@@ -206,7 +208,24 @@ def _pa(dr: Draw, start: str, end: str) -> KernelResult:
     return dr.run(select(counties(), state="PA"), _d(start), _d(end), key="pa")
 
 
+def _birthplace_share(r: KernelResult, group: str, stage: str = "detainers") -> float:
+    """A birthplace group's share of a stage (sim/birthplace.py's split of the simulated counts)."""
+    k = CELL_STAGES.index(stage)
+    by_group = r.birthplace[k].sum(axis=0)
+    return float(by_group[BIRTHPLACES.index(group)] / max(by_group.sum(), 1e-12))
+
+
+def _fy2021(dr: Draw) -> KernelResult:
+    return _nation(dr, "2020-10-01", "2021-09-30")
+
+
 Stat = Callable[[Draw], float]
+
+
+def _fy2021_share(group: str) -> Stat:
+    return lambda d: _birthplace_share(_fy2021(d), group)
+
+
 STATISTICS: dict[str, Stat] = {
     "era_custody_per_match": lambda d: _era(d).total("pickups") / _era(d).total("ident_match"),
     "pierce_hold_rate": lambda d: _pierce(d).total("holds") / _pierce(d).total("bookings"),
@@ -223,6 +242,10 @@ STATISTICS: dict[str, Stat] = {
     "detainers_per_month_2023": lambda d: _nation(d, "2023-02-01", "2023-12-31").total("detainers") / 11,
     "pickups_per_day_2025": lambda d: _nation(d, "2025-01-20", "2025-12-31").total("pickups") / 346,
     "pa_detainers_fy2010": lambda d: _pa(d, "2009-10-01", "2010-09-30").total("detainers"),
+    "fy2021_detainer_share_mexico": _fy2021_share("mexico"),
+    "fy2021_detainer_share_guatemala": _fy2021_share("guatemala"),
+    "fy2021_detainer_share_honduras": _fy2021_share("honduras"),
+    "fy2021_detainer_share_el_salvador": _fy2021_share("el_salvador"),
     "pa_declined_share": lambda d: (
         _pa(d, "2009-10-01", "2010-09-30").total("declined")
         / max(_pa(d, "2009-10-01", "2010-09-30").total("detainers"), 1)
