@@ -232,3 +232,40 @@ def test_slider_keeps_the_view_in_the_url(page: Any, live_server: str) -> None:
     assert page.locator("#date-slider").input_value() == "0"
     assert page.locator("#date-out").inner_text() == dates[0]
     assert page.locator("#map .counties path[class^='m-']").count() == first["counties_coloured"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "fips", "name"),
+    [
+        ("cook county", "17031", "Cook County, IL"),
+        ("harris county tx", "48201", "Harris County, TX"),
+        ("harris", "48201", "Harris County, TX"),
+    ],
+)
+def test_typed_name_and_enter_land_on_the_right_county(
+    page: Any, live_server: str, typed: str, fips: str, name: str
+) -> None:
+    """Issue 15: these went to Brooks County, GA and Harris County, GA; the most populous exact name wins."""
+    page.goto(f"{live_server}/?lang=en")
+    page.fill("#q", typed)
+    page.press("#q", "Enter")
+    page.wait_for_url(f"**/county/{fips}*")
+    assert name in page.locator("h1").first.inner_text()
+
+
+def test_county_page_opens_with_the_answer_card_in_both_languages(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/county/48201?lang=en")
+    card = page.locator("section.answer-card")
+    assert card.get_attribute("lang") == "en"
+    assert card.locator("h2").inner_text().startswith("What reaches ICE from Harris County, TX on ")
+    assert card.locator("details.answer-encounter").count() >= 5
+    # the card comes before the details: it is the first section of the page's main content
+    assert page.evaluate("document.querySelector('main h2').id") == "answer-title"
+    page.goto(f"{live_server}/county/48201?lang=es")
+    card = page.locator("section.answer-card")
+    assert card.get_attribute("lang") == "es"
+    assert card.locator("h2").inner_text().startswith("Qué llega a ICE desde Harris County, TX el ")
+    first = card.locator("details.answer-encounter").first.inner_text()
+    assert "Fichaje tras una detención" in first and "vías conocidas" in first
+    assert "routes" not in first and "Booking after arrest" not in first
+    page.goto(f"{live_server}/?lang=en")  # the language cookie is per context; leave English

@@ -254,7 +254,7 @@ def _decide_live(
                 decided[_CLASS[effect]].append(r.p.id)
         else:
             decided[_CLASS[Effect.PERMITTED]].append(r.p.id)
-            if r.note is SATISFIES:
+            if r.note == SATISFIES:
                 satisfying.append(r.p.id)
     if decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]]:
         decided[_CLASS[Effect.PERMITTED_WITH_CONDITIONS]] += satisfying

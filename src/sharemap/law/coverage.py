@@ -11,17 +11,16 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import Field, ValidationError
 
 from sharemap.errors import DataError, InputError
-from sharemap.kb.model import Frozen
+from sharemap.law.model import LawModel
 from sharemap.law.vocab import ACTION_TOPIC, JURISDICTIONS, Action, Topic
 
 COVERAGE_FILE = Path(__file__).parent / "coverage.yaml"
 
 
-class Coverage(Frozen):
+class Coverage(LawModel):
     """One jurisdiction's research: when, a short note of what was searched and found, and per topic."""
 
     jurisdiction: str = Field(pattern=r"^[A-Z]{2}$")
@@ -40,14 +39,14 @@ class Coverage(Frozen):
         return text + (f"; not researched: {', '.join(todo)}" if todo else "")
 
 
-# libyaml's parser when present (ten times faster; the same safe constructors)
-_YAML_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-
-
 def load_coverage(path: Path = COVERAGE_FILE) -> dict[str, Coverage]:
     """The coverage file, validated; a clear error names the jurisdiction and the field."""
+    import yaml  # here, not at the top: a ruling served from law/cache.py never parses YAML
+
+    # libyaml's parser when present (ten times faster; the same safe constructors)
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"coverage file unreadable: {exc}", file=path) from exc
     out: dict[str, Coverage] = {}

@@ -559,7 +559,7 @@ class Law:
             else:
                 steps.append(TraceStep(p.id, p.citation, "applies", r.note or effect.value))
                 permitted.append(p)
-                if r.note is SATISFIES:
+                if r.note == SATISFIES:  # not `is`: a Law from law/cache.py holds a copy
                     satisfying.append(p)
 
         if prohibited:
@@ -646,10 +646,18 @@ def _coerce_date(value: Any) -> dt.date:
 
 @lru_cache(maxsize=1)
 def default_law() -> Law:
-    """The shipped provisions (src/sharemap/law/provisions/*.yaml), loaded and validated once."""
-    from sharemap.law.load import load_provisions
+    """The shipped provisions (src/sharemap/law/provisions/*.yaml), loaded and validated once per
+    process, and built once per change of those files (law/cache.py keeps the built `Law`)."""
+    from sharemap.law.cache import compiled
+    from sharemap.law.coverage import COVERAGE_FILE
+    from sharemap.law.load import PROVISIONS_DIR, provision_files
 
-    return Law(load_provisions())
+    def build() -> Law:
+        from sharemap.law.load import load_provisions
+
+        return Law(load_provisions())
+
+    return compiled("provisions", [*provision_files(PROVISIONS_DIR), COVERAGE_FILE], build)
 
 
 def _sift(rules: tuple[_Rule, ...], date: dt.date, ctx: Context) -> tuple[list[_Rule], dict[str, TraceStep]]:

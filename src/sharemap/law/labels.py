@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 from typing import Literal
-
-import us
-import yaml
 
 from sharemap.errors import InputError
 from sharemap.law.engine import SATISFIES, Ruling
-from sharemap.law.vocab import Action, Actor, Effect
+from sharemap.law.vocab import JURISDICTIONS, Action, Actor, Effect
+
+LABELS_FILE = Path(__file__).parent / "labels.yaml"
 
 Lang = Literal["en", "es"]
 LANGS: tuple[Lang, ...] = ("en", "es")
@@ -30,11 +29,41 @@ def lang_of(value: str) -> Lang:
     raise InputError(f"unknown language {value!r}", field="lang", expected="en or es")
 
 
+def _state_name(code: str) -> str:
+    import us
+
+    found = us.states.lookup(code)
+    return found.name if found is not None else code
+
+
+Labels = dict[str, dict[str, dict[str, str]]]
+
+
+def _build_labels() -> tuple[Labels, dict[str, str]]:
+    """labels.yaml, and the name of every jurisdiction (from the `us` package)."""
+    import yaml
+
+    data: Labels = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    return data, {code: _state_name(code) for code in JURISDICTIONS if code != "US"}
+
+
+def _us_states_file() -> list[Path]:
+    from importlib.util import find_spec
+
+    spec = find_spec("us")
+    return [Path(spec.origin).parent / "states.py"] if spec and spec.origin else []
+
+
 @lru_cache(maxsize=1)
-def _labels() -> dict[str, dict[str, dict[str, str]]]:
-    text = files("sharemap.law").joinpath("labels.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(text)
-    return data
+def _labels_and_places() -> tuple[Labels, dict[str, str]]:
+    """Kept built by law/cache.py: a cached run imports neither yaml nor `us`."""
+    from sharemap.law.cache import compiled
+
+    return compiled("labels", [LABELS_FILE, *_us_states_file()], _build_labels)
+
+
+def _labels() -> Labels:
+    return _labels_and_places()[0]
 
 
 def actor_label(actor: Actor, lang: Lang = "en") -> str:
@@ -52,8 +81,8 @@ def effect_label(effect: Effect, lang: Lang = "en") -> str:
 def place_name(jurisdiction: str, lang: Lang = "en") -> str:
     if jurisdiction == "US":
         return "Estados Unidos (solo ley federal)" if lang == "es" else "the United States (federal law only)"
-    found = us.states.lookup(jurisdiction)
-    return found.name if found is not None else jurisdiction
+    known = _labels_and_places()[1].get(jurisdiction)
+    return known if known is not None else _state_name(jurisdiction)
 
 
 def ruling_json(r: Ruling, lang: Lang = "en") -> dict[str, object]:

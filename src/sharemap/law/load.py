@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sharemap.errors import DataError, InputError
@@ -16,15 +16,20 @@ from sharemap.law.vocab import ACTION_GROUPS, ACTOR_GROUPS, JURISDICTIONS
 PROVISIONS_DIR = Path(__file__).parent / "provisions"
 
 
-class _Loader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+@lru_cache(maxsize=1)
+def _loader() -> Any:
     """SafeLoader that leaves dates as text, so pydantic validates them and names the field (libyaml's
-    parser when present: the 47 provision files parse in 0.15 s instead of 1.8 s)."""
+    parser when present: the 47 provision files parse in 0.15 s instead of 1.8 s). Built on first use:
+    a run that finds the provisions in law/cache.py never imports yaml."""
+    import yaml
 
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    base = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    loader: Any = type("_Loader", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader
 
 
 def provision_files(directory: Path | None = None) -> list[Path]:
@@ -50,8 +55,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def load_file(path: Path) -> list[Provision]:
     """Load one provision file: a mapping with `jurisdiction` and a list `provisions`."""
+    import yaml
+
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {exc}", file=path) from exc
     except OSError as exc:

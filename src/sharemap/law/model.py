@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sharemap.kb.model import Frozen, Source
 from sharemap.law.vocab import (
@@ -31,7 +31,14 @@ _VALUE_TYPES: dict[ConditionKind, type] = {
 }
 
 
-class Condition(Frozen):
+class LawModel(Frozen):
+    """Base of the law's value objects. Their validators are built on first validation, not at import
+    (`defer_build`): a ruling served from law/cache.py validates nothing and skips that cost."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Condition(LawModel):
     """A test on the facts of a request: an exception to a rule, or a condition of a permission.
 
     `kind` names the fact; for legal_process, purpose, recipient and data the fact must be one of
@@ -61,7 +68,7 @@ class Condition(Frozen):
         return self
 
 
-class Scope(Frozen):
+class Scope(LawModel):
     """Limits a provision to requests with these purposes, recipients or data kinds (empty = any)."""
 
     purpose: tuple[Purpose, ...] = ()
@@ -69,7 +76,7 @@ class Scope(Frozen):
     data: tuple[DataKind, ...] = ()
 
 
-class RetentionLimit(Frozen):
+class RetentionLimit(LawModel):
     """How long the law lets an agency keep one kind of data (the `retention` block of a provision).
 
     days: the longest the data may be held, counted from collection. months: the same, for a law
@@ -107,7 +114,7 @@ class RetentionLimit(Frozen):
         return "no number set by law (retention policy required)"
 
 
-class Injunction(Frozen):
+class Injunction(LawModel):
     """A court order that stops a provision from applying, over dates, to its scope."""
 
     court: str = Field(min_length=1)
@@ -139,7 +146,7 @@ OFFICIAL_HOST_SUFFIXES = (".gov", ".us", ".mil")
 a law firm or a bill tracker is a secondary source)."""
 
 
-class Checked(Frozen):
+class Checked(LawModel):
     """What a provision was checked against: the operative words, where they stand, where read, when."""
 
     quote: str = Field(min_length=3, max_length=400)
@@ -149,7 +156,7 @@ class Checked(Frozen):
     checked_on: dt.date
 
 
-class Provision(Frozen):
+class Provision(LawModel):
     """One provision of law, in force over a date range, binding some actors for some actions.
 
     effect:
