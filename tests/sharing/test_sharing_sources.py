@@ -201,8 +201,10 @@ def test_agency_page_context_and_include(tmp_path: Path) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(settings.PACKAGE_DIR) / "web" / "templates"), autoescape=True
     )
-    env.globals["t"] = lambda key: key
-    html = env.get_template("_sharing_agency.html").render(sh=sh)
+    # the template's words are message keys since the Spanish pages (issue 15): render them in English
+    words = json.loads((Path(settings.PACKAGE_DIR) / "web" / "messages" / "en.json").read_text())
+    env.globals["t"] = lambda key: words.get(key, key)
+    html = env.get_template("_sharing_agency.html").render(sh=sh, lang="en")
     assert "1798.90.55(b)" in html and "portal of <time" in html
     none = agency_context("Harris County Sheriff's Office", "TX", day)
     assert none["portals"] == [] and "No public plate-reader portal" in none["none"]

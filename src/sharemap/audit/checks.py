@@ -21,9 +21,9 @@ from sharemap.audit.pseudo import Pseudonymiser
 from sharemap.audit.schema import SEVERITY_RANK, Finding, LawBasis, Summary
 
 
-def hit_predicates(any_lb: bool, any_sweep: bool) -> dict[str, str]:
-    """SQL predicate over the `hits` view for each rule that can hit in the file."""
-    return {r.id: r.match.sql() for r in rules.active(any_lb, any_sweep)}
+def hit_predicates(active: Sequence[rules.Rule]) -> dict[str, str]:
+    """SQL predicate over the `hits` view for each rule that can hit in the file (`rules.active`)."""
+    return {r.id: r.match.sql() for r in active}
 
 
 _HITS_COLUMNS = (
@@ -46,8 +46,7 @@ def write_hits(
     con: duckdb.DuckDBPyConnection,
     path: str,
     pseudo: Pseudonymiser,
-    any_lb: bool,
-    any_sweep: bool,
+    active: Sequence[rules.Rule],
     reject_lines: list[int],
     file_index: int = 0,
 ) -> None:
@@ -76,8 +75,7 @@ def write_hits(
     # one output row per rule a row breaks, rules in name order; rows stay in file order as read
     # (insertion order is preserved), so the file streams out without a sort
     rules = ", ".join(
-        f"CASE WHEN {pred} THEN '{rule}' END"
-        for rule, pred in sorted(hit_predicates(any_lb, any_sweep).items())
+        f"CASE WHEN {pred} THEN '{rule}' END" for rule, pred in sorted(hit_predicates(active).items())
     )
     con.execute(f"""
         COPY (
@@ -159,7 +157,7 @@ def _finding(
     basis: LawBasis | None,
     options: AuditOptions,
 ) -> Finding | None:
-    said = rule.explain(rules.Context(hit, org, basis, options))
+    said = rule.explain(rules.Context(hit, org, basis, options, org_class if org else None))
     if said is None:
         return None
     return Finding(
@@ -170,6 +168,8 @@ def _finding(
         org_name=org,
         org_state=org_class.state,
         org_kind=org_class.kind,
+        org_type=org_class.org_type if org else None,
+        org_basis=org_class.basis,
         count=hit.count,
         evidence=hit.evidence[: options.evidence_limit],
         evidence_total=hit.count,

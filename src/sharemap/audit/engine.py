@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sharemap.audit import checks, hints
+from sharemap.audit import aggregates, checks, hints
 from sharemap.audit.classify import Classifier, default_classifier
 from sharemap.audit.connection import opened
 from sharemap.audit.evidence import Runner, attach_evidence, pick_rows
@@ -40,6 +40,8 @@ __all__ = ["AuditOptions", "audit_file", "expand_inputs", "pick_rows", "run_audi
 def audit_file(task: FileTask) -> FilePartial:
     """The per-file task: read, aggregate, classify, find the rule hits. Picklable for Ray."""
     opts = task.options
+    if opts.format is None and opts.mapping is None and aggregates.is_aggregates(task.path):
+        return aggregates.audit_aggregates(task)  # totals per organisation, not a log of searches
     classifier = Classifier.from_file(opts.terms) if opts.terms else default_classifier()
     pseudo = Pseudonymiser(key=task.key, reveal=opts.reveal)
     with opened(task) as (con, log):

@@ -32,6 +32,10 @@ _QUESTIONS: dict[str, dict[str, tuple[str, str | None, str]]] = {
     "federal_access": {
         "plate_reader_network": ("share_alpr_federal", "federal", "criminal_investigation"),
     },
+    # a search by ICE, HSI or CBP: the law on sharing plate-reader data for immigration enforcement
+    "federal_immigration_access": {
+        "plate_reader_network": ("share_alpr_immigration", "federal", "civil_immigration_enforcement"),
+    },
 }
 
 _IMMIGRATION_FALLBACKS: tuple[tuple[str, str, str | None], ...] = (

@@ -72,10 +72,19 @@ UNCLASSIFIED = ReasonClass("")
 
 @dataclass(frozen=True)
 class OrgClass:
-    """One distinct organisation: its state and its kind relative to the audited state."""
+    """One distinct organisation: its state and its kind relative to the audited state (`kind`), and
+    the sharing resolver's kind of body (`org_type`: police, federal_immigration, ...) and basis."""
 
     state: str | None
     kind: str
+    org_type: str = "unknown"
+    basis: str | None = None
+
+    @property
+    def flag(self) -> str:
+        """The value the organisation rules match: its relative kind, except that a federal
+        immigration agency (ICE, HSI, CBP, ...) is told apart from other federal agencies."""
+        return "federal_immigration" if self.org_type == "federal_immigration" else self.kind
 
 
 UNKNOWN_ORG = OrgClass(None, "unknown")
@@ -122,6 +131,7 @@ class RuleHit:
     max_lookback: float | None = None
     rows: list[tuple[int, int]] = field(default_factory=list)  # (number read, file row), first rows
     evidence: list[Evidence] = field(default_factory=list)
+    span: tuple[dt.date, dt.date] | None = None  # first and last search, where a file states them
 
     def add_group(self, g: Group) -> None:
         """Count a scanned group in (its row numbers are kept as read, for `rows`)."""
@@ -135,6 +145,9 @@ class RuleHit:
         self.terms.update(other.terms)
         self.evidence.extend(other.evidence)
         self._widen(other.max_networks, other.max_devices, other.max_lookback)
+        if other.span is not None:
+            a, b = self.span or other.span
+            self.span = (min(a, other.span[0]), max(b, other.span[1]))
 
     def _widen(self, networks: int | None, devices: int | None, lookback: float | None) -> None:
         self.max_networks = _larger(self.max_networks, networks)  # type: ignore[assignment]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from sharemap.audit.aggregates import is_aggregates
 from sharemap.audit.connection import connect
 from sharemap.audit.formats.spec import load_mapping
 from sharemap.audit.model import AuditOptions, FileTask
@@ -40,7 +41,7 @@ def plan_files(files: Sequence[Path], options: AuditOptions, split: bool, chunks
             if len(ranges) > 1:
                 plan.extend((fi, f, r, None) for r in ranges)
                 continue
-        elif split and f.is_file() and may_cut(f):
+        elif split and f.is_file() and may_cut(f) and not is_aggregates(f):
             # enough pieces to keep every worker busy, counting the other files, and none over PIECE_BYTES
             per_file = max(-(-chunks // len(files)), -(-f.stat().st_size // PIECE_BYTES))
             pieces = _csv_pieces(f, options, per_file) if per_file > 1 else []

@@ -7,8 +7,11 @@ Rules (ids are stable):
   Severity high where the law engine rules the act prohibited in the state, else medium (low for
   "likely" only) and reported for review.
 - immigration_review: a reason that may mean immigration enforcement (ambiguous), for a human to read.
-- out_of_state_access / federal_access: an out-of-state or federal organisation searched the data of a
-  state whose law restricts sharing it with them (only reported where the law engine says so).
+- out_of_state_access / federal_access: an out-of-state or federal organisation (federal immigration
+  agencies included) searched the data of a state whose law restricts sharing it with them (only
+  reported where the law engine says so).
+- federal_immigration_access: a federal immigration agency (ICE, HSI, ERO, CBP, Border Patrol) searched
+  the data of a state whose law restricts sharing plate-reader data for immigration enforcement.
 - no_stated_purpose: blank, or vendor boilerplate such as "daytime search for best result".
 - placeholder_purpose: a generic word ("investigation", "inv") with no case number or detail.
 - lookback_beyond_retention: the searched window starts more than N days before the search.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sharemap.audit.lawlink import law_basis, retention_basis
-from sharemap.audit.model import AuditOptions, GroupFlags, RuleHit
+from sharemap.audit.model import AuditOptions, GroupFlags, OrgClass, RuleHit
 from sharemap.audit.schema import LawBasis, Severity, ranked
 
 RESTRICTED = ("prohibited", "permitted_with_conditions")  # effects under which an org's access is flagged
@@ -32,17 +35,24 @@ RESTRICTED = ("prohibited", "permitted_with_conditions")  # effects under which 
 @dataclass(frozen=True)
 class Match:
     """A rule's condition on one column of the `hits` view / one field of `GroupFlags`: equal to
-    `value`, or true when `value` is None. Both the SQL and the Python test come from it."""
+    `value` (or one of the values, for a tuple), or true when `value` is None. Both the SQL and the
+    Python test come from it."""
 
     column: Literal["category", "org_flag", "lb_hit", "sweep_hit"]
-    value: str | None = None
+    value: str | tuple[str, ...] | None = None
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return () if self.value is None else (self.value,) if isinstance(self.value, str) else self.value
 
     def sql(self) -> str:
-        return self.column if self.value is None else f"{self.column} = '{self.value}'"
+        if self.value is None:
+            return self.column
+        return f"{self.column} IN ({', '.join(repr(v) for v in self.values)})"
 
     def test(self, flags: GroupFlags) -> bool:
         got = getattr(flags, self.column)
-        return bool(got) if self.value is None else got == self.value
+        return bool(got) if self.value is None else got in self.values
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Context:
     org: str | None
     basis: LawBasis | None
     options: AuditOptions
+    org_class: OrgClass | None = None
 
     @property
     def n(self) -> int:
@@ -61,6 +72,21 @@ class Context:
     @property
     def who(self) -> str:
         return self.org or "the logging agency"
+
+    @property
+    def placed(self) -> str:
+        """The organisation with the kind and state the resolver read from its name."""
+        c = self.org_class
+        if c is None or not self.org:
+            return self.who
+        state = c.state or "state not stated in the name"
+        return f"{self.org} ({c.org_type.replace('_', ' ')}, {state})"
+
+    @property
+    def when(self) -> str:
+        """ ", from FIRST to LAST" where the file states the organisation's first and last search."""
+        span = self.hit.span
+        return f", from {span[0].isoformat()} to {span[1].isoformat()}" if span else ""
 
     @property
     def state(self) -> str:
@@ -146,17 +172,26 @@ def _immigration_review(c: Context) -> Explained:
     return Explained(Severity.INFO, text, {"matched_terms": dict(ranked(c.hit.terms))})
 
 
-def _restricted_access(whom: str) -> Explain:
+def _restricted_access(whom: str, act: str) -> Explain:
+    """`whom`: what the organisation is; `act`: the sharing the law restricts ("sharing this data
+    with ...")."""
+
     def explain(c: Context) -> Explained | None:
         if c.effect not in RESTRICTED:
             return None  # not a restricted state for this recipient: counted in the summary only
         effect = str(c.effect)
         cond = "" if effect == "prohibited" else " unless the conditions the law sets were met (check them)"
         text = (
-            f"{c.n:,} search(es) of {c.state} data by {c.who}, {whom}. The law engine rules sharing this "
-            f"data with {whom.split(' ', 1)[1]} {effect.replace('_', ' ')} in {c.state}{cond}: {c.cites}."
+            f"{c.n:,} search(es) of {c.state} data by {c.placed}, {whom}{c.when}. The law engine rules "
+            f"{act} {effect.replace('_', ' ')} in {c.state}{cond}: {c.cites}."
         )
-        return Explained(Severity.HIGH if effect == "prohibited" else Severity.MEDIUM, text, {})
+        details: dict[str, Any] = {}
+        if c.org_class is not None:
+            details = {"org_type": c.org_class.org_type, "org_state": c.org_class.state,
+                       "org_basis": c.org_class.basis}  # fmt: skip
+        if c.hit.span:
+            details |= {"first_search": c.hit.span[0].isoformat(), "last_search": c.hit.span[1].isoformat()}
+        return Explained(Severity.HIGH if effect == "prohibited" else Severity.MEDIUM, text, details)
 
     return explain
 
@@ -224,9 +259,14 @@ RULES: tuple[Rule, ...] = (
     Rule("immigration_review", "Reason that may mean immigration enforcement (review)",
          Match("category", "immigration_ambiguous"), _immigration_review, terms=True),
     Rule("out_of_state_access", "Search by an out-of-state organisation", Match("org_flag", "out_of_state"),
-         _restricted_access("an organisation of another state")),
-    Rule("federal_access", "Search by a federal organisation", Match("org_flag", "federal"),
-         _restricted_access("a federal organisation")),
+         _restricted_access("an organisation of another state", "sharing this data with other states")),
+    Rule("federal_access", "Search by a federal organisation",
+         Match("org_flag", ("federal", "federal_immigration")),
+         _restricted_access("a federal organisation", "sharing this data with federal organisations")),
+    Rule("federal_immigration_access", "Search by a federal immigration agency",
+         Match("org_flag", "federal_immigration"),
+         _restricted_access("a federal immigration agency",
+                            "sharing this data for immigration enforcement")),
     Rule("no_stated_purpose", "No stated purpose", Match("category", "no_stated_purpose"),
          _no_stated_purpose),
     Rule("placeholder_purpose", "Placeholder purpose", Match("category", "placeholder"),
@@ -243,8 +283,14 @@ RULE_TITLES = {r.id: r.title for r in RULES}
 
 
 def _values(column: str) -> dict[str, str]:
-    """Value -> rule id, for the rules matching a value of `column`."""
-    return {r.match.value: r.id for r in RULES if r.match.column == column and r.match.value is not None}
+    """Value -> rule id, for the rules matching a value of `column` (the first rule, for a value that
+    several match)."""
+    out: dict[str, str] = {}
+    for r in RULES:
+        if r.match.column == column:
+            for v in r.match.values:
+                out.setdefault(v, r.id)
+    return out
 
 
 REASON_RULES = set(_values("category"))  # reason categories a rule flags
@@ -252,20 +298,32 @@ ORG_RULES = set(_values("org_flag"))  # organisation kinds a rule may flag
 TERM_RULES = {v: i for v, i in _values("category").items() if BY_ID[i].terms}  # category -> its terms rule
 
 
-def active(any_lb: bool, any_sweep: bool) -> list[Rule]:
-    """The rules that can hit in a file: the look-back and sweep rules only when some row could."""
+def active(any_lb: bool, any_sweep: bool, org_rules: set[str] | None = None) -> list[Rule]:
+    """The rules that can hit in a file: the look-back and sweep rules only when some row could, and
+    of the organisation rules only those in `org_rules` (the ones the law restricts), when given."""
     on = {None, *(["lookback"] if any_lb else []), *(["sweep"] if any_sweep else [])}
-    return [r for r in RULES if r.needs in on]
+    return [
+        r
+        for r in RULES
+        if r.needs in on and (org_rules is None or r.match.column != "org_flag" or r.id in org_rules)
+    ]
 
 
-def restricted_org_kinds(state: str | None, system: str, last: dt.datetime | None) -> set[str]:
-    """Organisation kinds whose searches of `state` data the law engine restricts (so rows are collected)."""
+def restricted_org_rules(state: str | None, system: str, last: dt.datetime | None) -> set[str]:
+    """The organisation rules whose searchers the law engine restricts for `state` data (so their
+    rows are collected)."""
     if not state:
         return set()
     on = last.date() if last else None
     out = set()
-    for kind, rule_id in _values("org_flag").items():
-        basis = law_basis(rule_id, state, on, system)
-        if basis is not None and basis.effect in RESTRICTED:
-            out.add(kind)
+    for r in RULES:
+        if r.match.column == "org_flag":
+            basis = law_basis(r.id, state, on, system)
+            if basis is not None and basis.effect in RESTRICTED:
+                out.add(r.id)
     return out
+
+
+def flagged_kinds(org_rules: set[str]) -> set[str]:
+    """The organisation flags (`OrgClass.flag`) that the restricted rules `org_rules` match."""
+    return {v for r in RULES if r.id in org_rules for v in r.match.values}

@@ -76,8 +76,9 @@ def scan_file(
     bad_counts = _fold(part, scanned.rows, pseudo)
     _classify(part, scanned.groups, classifier, log, opts)
     flag_reasons = {r: c for r, c in part.classes.items() if c.category in rules.REASON_RULES}
-    restricted = rules.restricted_org_kinds(opts.state, part.system, part.last)
-    flag_orgs = {o: c.kind for o, c in part.orgs.items() if c.kind in restricted}
+    org_rules = rules.restricted_org_rules(opts.state, part.system, part.last)
+    restricted = rules.flagged_kinds(org_rules)
+    flag_orgs = {o: c.flag for o, c in part.orgs.items() if c.flag in restricted}
     any_lb = any(g.lb_hit for g in scanned.groups)
     any_sweep = any(k > opts.sweep_networks for k in part.networks) or any(
         k > opts.sweep_devices for k in part.devices
@@ -86,10 +87,11 @@ def scan_file(
     reject_lines = _list_rejects(part, con, log, opts, bad_counts)
     shift = row_shifter(reject_lines)
     _odd_issues(part, con, log, sorted(scanned.odd_rows)[: opts.issue_limit], shift)
-    rule_hits(part, opts, scanned.groups, flag_reasons, flag_orgs, rules.active(any_lb, any_sweep), shift)
+    active = rules.active(any_lb, any_sweep, org_rules)
+    rule_hits(part, opts, scanned.groups, flag_reasons, flag_orgs, active, shift)
     if task.out_part:
         if flag_reasons or flag_orgs or any_lb or any_sweep:
-            _write_out(con, opts, flag_reasons, flag_orgs, any_lb, any_sweep, pseudo, task, reject_lines)
+            _write_out(con, opts, flag_reasons, flag_orgs, active, pseudo, task, reject_lines)
         else:
             checks.write_empty_hits(task.out_part)
     return part
@@ -197,7 +199,7 @@ def _classify(
         part.classes[r] = ReasonClass(c.category, c.level, c.terms)
     for org in {o for o, _, _, _ in part.org_reason_month}:
         info = classify_org(org, opts.state, log.spec.org_kind)
-        part.orgs[org or ""] = OrgClass(info.state, info.kind.value)
+        part.orgs[org or ""] = OrgClass(info.state, info.kind.value, info.org_type, info.basis)
 
 
 def _count_reads(
@@ -430,8 +432,7 @@ def _write_out(
     opts: AuditOptions,
     flag_reasons: dict[str, ReasonClass],
     flag_orgs: dict[str, str],
-    any_lb: bool,
-    any_sweep: bool,
+    active: list[rules.Rule],
     pseudo: Pseudonymiser,
     task: FileTask,
     reject_lines: list[int],
@@ -461,8 +462,9 @@ def _write_out(
             schema=pa.schema([("o", pa.string()), ("kind", pa.string())]),
         ),
     )
-    lb = lookback_hit_sql(opts) if any_lb else "false"
-    sw = sweep_hit_sql(opts) if any_sweep else "false"
+    needs = {r.needs for r in active}
+    lb = lookback_hit_sql(opts) if "lookback" in needs else "false"
+    sw = sweep_hit_sql(opts) if "sweep" in needs else "false"
     con.execute(f"""
         CREATE TEMP VIEW hits AS
         SELECT ev_rn.*, fr.category, fr.level, fr.terms, fo.kind AS org_flag, {lb} AS lb_hit,
@@ -473,4 +475,4 @@ def _write_out(
         WHERE (fr.r IS NOT NULL OR fo.o IS NOT NULL OR {lb} OR {sw}) AND bad & {BAD_TIME} = 0
     """)  # fmt: skip
     assert task.out_part is not None
-    checks.write_hits(con, task.out_part, pseudo, any_lb, any_sweep, reject_lines, task.file_index)
+    checks.write_hits(con, task.out_part, pseudo, active, reject_lines, task.file_index)

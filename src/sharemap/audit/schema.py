@@ -138,8 +138,12 @@ class Finding(Model):
     title: str
     explanation: str
     org_name: str | None = None
-    org_state: str | None = None
-    org_kind: str | None = None
+    org_state: str | None = Field(default=None, description='two-letter state, "US" for federal agencies')
+    org_kind: str | None = Field(default=None, description="relative to the audited state (OrgKind)")
+    org_type: str | None = Field(
+        default=None, description="kind of body, by the sharing resolver: police, sheriff, federal, ..."
+    )
+    org_basis: str | None = Field(default=None, description="how the state was read from the name")
     count: int
     evidence: list[Evidence] = Field(default=[], description="first rows, in file and row order")
     evidence_total: int = 0

@@ -89,10 +89,9 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | None = None) -> PortalReview:
-    """Classify a snapshot's outbound list and hold it against the law of its state on its date."""
-    law = law or default_law()
-    resolve = resolver or Resolver()
+def classify_outbound(s: Snapshot, resolve: Resolver) -> tuple[dict[Reach, tuple[Org, ...]], int]:
+    """A snapshot's active outbound organisations by reach from its agency's state (all `unknown`
+    when that state is not known), and how many listed organisations are inactive."""
     orgs = [resolve(n) for n in s.outbound]
     active = [o for o in orgs if not o.inactive]
     home = s.state
@@ -103,7 +102,17 @@ def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | No
     by_reach = {reach: tuple(orgs) for reach, orgs in buckets.items()}
     if home is None:
         by_reach[Reach.UNKNOWN] = tuple(active)
-        return PortalReview(s, by_reach, len(orgs) - len(active))
+    return by_reach, len(orgs) - len(active)
+
+
+def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | None = None) -> PortalReview:
+    """Classify a snapshot's outbound list and hold it against the law of its state on its date."""
+    by_reach, inactive = classify_outbound(s, resolver or Resolver())
+    home = s.state
+    if home is None:
+        return PortalReview(s, by_reach, inactive)
+    law = law or default_law()
+    active = [o for reach in Reach for o in by_reach[reach]]
     findings: list[Finding] = []
 
     def found(rule: str, text: str, provisions: tuple[Provision, ...], listed: tuple[Org, ...]) -> None:
@@ -143,7 +152,7 @@ def review_snapshot(s: Snapshot, resolver: Resolver | None = None, law: Law | No
             (prov,) if prov else (),
             (),
         )
-    return PortalReview(s, by_reach, len(orgs) - len(active), tuple(findings))
+    return PortalReview(s, by_reach, inactive, tuple(findings))
 
 
 def review_audit(

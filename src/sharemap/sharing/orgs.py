@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 import us
 
@@ -296,15 +298,37 @@ def name_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
-class Resolver:
-    """`resolve` with one registry, memoised: sharing lists repeat the same names many times."""
+class Known(Protocol):
+    """Names already resolved with the same registry (`sharemap.sharing.index.KnownOrgs`)."""
 
-    def __init__(self, registry: dict[str, Placed] | None = None) -> None:
-        self.registry = registry or {}
+    def get(self, name: str) -> Org | None: ...
+
+
+class Resolver:
+    """`resolve` with one registry, memoised: sharing lists repeat the same names many times.
+    `known`: names already resolved with the same registry (the shipped index of them), so a process
+    need not resolve them again."""
+
+    def __init__(
+        self,
+        registry: dict[str, Placed] | None = None,
+        known: Known | None = None,
+        load_registry: Callable[[], dict[str, Placed]] | None = None,
+    ) -> None:
+        self._registry = registry
+        self._load_registry = load_registry  # read on the first name that `known` does not hold
+        self._known = known
         self._seen: dict[str, Org] = {}
+
+    @property
+    def registry(self) -> dict[str, Placed]:
+        if self._registry is None:
+            self._registry = self._load_registry() if self._load_registry else {}
+        return self._registry
 
     def __call__(self, name: str) -> Org:
         org = self._seen.get(name)
         if org is None:
-            org = self._seen[name] = resolve(name, self.registry)
+            known = self._known.get(name) if self._known is not None else None
+            org = self._seen[name] = known or resolve(name, self.registry)
         return org

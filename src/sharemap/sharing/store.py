@@ -14,10 +14,12 @@ import pyarrow.parquet as pq
 
 from sharemap import settings
 from sharemap.settings import DATA_DIR
+from sharemap.sharing.index import KnownOrgs, SnapshotSummary, organisations, summaries_from, summarise
 from sharemap.sharing.orgs import Org, Placed, Reach, Resolver
 from sharemap.sharing.portals import AuditOrg, Snapshot, read_snapshots
 
 SHIPPED = DATA_DIR / "sharing"
+LIST_ROW_GROUP = 8192  # rows per Parquet row group: a portal's lists are read by the groups they are in
 
 
 def _rel(path: str, base: Path | None) -> str:
@@ -51,8 +53,11 @@ def write_shipped(
     relative_to: Path | None = None,
     target: Path = SHIPPED,
 ) -> None:
-    """Write the four tables (snapshots, lists, registry, network_audits) atomically per file."""
-    snaps = list(snapshots)
+    """Write the tables (snapshots, lists, registry, network_audits, and the index: summaries and
+    organisations) atomically per file. Lists are sorted by portal and written in small row groups,
+    so one portal's lists are read without the rest."""
+    snaps = sorted(snapshots, key=lambda s: (s.slug, s.date))
+    resolve = Resolver(registry)
     tables = {
         "snapshots": pa.table(
             {
@@ -86,37 +91,42 @@ def write_shipped(
                 "source": [_rel(a.source, relative_to) for a in audit],
             }
         ),
+        "summaries": summarise(snaps, resolve, registry),
+        "organisations": organisations(resolve, (o for s in snaps for o in (*s.outbound, *s.inbound))),
     }
+    sources = [_rel(x, relative_to) for x in tables["summaries"]["source"].to_pylist()]
+    tables["summaries"] = tables["summaries"].set_column(12, "source", pa.array(sources, pa.string()))
     target.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
         tmp = target / f".{name}.parquet.tmp"
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", row_group_size=LIST_ROW_GROUP)
         tmp.replace(target / f"{name}.parquet")
 
 
 @lru_cache(maxsize=1)
 def shipped_registry() -> dict[str, Placed]:
-    t = pq.read_table(SHIPPED / "registry.parquet").to_pylist()
-    return {r["key"]: Placed(r["state"], r["county_fips"], r["place_fips"]) for r in t}
+    t = _read("registry")
+    cols = [t[c].to_pylist() for c in ("key", "state", "county_fips", "place_fips")]
+    return {key: Placed(state, county, place) for key, state, county, place in zip(*cols, strict=True)}
 
 
 @lru_cache(maxsize=1)
 def shipped_states() -> frozenset[str]:
-    """The states with shipped portal data (read from the small snapshots table alone, so a question
-    about any other state never loads the sharing lists)."""
-    return frozenset(
-        s for s in pq.read_table(SHIPPED / "snapshots.parquet", columns=["state"])["state"].to_pylist() if s
-    )
+    """The states with shipped portal data (read from the small index alone, so a question about any
+    other state never loads the sharing lists)."""
+    return frozenset(x.state for x in shipped_summaries() if x.state)
 
 
 def _days(column: pa.ChunkedArray) -> list[int]:
-    """A date column as day numbers (ints convert far faster than dates, and group as well)."""
-    return column.cast(pa.int32()).to_pylist()
+    """A date column as day numbers (ints convert far faster than dates, and group as well; a view,
+    not a cast, so pyarrow's compute module need not be loaded)."""
+    return [day for chunk in column.chunks for day in chunk.view(pa.int32()).to_pylist()]
 
 
-def snapshots_of(snapshots: pa.Table, lists: pa.Table) -> tuple[Snapshot, ...]:
+def snapshots_of(snapshots: pa.Table, lists: pa.Table, slugs: set[str] | None = None) -> tuple[Snapshot, ...]:
     """Snapshot records from a snapshots table and its lists table (slug, date, direction, org),
-    the shipped parquet and the database alike; oldest first per agency."""
+    the shipped parquet and the database alike (only the portals `slugs`, when given); oldest first
+    per agency."""
     lists_of: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
     for slug, day, direction, org in zip(
         lists["slug"].to_pylist(),
@@ -125,6 +135,8 @@ def snapshots_of(snapshots: pa.Table, lists: pa.Table) -> tuple[Snapshot, ...]:
         lists["org"].to_pylist(),
         strict=True,
     ):
+        if slugs is not None and slug not in slugs:
+            continue
         got = lists_of.get((slug, day))
         if got is None:
             got = lists_of[(slug, day)] = ([], [])
@@ -134,6 +146,8 @@ def snapshots_of(snapshots: pa.Table, lists: pa.Table) -> tuple[Snapshot, ...]:
     cols = {c: snapshots[c].to_pylist() for c in ("slug", "agency", "state", "retention_days")}
     cols |= {c: snapshots[c].to_pylist() for c in ("camera_count", "prohibited_uses", "source")}
     for i, day in enumerate(_days(snapshots["date"])):
+        if slugs is not None and cols["slug"][i] not in slugs:
+            continue
         outbound, inbound = lists_of.get((cols["slug"][i], day), ([], []))
         out.append(
             Snapshot(
@@ -150,6 +164,88 @@ def snapshots_of(snapshots: pa.Table, lists: pa.Table) -> tuple[Snapshot, ...]:
             )
         )
     return tuple(sorted(out, key=lambda s: (s.slug, s.date)))
+
+
+def _read(name: str) -> pa.Table:
+    """A shipped table, read without the dataset layer (whose import alone costs more than the
+    small tables of the index)."""
+    with (SHIPPED / f"{name}.parquet").open("rb") as fh:
+        return pq.ParquetFile(fh).read()
+
+
+@lru_cache(maxsize=1)
+def shipped_summaries() -> tuple[SnapshotSummary, ...]:
+    """The shipped index: one summary per snapshot (`sharemap.sharing.index`)."""
+    return summaries_from(_read("summaries"))
+
+
+@lru_cache(maxsize=1)
+def shipped_organisations() -> KnownOrgs:
+    """Every name on the shipped lists, as resolved when the data was written."""
+    return KnownOrgs(_read("organisations"))
+
+
+@lru_cache(maxsize=1)
+def _shipped_snapshot_table() -> pa.Table:
+    return _read("snapshots")
+
+
+def _lists_of_slugs(slugs: set[str]) -> pa.Table:
+    """The shipped lists' row groups whose slug range holds one of these portals (the lists are
+    sorted by slug), not the others."""
+    with (SHIPPED / "lists.parquet").open("rb") as fh:
+        f = pq.ParquetFile(fh)
+        column = f.schema_arrow.get_field_index("slug")
+        groups = []
+        for i in range(f.num_row_groups):
+            stats = f.metadata.row_group(i).column(column).statistics
+            if stats is None or not stats.has_min_max or any(stats.min <= s <= stats.max for s in slugs):
+                groups.append(i)
+        return f.read_row_groups(groups)
+
+
+@lru_cache(maxsize=1)
+def _list_rows() -> dict[tuple[str, dt.date], tuple[int, int]]:
+    """Where each shipped snapshot's names are in the lists file: (first row, rows). The file is
+    sorted by portal and date, outbound names before inbound, so the index's counts give it."""
+    rows, at = {}, 0
+    for x in sorted(shipped_summaries(), key=lambda x: (x.slug, x.date)):
+        rows[(x.slug, x.date)] = (at, x.outbound + x.inbound)
+        at += x.outbound + x.inbound
+    return rows
+
+
+def _sliced_lists(keys: frozenset[tuple[str, dt.date]]) -> pa.Table | None:
+    """The names of these snapshots alone, read from the row groups that hold them; None when the
+    file is not laid out as the index says (checked on every slice), so the caller reads by slug."""
+    where = _list_rows()
+    if not keys <= where.keys():
+        return None
+    with (SHIPPED / "lists.parquet").open("rb") as fh:
+        f = pq.ParquetFile(fh)
+        size = f.metadata.row_group(0).num_rows if f.num_row_groups else 0
+        spans = sorted(where[k] for k in keys)
+        groups = sorted({g for at, n in spans if n for g in range(at // size, (at + n - 1) // size + 1)})
+        table = f.read_row_groups(groups)
+    base = {g: i * size for i, g in enumerate(groups)}  # every group but the last holds `size` rows
+    parts = []
+    for key in sorted(keys):
+        at, n = where[key]
+        if not n:
+            continue
+        part = table.slice(base[at // size] + at % size, n)
+        ends = {(part["slug"][i].as_py(), part["date"][i].as_py()) for i in (0, n - 1)}
+        if part.num_rows != n or ends != {key}:
+            return None
+        parts.append(part)
+    return pa.concat_tables(parts) if parts else table.slice(0, 0)
+
+
+def _shipped_snapshots_for(keys: frozenset[tuple[str, dt.date]]) -> tuple[Snapshot, ...]:
+    slugs = {slug for slug, _ in keys}
+    lists = _sliced_lists(keys)
+    snaps = snapshots_of(_shipped_snapshot_table(), _lists_of_slugs(slugs) if lists is None else lists, slugs)
+    return tuple(s for s in snaps if (s.slug, s.date) in keys)
 
 
 @lru_cache(maxsize=1)
@@ -202,7 +298,7 @@ def all_snapshots(kept: Path | None = None) -> list[Snapshot]:
     return sorted(out.values(), key=lambda s: (s.slug, s.date))
 
 
-TABLES = ("portals", "portal_snapshots", "portal_lists", "sharing_edges", "audit_orgs")
+TABLES = ("portals", "portal_snapshots", "portal_lists", "sharing_edges", "audit_orgs", "portal_summaries")
 
 
 def _reach(org: Org, home: str | None) -> str:
@@ -300,10 +396,12 @@ def database_tables(
     snapshot's lists), sharing_edges (each agency → organisation and direction, with the first and
     last snapshot that lists it) and audit_orgs. Organisations carry their resolved kind, state and
     reach; the law's rulings are not stored (they depend on the date asked and are computed by
-    `sharemap.sharing.findings`). By default: the shipped snapshots and those `update --from` added."""
+    `sharemap.sharing.findings`), but each snapshot's counts by reach are (portal_summaries, the
+    index of `sharemap.sharing.index`). By default: the shipped snapshots and those `update --from`
+    added."""
     snaps = list(all_snapshots() if snapshots is None else snapshots)
     reg = shipped_registry() if registry is None else registry
-    resolve = Resolver(reg)
+    resolve = Resolver(reg, shipped_organisations() if registry is None else None)
     portals: dict[str, dict[str, object]] = {}
     for s in snaps:
         placed = reg.get("slug:" + s.slug)
@@ -338,6 +436,7 @@ def database_tables(
         "audit_orgs": pa.Table.from_pylist(
             _audit_rows(shipped_audits() if audits is None else audits, resolve)
         ),
+        "portal_summaries": summarise(snaps, resolve, reg),
     }
 
 
@@ -394,21 +493,41 @@ def _open_read_only(path: str) -> Any:
 
 
 @lru_cache(maxsize=4)
-def _db_states(version: tuple[str, int]) -> frozenset[str] | None:
-    """The states with portal data in the database, or None if it has no (current) sharing tables."""
+def _db_index(version: tuple[str, int]) -> tuple[SnapshotSummary, ...] | None:
+    """The database's index (portal_summaries), or None if it has no (current) sharing tables."""
     con = _open_read_only(version[0])
     if con is None:
         return None
     try:
         have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if not set(TABLES) <= have:
-            return None
-        if "agency" not in {r[0] for r in con.execute("DESCRIBE portal_snapshots").fetchall()}:
             return None  # built before this version of the sharing ledger
-        rows = con.execute("SELECT DISTINCT state FROM portal_snapshots WHERE state IS NOT NULL").fetchall()
-        return frozenset(r[0] for r in rows)
+        return summaries_from(con.sql("SELECT * FROM portal_summaries").to_arrow_table())
     finally:
         con.close()
+
+
+def _db_states(version: tuple[str, int]) -> frozenset[str] | None:
+    """The states with portal data in the database, or None if it has no (current) sharing tables."""
+    index = _db_index(version)
+    return None if index is None else frozenset(x.state for x in index if x.state)
+
+
+def _db_snapshots_for(version: tuple[str, int], keys: frozenset[tuple[str, dt.date]]) -> tuple[Snapshot, ...]:
+    con = _open_read_only(version[0])
+    if con is None:
+        return tuple(s for s in shipped_snapshots() if (s.slug, s.date) in keys)  # locked: as data_of does
+    try:
+        con.register("want", pa.table({"slug": sorted({slug for slug, _ in keys})}))
+        snaps = snapshots_of(
+            con.sql("SELECT * FROM portal_snapshots WHERE slug IN (SELECT slug FROM want)").to_arrow_table(),
+            con.sql(
+                "SELECT slug, date, direction, org FROM portal_lists WHERE slug IN (SELECT slug FROM want)"
+            ).to_arrow_table(),
+        )
+    finally:
+        con.close()
+    return tuple(s for s in snaps if (s.slug, s.date) in keys)
 
 
 @lru_cache(maxsize=2)
@@ -451,6 +570,28 @@ def states_with_data(version: str) -> frozenset[str]:
     if version == SHIPPED_VERSION:
         return shipped_states()
     return _db_states(_parse(version)) or frozenset()
+
+
+def summaries_of(version: str) -> tuple[SnapshotSummary, ...]:
+    """The index of one version of the data: one summary per snapshot."""
+    if version != SHIPPED_VERSION:
+        got = _db_index(_parse(version))
+        if got is not None:
+            return got
+    return shipped_summaries()
+
+
+@lru_cache(maxsize=64)
+def snapshots_for(version: str, keys: frozenset[tuple[str, dt.date]]) -> tuple[Snapshot, ...]:
+    """The snapshots (slug, date) `keys` of one version of the data, with their lists, read without
+    the other portals' lists; by slug and date."""
+    if not keys:
+        return ()
+    if version != SHIPPED_VERSION:
+        got = _db_snapshots_for(_parse(version), keys)
+    else:
+        got = _shipped_snapshots_for(keys)
+    return tuple(sorted(got, key=lambda s: (s.slug, s.date)))
 
 
 def data_of(version: str) -> tuple[tuple[Snapshot, ...], tuple[AuditOrg, ...]]:
