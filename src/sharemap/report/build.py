@@ -102,11 +102,20 @@ SECTIONS: tuple[tuple[str, str, Callable[[_Builder, _Facts], None]], ...] = (
     ("perspectives", "Competing perspectives", lambda b, f: _perspectives(b, f.traces)),
     ("unknowns", "What the sources do not say", lambda b, f: _unknowns(b, f.agreements, f.snap, f.traces)),
     ("takeaways", "Practical takeaways", lambda b, f: _takeaways(b, f.agreements, f.snap, f.traces)),
+    # the appendices: written by the steps above (the detail they point to), in this order
+    ("appendix_paths", "Every path, with the data it carries and its sources", lambda b, f: None),
+    ("appendix_provisions", "Provisions in force", lambda b, f: None),
+    ("appendix_terms", "Terms read from the agreements", lambda b, f: None),
+    ("appendix_elements", "Data elements by channel", lambda b, f: None),
+    ("appendix_register", "What the sources do not say, in detail", lambda b, f: None),
 )
 """The report's sections in order: a key, a title and the step that writes it. A new section is one
-row here and its step; a section whose step writes nothing is left out of the report."""
+row here and its step; a section whose step writes nothing is left out of the report. The rows whose
+key starts with `appendix_` are the appendices (detail after the main body, lettered A, B, ... in the
+order they appear); the main body's steps write into them."""
 
 SECTION_TITLES = {key: title for key, title, _ in SECTIONS}
+APPENDICES = tuple(key for key in SECTION_TITLES if key.startswith("appendix_"))
 
 
 Target = Place
@@ -130,7 +139,9 @@ class _Builder:
         self.kb = kb
         self.law = law
         self.c = Citations(kb, query.ledger_source(con))
-        self.sections: dict[str, Section] = {k: Section(k, v) for k, v in SECTION_TITLES.items()}
+        self.sections: dict[str, Section] = {
+            k: Section(k, v, appendix=k in APPENDICES) for k, v in SECTION_TITLES.items()
+        }
 
     def add(self, section: str, block: Block) -> None:
         self.sections[section].blocks.append(block)
@@ -232,11 +243,25 @@ def build_report(
         title=(
             f"How local law enforcement and ICE share identity information: {target.label}, {day.isoformat()}"
         ),
-        sections=[s for s in b.sections.values() if s.blocks],
+        sections=_lettered([s for s in b.sections.values() if s.blocks]),
         references=list(b.c.refs),
         followups=_followups(target, agreements),
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
+
+
+def _lettered(sections: list[Section]) -> list[Section]:
+    """The appendices that have content, titled "Appendix A: ...", "Appendix B: ..." in order."""
+    letters = iter("ABCDEFGHIJ")
+    for sec in sections:
+        if sec.appendix:
+            sec.title = f"Appendix {next(letters)}: {sec.title}"
+    return sections
+
+
+def _see(appendix: str) -> str:
+    """A pointer from the main body to an appendix, by its title (the letter depends on what is there)."""
+    return f"appendix '{SECTION_TITLES[appendix]}'"
 
 
 BRIEFING_CITES = 4  # the first sources of a headline; the encounter's section cites them all
@@ -300,8 +325,8 @@ def _briefing(b: _Builder, f: _Facts) -> None:
     if untimed:
         b.add("briefing", Note(f"For {untimed} encounters the time some steps take is not published."))
     listed = (
-        f"{len(b.kb.not_found)} questions the public sources do not answer are listed under "
-        "'What the sources do not say'."
+        f"{len(b.kb.not_found)} questions the public sources do not answer are listed in "
+        f"{_see('appendix_register')}."
     )
     b.add("briefing", Bullets((b.c.sentence(listed, b.c.not_found_register()),)))
 
@@ -463,7 +488,11 @@ def _legal(
         _agreements_table(b, agreements, snap)
         _earlier_agreements(b, agreements, history)
         _law_answers(b)
-    _provisions_in_force(b)
+    if _provisions_in_force(b):
+        b.add(
+            "legal",
+            Note(f"Each provision in force on this date, with its citation: {_see('appendix_provisions')}."),
+        )
 
 
 def _by_state_table(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None) -> None:
@@ -563,10 +592,12 @@ def _law_answers(b: _Builder) -> None:
         b.add("legal", Bullets(tuple(answers)))
 
 
-def _provisions_in_force(b: _Builder) -> None:
-    """The state's and the federal provisions in force on the date, each cited."""
+def _provisions_in_force(b: _Builder) -> int:
+    """The state's and the federal provisions in force on the date, each cited, in the appendix; how
+    many were listed."""
     juris = [b.t.state] if b.t.kind != "nation" else []
     juris.append("US")
+    listed = 0
     for j in juris:
         provs = [x for x in b.law.for_jurisdiction(j) if x.in_force_on(b.day)]
         if not provs:
@@ -575,8 +606,10 @@ def _provisions_in_force(b: _Builder) -> None:
             continue
         items = [_provision_sentence(b.c, x) for x in provs]
         who = "Federal provisions" if j == "US" else f"{j} provisions"
-        b.add("legal", Note(f"{who} in force on {b.day.isoformat()} ({len(items)}):"))
-        b.add("legal", Bullets(tuple(items)))
+        b.add("appendix_provisions", Note(f"{who} in force on {b.day.isoformat()} ({len(items)}):"))
+        b.add("appendix_provisions", Bullets(tuple(items)))
+        listed += len(items)
+    return listed
 
 
 def _provision_sentence(c: Citations, p: Provision) -> Sentence:
@@ -621,6 +654,10 @@ def _officers(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date
     if rows:
         b.add(
             "officers",
+            Note(f"Terms read from the agreements, with page references: {_see('appendix_terms')}."),
+        )
+        b.add(
+            "appendix_terms",
             Table(
                 ("agency", "term", "value", "page"),
                 tuple(rows),
@@ -633,29 +670,63 @@ def _officers(b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date
             "officers",
             Note(
                 "No terms could be read from the agreements in force here (the PDF was not read, or "
-                "not published); see the MOA links in the table above."
+                "not published); see the MOA links in the table of agreements."
             ),
         )
 
 
 def _backbone(b: _Builder, traces: dict[Encounter, Trace]) -> None:
+    """Per encounter, how many paths are in each status and the trace as a picture; every path in
+    words goes to the appendix."""
     for enc in (Encounter.BOOKING, Encounter.JAIL_RELEASE):
         t = traces[enc]
         if not t.paths:
             continue
         name = b.kb.encounters[enc].name if enc in b.kb.encounters else enc.value
-        b.add("backbone", Note(f"{name}:"))
-        b.add("backbone", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
-        cites: list[int] = []
-        for p in t.paths:
-            cites.extend(b.path_cites(p))
+        cites = [n for p in t.paths for n in b.path_cites(p)]
+        b.para("backbone", _status_sentence(b, name, t, cites))
+        _paths_appendix(b, name, t)
         b.add(
             "backbone",
             Diagram(
-                tuple(_diagram_path(b.kb, p) for p in t.paths),
+                _grouped(tuple(_diagram_path(b.kb, p) for p in t.paths)),
                 b.c.sentence(f"Paths from {name.lower()} to ICE, coloured by status.", cites),
             ),
         )
+    if b.sections["backbone"].blocks:
+        b.add(
+            "backbone",
+            Note(f"Each path, with the data it carries and its sources: {_see('appendix_paths')}."),
+        )
+
+
+def _status_sentence(b: _Builder, name: str, t: Trace, cites: list[int]) -> Sentence:
+    """How many of an encounter's known paths are open, conditional, closed by law or not in place."""
+    counts = [(s.label, len(t.by_status(s))) for s in EdgeStatus]
+    said = ", ".join(f"{n} {label.lower()}" for label, n in counts if n)
+    return b.c.sentence(f"{name}: {len(t.paths)} known paths to ICE systems ({said}).", _cap(cites))
+
+
+def _paths_appendix(b: _Builder, name: str, t: Trace) -> None:
+    """Every path of an encounter, each with its status, the data it carries and all its sources."""
+    b.add("appendix_paths", Note(f"{name}:"))
+    b.add("appendix_paths", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+
+
+def _grouped(paths: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """Paths through the same systems with the same status drawn once, with how many routes they are
+    (several channels often join the same two systems); the appendix lists each route."""
+    out: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+    for p in paths:
+        key = (p["status"], tuple(p["systems"]))
+        if key in out:
+            out[key]["count"] += 1
+            out[key]["channels"] = [
+                f"{a}; {b}" if a != b else a for a, b in zip(out[key]["channels"], p["channels"], strict=True)
+            ]
+        else:
+            out[key] = {**p, "count": 1}
+    return tuple(out.values())
 
 
 def _diagram_path(kb: KnowledgeBase, p: Path) -> dict[str, Any]:
@@ -670,13 +741,19 @@ def _diagram_path(kb: KnowledgeBase, p: Path) -> dict[str, Any]:
 
 def _wider(b: _Builder, traces: dict[Encounter, Trace]) -> None:
     _sharing_in_practice(b)
+    items: list[Sentence] = []
     for enc in WIDER:
         t = traces[enc]
         if not t.paths:
             continue
         name = b.kb.encounters[enc].name if enc in b.kb.encounters else enc.value
-        b.add("wider", Note(f"{name}:"))
-        b.add("wider", Bullets(tuple(b.path_sentence(t, p) for p in t.paths)))
+        items.append(_status_sentence(b, name, t, [n for p in t.paths for n in b.path_cites(p)]))
+        _paths_appendix(b, name, t)
+    if items:
+        b.add("wider", Bullets(tuple(items)))
+        b.add(
+            "wider", Note(f"Each path, with the data it carries and its sources: {_see('appendix_paths')}.")
+        )
 
 
 def _sharing_in_practice(b: _Builder) -> None:
@@ -728,7 +805,7 @@ def _elements(b: _Builder, traces: dict[Encounter, Trace]) -> None:
         rows.append((kb.channels[ch].name, str(len(els)), ", ".join(els)))
         cites.append(c.kb_sources(kb.channels[ch].sources))
     b.add(
-        "elements",
+        "appendix_elements",
         Table(
             ("channel", "elements", "data elements carried"),
             tuple(rows),
@@ -736,22 +813,25 @@ def _elements(b: _Builder, traces: dict[Encounter, Trace]) -> None:
             caption="Data elements by channel, on paths that reach ICE here",
         ),
     )
-    all_cites = tuple(n for cs in cites for n in cs)
+    shown = order[:10]  # the chart's bars are the table's first rows, with the same counts
+    all_cites = tuple(n for ch in shown for n in cites[order.index(ch)])
     svg = hbars(
-        [(kb.channels[ch].name, len(per_channel[ch])) for ch in order[:20]],
-        "Data elements carried, by channel",
+        [(kb.channels[ch].name, len(per_channel[ch])) for ch in shown], "Data elements carried, by channel"
     )
+    more = f" (the {len(shown)} carrying most)" if len(shown) < len(order) else ""
     b.add(
         "elements",
         Chart(
             svg,
             c.sentence(
-                "Number of data elements each channel carries toward ICE on open or conditional paths here.",
-                all_cites,
+                f"Number of data elements each channel{more} carries toward ICE on open or conditional "
+                "paths here.",
+                _cap(list(all_cites)),
             ),
             "bar chart of data elements by channel",
         ),
     )
+    b.add("elements", Note(f"The elements each channel carries, by name: {_see('appendix_elements')}."))
 
 
 def _informal(b: _Builder, traces: dict[Encounter, Trace]) -> None:
@@ -766,7 +846,14 @@ def _informal(b: _Builder, traces: dict[Encounter, Trace]) -> None:
 
 def _perspectives(b: _Builder, traces: dict[Encounter, Trace]) -> None:
     c, kb = b.c, b.kb
-    here = {ch for t in traces.values() for p in t.paths for ch in p.channels}
+    # a channel applies here when it is on a path in place here (not one that needs an absent agreement)
+    here = {
+        ch
+        for t in traces.values()
+        for p in t.paths
+        if p.status is not EdgeStatus.INACTIVE
+        for ch in p.channels
+    }
     purposes: list[Sentence] = []
     risks: list[Sentence] = []
     for cid, ch in kb.channels.items():
@@ -775,6 +862,8 @@ def _perspectives(b: _Builder, traces: dict[Encounter, Trace]) -> None:
             cites = c.kb_sources(note.sources or ch.sources)
             if not cites:
                 continue
+            if cid not in here and b.t.kind != "nation":
+                continue  # a channel that is not on this place's paths does not apply here
             where = "" if cid in here else " (channel not on this place's paths)"
             if text.lower().startswith("stated purpose"):
                 purposes.append(c.sentence(f"{ch.name}{where} — {text}", cites))
@@ -788,29 +877,57 @@ def _perspectives(b: _Builder, traces: dict[Encounter, Trace]) -> None:
         b.add("perspectives", Bullets(tuple(risks)))
 
 
-def _unknowns(
-    b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, traces: dict[Encounter, Trace]
-) -> None:
-    c, kb = b.c, b.kb
-    items: list[Sentence] = []
+def _untimed(b: _Builder, traces: dict[Encounter, Trace]) -> list[Sentence]:
+    """One cited sentence per channel on a path that reaches ICE whose timing is not disclosed."""
+    c = b.c
+    out: list[Sentence] = []
     seen: set[str] = set()
     for t in traces.values():
         for p in t.paths:
-            if not p.reaches_ice:
-                continue
-            for h in p.hops:
+            for h in p.hops if p.reaches_ice else ():
                 ch = h.edge.channel
                 if ch.latency.disclosed or ch.id in seen:
                     continue
                 seen.add(ch.id)
                 cites = c.kb_sources(ch.latency.sources or ch.sources)
+                why = ch.latency.text.strip()
+                more = f" ({why})" if why and why.lower() != "not disclosed" else ""
                 if cites:
-                    items.append(
-                        c.sentence(f"How long {ch.name} takes is not disclosed ({ch.latency.text}).", cites)
-                    )
+                    out.append(c.sentence(f"How long {ch.name} takes is not disclosed{more}.", cites))
+    return out
+
+
+def _unknowns(
+    b: _Builder, agreements: list[Agreement], snap: tuple[str, dt.date] | None, traces: dict[Encounter, Trace]
+) -> None:
+    """What the sources do not say: in short here, each item in the appendix."""
+    c, kb = b.c, b.kb
+    items: list[Sentence] = []
+    untimed = _untimed(b, traces)
+    if untimed:
+        b.add(
+            "appendix_register", Note("Steps on the paths that reach ICE here whose timing is not disclosed:")
+        )
+        b.add("appendix_register", Bullets(tuple(untimed)))
+        items.append(
+            c.sentence(
+                f"For {len(untimed)} steps on the paths that reach ICE here the time taken is not disclosed "
+                f"({_see('appendix_register')}).",
+                _cap([n for s in untimed for n in s.cites]),
+            )
+        )
     reg = c.not_found_register()
-    for nf in kb.not_found:
-        items.append(c.sentence(f"{nf.topic}: {nf.detail}", reg))
+    register = [c.sentence(f"{nf.topic}: {nf.detail}", reg) for nf in kb.not_found]
+    if register:
+        b.add("appendix_register", Note("Looked for by the research and not found in public sources:"))
+        b.add("appendix_register", Bullets(tuple(register)))
+        items.append(
+            c.sentence(
+                f"The knowledge base records {len(register)} questions the research looked for and did not "
+                f"find answered in public sources ({_see('appendix_register')}).",
+                reg,
+            )
+        )
     unsigned = [a for a in agreements if a.signed is None]
     if unsigned:
         items.append(
@@ -909,11 +1026,11 @@ def iter_cites(report: Report) -> Iterable[int]:
 
 
 def growth_chart(con: duckdb.DuckDBPyConnection, target: Target, c: Citations) -> Chart | None:
-    labels, series, _ = quarterly(con, target)
+    labels, series, listed = quarterly(con, target)
     if not labels or not any(sum(v) for v in series.values()):
         return None
     svg = stacked_bars(labels, series, f"287(g) agreements in force at each quarter end: {target.label}")
-    cite = c.ice_list(None)
+    cite = c.ice_list(None, (min(listed), max(listed)))
     return Chart(
         svg,
         c.sentence(

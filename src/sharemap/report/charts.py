@@ -62,7 +62,9 @@ def stacked_bars(
                     f'fill="{colour}"><title>{escape(lab)} {escape(name)}: {vals[i]}</title></rect>'
                 )
             base -= h
-        if n <= 12 or i % max(1, n // 10) == 0 or i == n - 1:
+        step = 1 if n <= 12 else -(-n // 10)  # at most about ten labels
+        # every step-th label and the last; none so close to the last that the two overlap
+        if i == n - 1 or (i % step == 0 and n - 1 - i >= max(step, 2 if n > 12 else 1)):
             parts.append(
                 f'<text x="{x + bw / 2:.1f}" y="{upper + ph + 14}" font-size="9" text-anchor="middle">'
                 f"{escape(lab)}</text>"

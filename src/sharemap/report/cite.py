@@ -33,6 +33,27 @@ def _date_in(title: str) -> str | None:
     return years[-1] if years else None
 
 
+_ARCHIVED = re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)\d{6}/https?:/")  # a web archive's capture time
+
+
+def dating(src: Source, *titles: str) -> tuple[str | None, str | None]:
+    """A source's date and what that date is: its own date (published, or what its note says, e.g.
+    'date: enacted'), a web archive's capture date in its address, or a year its title (or the
+    citation it is listed under) gives; (None, None) when none is known."""
+    if src.date:
+        said = (src.note or "").removeprefix("date: ") if (src.note or "").startswith("date: ") else ""
+        kind = re.split(r"[ ]?[(.;]", said, maxsplit=1)[0].strip() or "published"
+        return src.date.isoformat(), kind
+    m = _ARCHIVED.search(str(src.url or ""))
+    if m:
+        return "-".join(m.groups()), "archived"
+    for label, text in (("date in title", src.title), *(("date in citation", t) for t in titles)):
+        found = _date_in(text)
+        if found:
+            return found, label
+    return None, None
+
+
 class Citations:
     def __init__(self, kb: KnowledgeBase, ledger_source: dict[str, Any] | None = None) -> None:
         self.kb = kb
@@ -50,13 +71,14 @@ class Citations:
         date: str | None,
         kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun", "portal"],
         location: str | None = None,
+        date_kind: str | None = None,
     ) -> int:
         n = self._by_key.get(key)
         if n is None and location is None and url:
             n = self._by_address.get(url)  # the same document cited by another route: one reference
         if n is None:
             n = len(self.refs) + 1
-            self.refs.append(Reference(n, title, url, date, kind, location))
+            self.refs.append(Reference(n, title, url, date, kind, location, date_kind if date else None))
             if location is None:
                 self._by_address.setdefault(url or title, n)
         self._by_key[key] = n
@@ -74,15 +96,17 @@ class Citations:
             n = self.kb_source(sid)  # the knowledge base's own record, with its year when undated
             if n is not None:
                 return n
-        date = src.date.isoformat() if src.date else None
-        return self._add(("source", url or src.title), src.title, url, date, "kb")
+        date, date_kind = dating(src)
+        return self._add(("source", url or src.title), src.title, url, date, "kb", date_kind=date_kind)
 
     def kb_source(self, sid: str) -> int | None:
         s = self.kb.sources.get(sid)
         if s is None:
             return None
-        date = s.date.isoformat() if s.date else (str(s.year) if s.year else None)
-        return self._add(("kb", sid), s.title, str(s.url) if s.url else None, date, "kb")
+        date, date_kind = dating(s)
+        if date is None and s.year:
+            date, date_kind = str(s.year), "published"
+        return self._add(("kb", sid), s.title, str(s.url) if s.url else None, date, "kb", date_kind=date_kind)
 
     def _kb_by_url(self) -> dict[str, str]:
         if self._kb_urls is None:
@@ -97,31 +121,36 @@ class Citations:
         out = []
         for i, s in enumerate(p.sources):
             title = f"{p.citation} — {p.title}" if i == 0 else f"{p.citation} — {s.title}"
+            date, date_kind = dating(s, p.citation)
             out.append(
                 self._add(
                     ("law", p.id, str(i)),
                     title,
                     str(s.url) if s.url else None,
-                    s.date.isoformat() if s.date else None,
+                    date,
                     "law",
                     location=s.title if i == 0 and s.title != p.title else None,
+                    date_kind=date_kind,
                 )
             )
         return tuple(dict.fromkeys(out))
 
-    def ice_list(self, captured: dt.date | None) -> int:
-        """ICE's published list of participating agencies, as captured on `captured`."""
+    def ice_list(self, captured: dt.date | None, span: tuple[dt.date, dt.date] | None = None) -> int:
+        """ICE's published list of participating agencies, as captured on `captured` (None: all the
+        lists the ledger holds, captured over `span` when the caller knows it)."""
         src = self.ledger_source
         title = src.get("title") or "ICE, Delegation of Immigration Authority Section 287(g)"
         when = captured.isoformat() if captured else None
         suffix = f" (participating agencies list as captured {when})" if when else " (participating lists)"
+        date = when or (f"{span[0].isoformat()} to {span[1].isoformat()}" if span else None)
         return self._add(
             ("ledger", when or "all"),
             title + suffix,
             src.get("url") or ICE_LIST_URL,
-            when,
+            date,
             "ledger",
             location=src.get("note"),
+            date_kind="captured",
         )
 
     def published_count(self, list_date: dt.date, sheet: str) -> int:
@@ -135,6 +164,7 @@ class Citations:
             list_date.isoformat(),
             "ledger",
             location=PUBLISHED_SOURCE["note"],
+            date_kind="list of",
         )
 
     def moa(self, url: str, agency: str, signed: dt.date | None, page: str | None = None) -> int:
@@ -149,6 +179,7 @@ class Citations:
             signed.isoformat() if signed else None,
             "moa",
             location=f"{name}, p. {page}" if page else name,
+            date_kind="signed",
         )
 
     def not_found_register(self) -> int:
@@ -159,7 +190,15 @@ class Citations:
     def sim_source(self, title: str, url: str, location: str) -> int:
         """A published figure behind the simulator: a sourced parameter or calibration target of
         `sharemap/sim/params/*.yaml` (title and URL as the file gives them)."""
-        return self._add(("sim", url, title), title, url, _date_in(title), "sim", location=location)
+        return self._add(
+            ("sim", url, title),
+            title,
+            url,
+            _date_in(title),
+            "sim",
+            location=location,
+            date_kind="date in title",
+        )
 
     def sim_run(self, run: Any) -> int:
         """A SYNTHETIC simulation run (a `sharemap.report.sim.SimRun`): the data the section's numbers
@@ -171,7 +210,9 @@ class Citations:
             f"seed {s['seed']}, {s['replicates']} replicates"
             + (f", ICE list of {ag['ice_list_date']}" if ag.get("ice_list_date") else "")
         )
-        return self._add(("simrun", run.source), title, None, run.made, "simrun", run.source)
+        return self._add(
+            ("simrun", run.source), title, None, run.made, "simrun", run.source, date_kind="run made"
+        )
 
     def portal(self, slug: str, agency: str, day: dt.date, location: str) -> int:
         """An agency's plate-reader transparency portal as archived on one date (the sm-alpr archive,
@@ -180,7 +221,15 @@ class Citations:
 
         url = archive_url(slug, day, location)
         title = f"{agency}: plate-reader transparency portal, snapshot of {day.isoformat()} (archived)"
-        return self._add(("portal", slug, day.isoformat()), title, url, day.isoformat(), "portal", location)
+        return self._add(
+            ("portal", slug, day.isoformat()),
+            title,
+            url,
+            day.isoformat(),
+            "portal",
+            location,
+            date_kind="snapshot",
+        )
 
     def sentence(self, text: str, *cites: int | Iterable[int] | None) -> Sentence:
         flat: list[int] = []

@@ -22,6 +22,15 @@ class Reference:
     date: str | None
     kind: Literal["kb", "law", "ledger", "moa", "register", "sim", "simrun", "portal"]
     location: str | None = None  # page, pin cite or file inside the package
+    date_kind: str | None = None
+    """What the date is: 'published', 'enacted', 'archived', 'captured', 'signed', 'year in title'..."""
+
+    @property
+    def dated(self) -> str:
+        """The date with what it is ("enacted: 1996-09-30"), or "undated"."""
+        if not self.date:
+            return "undated"
+        return f"{self.date_kind}: {self.date}" if self.date_kind else self.date
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +38,7 @@ class Reference:
             "title": self.title,
             "url": self.url,
             "date": self.date,
+            "date_kind": self.date_kind,
             "kind": self.kind,
             "location": self.location,
         }
@@ -93,9 +103,12 @@ Block = Para | Bullets | Table | Note | Chart | Diagram
 
 @dataclass
 class Section:
+    """A titled part of the report; `appendix` sections hold the detail and come after the main body."""
+
     id: str
     title: str
     blocks: list[Block] = field(default_factory=list)
+    appendix: bool = False
 
 
 @dataclass
@@ -152,7 +165,8 @@ class Report:
             "title": self.title,
             "generated": self.generated,
             "sections": [
-                {"id": s.id, "title": s.title, "blocks": [block(b) for b in s.blocks]} for s in self.sections
+                {"id": s.id, "title": s.title, "appendix": s.appendix, "blocks": [block(b) for b in s.blocks]}
+                for s in self.sections
             ],
             "references": [r.to_dict() for r in self.references],
             "followups": self.followups,

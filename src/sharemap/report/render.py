@@ -73,7 +73,8 @@ def to_markdown(report: Report) -> str:
                 out.append("")
                 out.append("```")
                 for p in b.paths:
-                    out.append(f"[{p['status']}] " + " -> ".join(p["systems"]))
+                    routes = f" ({p['count']} routes)" if p.get("count", 1) > 1 else ""
+                    out.append(f"[{p['status']}] " + " -> ".join(p["systems"]) + routes)
                 out += ["```", ""]
     out += ["## References", ""]
     for r in report.references:
@@ -92,7 +93,7 @@ def _ref_md(r: object) -> str:
         parts.append(f"<{r.url}>")
     if r.location:
         parts.append(r.location)
-    parts.append(r.date or "undated")
+    parts.append(r.dated)
     return ". ".join(parts)
 
 
@@ -120,9 +121,13 @@ def diagram_html(paths: tuple[dict[str, object], ...] | list[dict[str, object]])
                     f'<span class="arrow" style="color:{colour}" title="{escape(str(channels[i]))}" '
                     f'aria-label="{escape(str(channels[i]))}">→</span>'
                 )
+        count = p.get("count", 1)
+        routes = (
+            f' <span class="routes">({count} routes)</span>' if isinstance(count, int) and count > 1 else ""
+        )
         rows.append(
             f'<li class="path status-{escape(status)}" style="border-left:6px solid {colour}">'
-            f'<span class="status">{escape(status.replace("_", " "))}</span> {"".join(cells)}</li>'
+            f'<span class="status">{escape(status.replace("_", " "))}</span> {"".join(cells)}{routes}</li>'
         )
     return '<ol class="diagram">' + "".join(rows) + "</ol>"
 
@@ -141,7 +146,9 @@ def to_html_fragment(report: Report) -> str:
     )
     out.append("</ol></nav>")
     for sec in report.sections:
-        out.append(f'<section id="sec-{escape(sec.id)}"><h2>{escape(sec.title)}</h2>')
+        first = sec.appendix and sec is next(x for x in report.sections if x.appendix)
+        cls = ' class="appendix appendix-first"' if first else (' class="appendix"' if sec.appendix else "")
+        out.append(f'<section id="sec-{escape(sec.id)}"{cls}><h2>{escape(sec.title)}</h2>')
         for b in sec.blocks:
             if isinstance(b, Para):
                 out.append("<p>" + " ".join(_sentence_html(s) for s in b.sentences) + "</p>")
@@ -187,7 +194,7 @@ def to_html_fragment(report: Report) -> str:
         out.append(
             f'<li id="ref-{r.n}" value="{r.n}" data-kind="{r.kind}">'
             f'<span class="ref-title">{escape(r.title)}</span>.'
-            f'{url}{loc} <span class="ref-date">{escape(r.date or "undated")}</span></li>'
+            f'{url}{loc} <span class="ref-date">{escape(r.dated)}</span></li>'
         )
     out.append('</ol></section><section id="followups"><h2>Follow-up questions</h2><ul>')
     out += [f"<li>{escape(q)}</li>" for q in report.followups]
