@@ -4,14 +4,17 @@ Callers pass a top-level (picklable) function and a list of task arguments; resu
 task order whatever the engine, so local and Ray runs of the same seeded tasks are identical.
 
 Local worker processes die with their parent: each asks the kernel for SIGKILL when the parent dies
-(prctl PR_SET_PDEATHSIG on Linux; elsewhere a thread watches the parent's pid), and when the parent
-stops on an exception, SystemExit or Ctrl-C the workers are killed rather than left to finish.
-`exit_on_sigterm` turns SIGTERM into SystemExit so that callers' `finally` blocks remove temporary
-files on `kill` too.
+(prctl PR_SET_PDEATHSIG on Linux; elsewhere a thread watches the parent's pid). When the parent
+stops on an exception, SystemExit or Ctrl-C, `stop_pool` stops the workers rather than leaving them
+to finish: SIGTERM first, which a worker turns into SystemExit (`child_init`) so its own `finally`
+blocks remove its temporary files, then SIGKILL for any still running after `STOP_GRACE_S`.
+`exit_on_sigterm` turns SIGTERM into SystemExit in the main process, so that callers' `finally`
+blocks remove temporary files on `kill` too; every CLI command runs under it (`cli.common.command`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -53,7 +56,7 @@ def run_tasks(
                 on_done(1)
         return results
     if engine == "local":
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=child_init, initargs=(os.getpid(),))
         try:
             futures = [pool.submit(fn, task) for task in tasks]
             out: list[R] = []
@@ -62,7 +65,7 @@ def run_tasks(
                 if on_done:
                     on_done(1)
         except BaseException:
-            _kill_workers(pool)
+            stop_pool(pool)
             raise
         pool.shutdown(wait=True)
         return out
@@ -97,14 +100,48 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: cancel queued tasks and kill running workers (shutdown alone waits for them)."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for the workers
-    for proc in procs:
-        proc.kill()
+STOP_GRACE_S = 5.0
+"""How long a worker has, after SIGTERM, to run its `finally` blocks before it gets SIGKILL."""
+
+
+def child_init(parent: int, then: Callable[[], None] | None = None) -> None:
+    """Initializer of a worker process: die with `parent`, turn SIGTERM into SystemExit (so that
+    `stop_pool` lets it clean up), then run `then` (a top-level function, for spawned pools)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGTERM, _raise_exit)
+    if then is not None:
+        then()
+
+
+def _raise_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_S) -> None:
+    """Stop a pool now: cancel queued tasks, SIGTERM the running workers, SIGKILL those still alive
+    after `grace` seconds (shutdown alone waits for them to finish their tasks). Workers the pool
+    was starting meanwhile (another thread's submit) are caught by a second look."""
+    workers = getattr(pool, "_processes", None) or {}  # no public API; shutdown drops the attribute
     pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        proc.join(timeout=2)
+    seen: set[int] = set()
+    for _ in range(3):
+        procs = [p for p in list(workers.values()) if id(p) not in seen]
+        if not procs:
+            return
+        seen.update(id(p) for p in procs)
+        for proc in procs:
+            if proc.is_alive():
+                with contextlib.suppress(OSError, ValueError):
+                    proc.terminate()
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            with contextlib.suppress(ValueError, AssertionError):  # a process not yet started
+                proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                with contextlib.suppress(ValueError, AssertionError):
+                    proc.join(timeout=2)
 
 
 @contextmanager

@@ -69,8 +69,18 @@ LIMITS: tuple[Limit, ...] = (
         "SHAREMAP_MAX_CONNECTIONS",
         1000,
         "connections",
-        "open connections the server keeps",
+        "requests past their headers the server answers at once",
     ),
+    Limit(
+        "pending_connections",
+        "SHAREMAP_MAX_PENDING_CONNECTIONS",
+        1000,
+        "connections",
+        "open connections still sending request headers (or idle); the oldest is closed beyond",
+    ),
+    Limit("audit_workers", "SHAREMAP_AUDIT_WORKERS", 2, "audits", "web uploads audited at the same time"),
+    Limit("audit_queue", "SHAREMAP_AUDIT_QUEUE", 16, "audits", "web uploads waiting for an audit slot"),
+    Limit("audit_memory_mb", "SHAREMAP_AUDIT_MEMORY_MB", 256, "MB", "DuckDB memory limit of one web audit"),
     Limit("csv_field_kb", "SHAREMAP_MAX_CSV_FIELD_KB", 1024, "kB", "largest single CSV cell"),
     Limit(
         "sheet_cells", "SHAREMAP_MAX_SHEET_CELLS", 20_000_000, "cells", "largest rows x columns a sheet spans"

@@ -46,6 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
         "1 lets `update --from URL` reach loopback and private hosts (tests, a local mirror)",
     ),
     Setting(
+        "SHAREMAP_LAW_CACHE",
+        "unset (on)",
+        "0 turns off the compiled-law cache in $SHAREMAP_HOME/cache (always build)",
+    ),
+    Setting(
         "SHAREMAP_UPLOAD_LIMIT_MB",
         "unset",
         "older name of SHAREMAP_MAX_UPLOAD_MB, still honoured when set",

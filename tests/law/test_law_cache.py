@@ -41,6 +41,16 @@ def test_second_call_reads_the_cache_and_a_changed_input_rebuilds(home: Path) ->
     assert len(calls) == 2
 
 
+def test_the_setting_turns_the_cache_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = home / "in.yaml"
+    src.write_text("a: 1\n", encoding="utf-8")
+    calls: list[int] = []
+    compiled("off", [src], _counting({"v": 1}, calls))  # cached
+    monkeypatch.setenv("SHAREMAP_LAW_CACHE", "0")
+    assert compiled("off", [src], _counting({"v": 2}, calls)) == {"v": 2}  # built, not read
+    assert len(calls) == 2
+
+
 def test_corrupt_or_foreign_cache_files_are_rebuilt_not_trusted(home: Path) -> None:
     src = home / "in.yaml"
     src.write_text("a: 1\n", encoding="utf-8")

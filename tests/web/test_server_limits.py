@@ -64,19 +64,61 @@ def server(ledger_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield port
 
 
-def test_connections_beyond_max_connections_get_503(
+def _held_request(port: int) -> socket.socket:
+    """A request past its headers that the server is still answering (its body never finishes)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(
+        b"POST /api/audit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+        b"Content-Type: multipart/form-data; boundary=abc\r\n\r\n--abc\r\n"
+    )
+    return s
+
+
+def test_requests_beyond_max_connections_get_503_but_idle_connections_do_not_count(
     ledger_db: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    # Issue 13: uvicorn's limit_concurrency counted every open connection, so sockets that never
+    # finished their headers made normal requests 503. Now only requests being answered count.
     with _serving(ledger_db, tmp_path_factory.mktemp("home"), SHAREMAP_MAX_CONNECTIONS="3") as port:
-        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
         time.sleep(0.3)  # let the server accept them
+        assert _get(port, "/api/dates").startswith(b"HTTP/1.1 200"), "idle connections counted"
+        held = [_held_request(port) for _ in range(3)]
+        time.sleep(0.3)
         try:
             assert _get(port, "/api/dates").startswith(b"HTTP/1.1 503")
         finally:
-            for s in held:
+            for s in [*held, *idle]:
                 s.close()
         time.sleep(0.5)
         assert _get(port, "/api/dates").startswith(b"HTTP/1.1 200")
+
+
+def test_beyond_pending_connections_the_oldest_unfinished_headers_are_closed(
+    ledger_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # 60 sockets that never finish their headers, with room for 20: the 40 oldest are closed (408),
+    # the 20 newest stay, and a normal request is answered at once all the while.
+    env = {"SHAREMAP_MAX_PENDING_CONNECTIONS": "20", "SHAREMAP_HEADER_TIMEOUT_S": "30"}
+    with _serving(ledger_db, tmp_path_factory.mktemp("home"), **env) as port:
+        slow = []
+        for _ in range(60):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /api/dates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(s)
+            time.sleep(0.005)  # in this order on the server too
+        began = time.monotonic()
+        assert _get(port, "/api/dates").startswith(b"HTTP/1.1 200")
+        assert time.monotonic() - began < 5  # generous: the test machine may be loaded
+        try:
+            oldest = [_closed_within(s, 5.0) for s in slow[:40]]
+            newest = [_closed_within(s, 0.2)[0] for s in slow[-19:]]
+        finally:
+            for s in slow:
+                s.close()
+        assert all(closed for closed, _ in oldest), "the oldest pending connections were kept"
+        assert all(got == b"" or got.startswith(b"HTTP/1.1 408") for _, got in oldest)
+        assert not any(newest), "a newer pending connection was closed while older ones stayed"
 
 
 def _get(port: int, path: str) -> bytes:

@@ -463,3 +463,100 @@ def test_body_timeout_answers_408() -> None:
 
     asyncio.run(main())
     assert sent[0]["status"] == 408 and b"did not arrive" in sent[1]["body"]
+
+
+# --- the audit pool (16 concurrent 47 MB uploads once took the server to 2 GB) --------------------------
+
+
+def test_audit_pool_runs_at_most_its_workers_and_refuses_beyond_its_queue() -> None:
+    release = threading.Event()
+    running: list[int] = []
+    most = 0
+    lock = threading.Lock()
+
+    def audit(n: int) -> int:
+        nonlocal most
+        with lock:
+            running.append(n)
+            most = max(most, len(running))
+        release.wait(10)
+        with lock:
+            running.remove(n)
+        return n
+
+    async def main() -> None:
+        pool = upload_mod.AuditPool(workers=2, queue=3)
+        tasks = [asyncio.create_task(pool.run(audit, i)) for i in range(5)]  # 2 run, 3 wait
+        await asyncio.sleep(0.2)
+        assert sorted(running) == [0, 1] and pool.admitted == 5
+        with pytest.raises(Busy) as busy:
+            await pool.run(audit, 99)
+        assert busy.value.status == 503 and busy.value.retry_after >= 1
+        release.set()
+        assert await asyncio.gather(*tasks) == [0, 1, 2, 3, 4]
+        assert most == 2 and pool.admitted == 0
+        assert await pool.run(audit, 7) == 7  # room again
+        pool.close()
+
+    asyncio.run(main())
+
+
+def test_a_waiting_audit_whose_client_left_gives_its_place_back() -> None:
+    release = threading.Event()
+
+    async def main() -> None:
+        pool = upload_mod.AuditPool(workers=1, queue=1)
+        first = asyncio.create_task(pool.run(release.wait, 10))
+        waiting = asyncio.create_task(pool.run(release.wait, 10))
+        await asyncio.sleep(0.1)
+        waiting.cancel()  # the client disconnected while queued
+        await asyncio.sleep(0.1)
+        assert pool.admitted == 1
+        release.set()
+        assert await first is True
+        pool.close()
+
+    asyncio.run(main())
+
+
+def test_web_audits_run_in_the_pool_with_a_memory_cap(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sharemap.audit.engine as engine
+
+    monkeypatch.setenv("SHAREMAP_AUDIT_MEMORY_MB", "200")
+    seen: list[tuple[str, int | None, str]] = []
+    real = engine.run_audit
+
+    def spy(paths: list[Path], options: Any, *a: Any, **k: Any) -> Any:
+        seen.append((options.memory_limit, options.threads, threading.current_thread().name))
+        return real(paths, options, *a, **k)
+
+    monkeypatch.setattr(engine, "run_audit", spy)
+    r = client.post("/api/audit", files={"file": (EUGENE.name, EUGENE.read_bytes(), "text/csv")})
+    assert r.status_code == 200
+    assert [(m, t) for m, t, _ in seen] == [("200MB", 1)]
+    assert seen[0][2].startswith("sharemap-audit")  # the pool's thread, not the request thread pool
+
+
+def test_a_full_audit_queue_answers_503_with_retry_after(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = upload_mod.AuditPool(workers=1, queue=0)
+    full.admitted = 1  # one audit running, no room to wait
+    monkeypatch.setattr(upload_mod, "_POOL", full)
+    r = client.post("/api/audit", files={"file": (EUGENE.name, EUGENE.read_bytes(), "text/csv")})
+    assert r.status_code == 503 and int(r.headers["retry-after"]) >= 1
+    assert "audited or waiting" in r.json()["error"]
+    full.close()
+
+
+def test_trim_heap_returns_memory_on_glibc() -> None:
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+    assert upload_mod.trim_heap() in (True, False)  # callable; 1 when memory was released
+    blob = [bytearray(64 * 1024) for _ in range(2000)]  # ~128 MB in small-enough chunks for the heap
+    del blob
+    assert upload_mod.trim_heap() is True

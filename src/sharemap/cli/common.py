@@ -90,12 +90,16 @@ def handle_errors() -> Iterator[None]:
 
 
 def command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator: run a command body under handle_errors (keeps typer's signature)."""
+    """Decorator: run a command body under handle_errors and with SIGTERM as SystemExit(143)
+    (`runner.exit_on_sigterm`), so a `kill` runs the same clean-ups as Ctrl-C: `finally` blocks
+    remove temporary files and worker pools are stopped (keeps typer's signature)."""
     import functools
+
+    from sharemap.runner import exit_on_sigterm
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with handle_errors():
+        with exit_on_sigterm(), handle_errors():
             return fn(*args, **kwargs)
 
     return wrapper

@@ -42,9 +42,10 @@ def serve_cmd(
 
         write_database(path)
     os.environ["SHAREMAP_DB"] = str(path)
-    from sharemap.web.server import server_options
+    from sharemap.web.server import raise_open_files_limit, server_options
 
     options = server_options()  # header/body timeouts, header size and connection caps (safety.LIMITS)
+    raise_open_files_limit()  # room for pending_connections + max_connections sockets
     console.print(f"sharemap is serving on http://{host}:{port}/  (Ctrl-C to stop)", highlight=False)
     if workers > 1:
         uvicorn.run("sharemap.web.asgi:app", host=host, port=port, workers=workers, **options)

@@ -7,7 +7,7 @@ classes it holds and of the Python and pydantic versions. Any change to those, a
 corrupt file, or a folder that cannot be written falls back to `build()`: the cache can make a run
 faster, never different. The file is written atomically (temporary name, then renamed), readable by
 its owner only, and is read back only when its header carries the expected key. Deleting the
-folder is always safe.
+folder is always safe; SHAREMAP_LAW_CACHE=0 turns the cache off.
 """
 
 from __future__ import annotations
@@ -88,7 +88,10 @@ def _write(path: Path, key: bytes, value: object) -> None:
 
 
 def compiled(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
-    """`build()`, or the object a previous run built from the same inputs and code."""
+    """`build()`, or the object a previous run built from the same inputs and code (unless the
+    setting SHAREMAP_LAW_CACHE is 0)."""
+    if os.environ.get("SHAREMAP_LAW_CACHE", "").strip() == "0":
+        return build()
     try:
         key = cache_key(name, sorted(inputs))
     except OSError:

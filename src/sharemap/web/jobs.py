@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sharemap.report.charts import hbars
+from sharemap.runner import child_init, stop_pool
 from sharemap.safety import limit
 from sharemap.web.limits import Busy
 
@@ -203,15 +204,18 @@ class Jobs:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")  # no copy of the server's threads and locks
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=ctx, initializer=_yield_to_requests
+                self._pool = ProcessPoolExecutor(  # workers die with the server (runner.child_init)
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=child_init,
+                    initargs=(os.getpid(), _yield_to_requests),
                 )
             return self._pool
 
     def close(self) -> None:
         """Stop the child processes (at server shutdown)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(self._pool)  # running simulations stopped too, not awaited
             self._pool = None
 
 

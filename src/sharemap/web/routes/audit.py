@@ -1,4 +1,8 @@
-"""Auditing an uploaded log: `/audit` (form and result page) and `POST /api/audit` (JSON)."""
+"""Auditing an uploaded log: `/audit` (form and result page) and `POST /api/audit` (JSON).
+
+The audit itself runs in the bounded audit pool (`upload.audit_pool`: audit_workers at once,
+audit_queue waiting, 503 + Retry-After beyond).
+"""
 
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ async def audit_post(
         return error_response(request, 503, why, {})
     days = parse_retention_days(retention_days)
     with await save_upload(file, web(request).upload_limit) as up:
-        answer = await run_in_thread(upload_mod.audit_upload, up, state or None, keep, days)
+        answer = await upload_mod.audit_pool().run(upload_mod.audit_upload, up, state or None, keep, days)
     return render(
         request,
         "audit_result.html",
@@ -81,5 +85,5 @@ async def api_audit(request: Request, file: UploadFile = File(...), state: str =
     if not ok:
         raise InputError(f"audit not available: {why}")
     with await save_upload(file, web(request).upload_limit) as up:
-        answer = await run_in_thread(upload_mod.audit_upload, up, state or None, False)
+        answer = await upload_mod.audit_pool().run(upload_mod.audit_upload, up, state or None, False)
     return answer.result.model_dump(mode="json")
