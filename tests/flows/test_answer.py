@@ -70,6 +70,16 @@ def test_spanish_answer_has_the_same_shape(rules: CachedRules) -> None:
         s.text.startswith("La ley aquí: el sheriff o la cárcel del condado debe") for s in booking.sentences
     )
     assert es.references() == en.references()
+    # the agreements are named in Spanish too (the model and "signed"), the agency's name as ICE lists it
+    assert es.preamble[0].text == (
+        "2 acuerdos 287(g) están vigentes aquí el 2026-05-20: Collier County Sheriff's Office: 287(g) "
+        "modelo de cárceles (Jail Enforcement, JEM) (firmado el 2020-06-09) y Collier County Sheriff's "
+        "Office: 287(g) modelo de grupo de trabajo (Task Force, TFM) (firmado el 2025-02-24)."
+    )
+    assert en.preamble[0].text.startswith(
+        "2 287(g) agreements are in force here on 2026-05-20: Collier County Sheriff's Office: 287(g) "
+        "Jail Enforcement Model (signed 2020-06-09)"
+    )
 
 
 def test_catalogue_covers_the_knowledge_base_in_both_languages() -> None:
@@ -78,6 +88,7 @@ def test_catalogue_covers_the_knowledge_base_in_both_languages() -> None:
     assert set(cat["channels"]) == set(kb.channels)
     assert set(cat["elements"]) == set(kb.data_elements)
     assert set(cat["systems"]) == set(kb.systems)
+    assert set(cat["models"]) == {m.value for m in Model287g}
     assert set(cat["encounters"]) == {e.value for e in Encounter}
     fields = string.Formatter()
     for key, forms in cat["sentences"].items():

@@ -20,6 +20,7 @@ from sharemap.flows.graph import (
     CachedRules,
     EdgeStatus,
     PlaceGraph,
+    agreement_text,
     instantiate,
 )
 from sharemap.flows.render import dot, matrix, mermaid
@@ -159,7 +160,8 @@ def _print_trace(t: Trace, note: str) -> None:
         )
     )
     if t.agreements:
-        console.print("287(g) agreements in force: " + "; ".join(t.agreements), highlight=False)
+        listed = "; ".join(agreement_text(a) for a in t.agreements)
+        console.print("287(g) agreements in force: " + listed, highlight=False)
     console.print(f"[dim]{note}[/]", highlight=False)
     console.print(t.summary(), highlight=False, soft_wrap=False)
 

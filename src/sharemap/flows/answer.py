@@ -12,14 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
-
-import yaml
 
 from sharemap.flows.graph import EdgeStatus, HopRuling, Place, PlaceGraph
 from sharemap.flows.trace import Path, Trace, format_seconds, trace_all
+from sharemap.flows.words import agreement_words, catalogue, named, say
 from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.model import Source
 from sharemap.law.engine import Law, default_law
@@ -44,38 +41,13 @@ _LAW_ORDER = {
 }
 
 
-# --- the message catalogue ------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, dict[str, str]]]:
-    """answer.yaml: sentence templates, words, and the Spanish names of KB entries."""
-    text = files("sharemap.flows").joinpath("answer.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(text)
-    return data
-
-
-def say(key: str, lang: Lang, *, count: int | None = None, **slots: object) -> str:
-    """One sentence template of the catalogue, filled in; with `count` == 1 the `KEY_one` form if any."""
-    sentences = catalogue()["sentences"]
-    if count == 1 and f"{key}_one" in sentences:
-        key = f"{key}_one"
-    return sentences[key][lang].format(count=count, **slots)
-
-
-def _named(section: str, kb_id: str, english: str, lang: Lang) -> str:
-    if lang == "en":
-        return english
-    return catalogue()[section].get(kb_id, {}).get(lang, english)
-
-
 def encounter_name(kb: KnowledgeBase, encounter: Encounter, lang: Lang = "en") -> str:
     spec = kb.encounters.get(encounter)
-    return _named("encounters", encounter.value, spec.name if spec else encounter.value, lang)
+    return named("encounters", encounter.value, spec.name if spec else encounter.value, lang)
 
 
 def channel_name(kb: KnowledgeBase, channel: str, lang: Lang = "en") -> str:
-    return _named("channels", channel, kb.channels[channel].name, lang)
+    return named("channels", channel, kb.channels[channel].name, lang)
 
 
 def element_name(kb: KnowledgeBase, element: str, lang: Lang = "en") -> str:
@@ -85,14 +57,14 @@ def element_name(kb: KnowledgeBase, element: str, lang: Lang = "en") -> str:
     common = (
         words[0][1:].islower() and words[0] not in _PROPER and not (len(words) > 1 and words[1][:1].isupper())
     )
-    return _named("elements", element, english[:1].lower() + english[1:] if common else english, lang)
+    return named("elements", element, english[:1].lower() + english[1:] if common else english, lang)
 
 
 _PROPER = frozenset({"Medicaid"})
 
 
 def system_name(kb: KnowledgeBase, system: str, lang: Lang = "en") -> str:
-    return _named("systems", system, kb.systems[system].name, lang)
+    return named("systems", system, kb.systems[system].name, lang)
 
 
 def status_label(status: EdgeStatus, lang: Lang = "en") -> str:
@@ -300,7 +272,8 @@ class _Words:
         if t.place.kind in ("state", "nation") and t.agreements:
             return (Sentence(say("statewide", self.lang, agreements=len(t.agreements), date=day), (), cite),)
         if t.agreements:
-            named = _listing(list(t.agreements), self.lang, MAX_AGREEMENTS, sep="; ")
+            words = [agreement_words(a, self.lang) for a in t.agreements]
+            named = _listing(words, self.lang, MAX_AGREEMENTS, sep="; ")
             return (
                 Sentence(
                     say("agreements", self.lang, count=len(t.agreements), date=day, agreements=named),

@@ -26,6 +26,7 @@ from typing import Any
 
 import networkx as nx
 
+from sharemap.flows.words import agreement_words
 from sharemap.kb.facts import Carry, Channel, Direction, Encounter, KnowledgeBase, Mode, SystemSide
 from sharemap.kb.load import Problem, load_kb
 from sharemap.kb.model import Agreement, Model287g, Place
@@ -300,8 +301,8 @@ class PlaceGraph:
 
 
 def agreement_text(a: Agreement) -> str:
-    signed = a.signed.isoformat() if a.signed else f"first listed {a.first_seen.isoformat()}"
-    return f"{a.agency_name}: 287(g) {a.model.label} (signed {signed})"
+    """The agreement in English words (`flows.words.agreement_words` gives other languages)."""
+    return agreement_words(a)
 
 
 def _period_at(ch: Channel, day: dt.date) -> tuple[str | None, str]:

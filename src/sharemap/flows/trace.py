@@ -23,6 +23,7 @@ from sharemap.flows.graph import (
     encounter_paths,
 )
 from sharemap.kb.facts import Encounter, KnowledgeBase
+from sharemap.kb.model import Agreement
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class Trace:
     date: dt.date
     encounter: Encounter
     paths: tuple[Path, ...]
-    agreements: tuple[str, ...]
+    agreements: tuple[Agreement, ...]
     kb: KnowledgeBase
 
     def by_status(self, *statuses: EdgeStatus) -> tuple[Path, ...]:
@@ -252,7 +253,7 @@ class Trace:
             "place": self.place.to_dict(),
             "date": self.date.isoformat(),
             "encounter": self.encounter.value,
-            "agreements_in_force": list(self.agreements),
+            "agreements_in_force": [agreement_text(a) for a in self.agreements],
             "summary": self.summary(),
             "elements_reaching_ice": [
                 {"id": e, "name": kb.data_elements[e].name} for e in self.elements_reaching
@@ -273,7 +274,7 @@ def trace(graph: PlaceGraph, encounter: Encounter | str) -> Trace:
         date=graph.date,
         encounter=enc,
         paths=paths,
-        agreements=tuple(agreement_text(a) for a in graph.agreements),
+        agreements=graph.agreements,
         kb=graph.kb,
     )
 

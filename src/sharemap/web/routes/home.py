@@ -7,6 +7,7 @@ public plate-reader portal lists organisations out of state or federal agencies,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,10 +22,12 @@ from sharemap.web.routes.common import (
     data_links,
     day_of,
     jsonable,
+    lang_of,
     page_url,
     render,
     rows_csv,
     site_of,
+    translator,
     wants_csv,
     wants_json,
     web,
@@ -71,18 +74,17 @@ def sharing_map(day: dt.date) -> dict[str, Any]:
     }
 
 
-def _svg_head(key: str, layer: str, m: dict[str, Any]) -> str:
+def _svg_head(key: str, layer: str, m: dict[str, Any], t: Callable[[str], str]) -> str:
+    """The map's title and description (for screen readers), in the page's language."""
     if layer == "sharing":
-        title = f"Plate-reader networks shared out of state or with federal agencies, by county, {key}"
-        desc = (
-            f"{m['counties_with_data']} counties have a public portal on or before {m['as_of'] or key}; "
-            f"in {m['counties_coloured']} a portal lists organisations out of state or federal agencies."
+        title = t("map_title_sharing").format(date=key)
+        desc = t("map_desc_sharing").format(
+            with_data=m["counties_with_data"], as_of=m["as_of"] or key, coloured=m["counties_coloured"]
         )
     else:
-        title = f"287(g) agreements by county, {key}"
-        desc = (
-            f"{m.get('counties_coloured', 0)} counties have an agreement of an agency placed there on "
-            f"ICE's list of {m['list_date'] or '(none: before the first list held)'}."
+        title = t("map_title_agreements").format(date=key)
+        desc = t("map_desc_agreements").format(
+            coloured=m.get("counties_coloured", 0), list_date=m["list_date"] or t("map_no_list")
         )
     return (
         f'<svg id="map" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="map-title map-desc" '
@@ -95,16 +97,18 @@ def layer_data(site: Site, day: dt.date, layer: str) -> dict[str, Any]:
     return sharing_map(day) if layer == "sharing" else site.map_for_date(day)
 
 
-def map_svg(site: Site, cache: dict[str, str], day: dt.date, layer: str = "agreements") -> str:
-    """The county map of a layer for `day` as inline SVG (drawn on the server; map.js only recolours it)."""
+def map_svg(site: Site, cache: dict[str, str], day: dt.date, layer: str, t: Callable[[str], str]) -> str:
+    """The county map of a layer for `day` as inline SVG (drawn on the server; map.js only recolours
+    it), titled in the language of the translator `t`."""
     key = day.isoformat()
-    if f"{layer}:{key}" in cache:
-        return cache[f"{layer}:{key}"]
+    memo = f"{layer}:{key}:{t('map_title_agreements')}"
+    if memo in cache:
+        return cache[memo]
     m = layer_data(site, day, layer)
     cat = m["counties"]
     prefix = "s-" if layer == "sharing" else "m-"
     sh = shapes()
-    parts = [_svg_head(key, layer, m)]
+    parts = [_svg_head(key, layer, m, t)]
     for fips, name, d in sh.counties:
         c = cat.get(fips)
         cls = f' class="{prefix}{c}"' if c else ""
@@ -113,7 +117,7 @@ def map_svg(site: Site, cache: dict[str, str], day: dt.date, layer: str = "agree
     parts.append(f'</g><path class="borders" d="{sh.borders}"/></svg>')
     svg = "".join(parts)
     if len(cache) < 64:
-        cache[f"{layer}:{key}"] = svg
+        cache[memo] = svg
     return svg
 
 
@@ -122,7 +126,7 @@ def map_context(request: Request, day: dt.date, layer: str) -> dict[str, Any]:
     w = web(request)
     site = w.site
     return {
-        "map_svg": Markup(map_svg(site, w.map_svg_cache, day, layer)),
+        "map_svg": Markup(map_svg(site, w.map_svg_cache, day, layer, translator(w, lang_of(request)))),
         "map": site.map_for_date(day),
         "layer_map": sharing_map(day) if layer == "sharing" else None,
         "layer": layer,

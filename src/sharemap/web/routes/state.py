@@ -18,8 +18,10 @@ from sharemap.web.routes.common import (
     render,
     rows_csv,
     site_of,
+    translator,
     wants_csv,
     wants_json,
+    web,
 )
 
 router = APIRouter()
@@ -38,8 +40,9 @@ def state(request: Request, code: str, date: str | None = None) -> Response:
     if wants_csv(request):
         return rows_csv(data["agreements_in_force"], f"sharemap-state-{data['state']}-{day}.csv")
     g = data["growth"]
+    t = translator(web(request), lang_of(request))
     chart = (
-        stacked_bars(g["labels"], g["series"], f"287(g) agreements in force: {data['name']}")
+        stacked_bars(g["labels"], g["series"], f"{t('chart_in_force')}: {data['name']}")
         if g["labels"]
         else ""
     )
