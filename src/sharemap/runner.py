@@ -15,18 +15,19 @@ blocks remove temporary files on `kill` too; every CLI command runs under it (`c
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sharemap.errors import SharemapError
+
+if TYPE_CHECKING:  # imported where a pool is made: every CLI command imports this module
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,6 +57,8 @@ def run_tasks(
                 on_done(1)
         return results
     if engine == "local":
+        from concurrent.futures import ProcessPoolExecutor
+
         pool = ProcessPoolExecutor(max_workers=workers, initializer=child_init, initargs=(os.getpid(),))
         try:
             futures = [pool.submit(fn, task) for task in tasks]
@@ -81,6 +84,8 @@ def die_with_parent(parent: int) -> None:
     """In a worker process: be killed when `parent` dies, however it dies (even by SIGKILL)."""
     if sys.platform.startswith("linux"):
         try:
+            import ctypes
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
