@@ -40,3 +40,11 @@ def test_every_layer_reads_the_same_list() -> None:
     assert tuple(JURISDICTIONS) == law_jurisdictions()
     assert geo.state_code("District of Columbia") == "DC" and geo.state_code("72") == "PR"
     assert name_of("TX") == "Texas" and name_of("ZZ") == "ZZ"
+
+
+def test_the_table_agrees_with_the_us_package() -> None:
+    """The shipped table was transcribed through the `us` package; it must still agree with it."""
+    import us
+
+    theirs = {(s.abbr, s.name, s.fips) for s in us.states.STATES_AND_TERRITORIES}
+    assert {(j.code, j.name, j.fips) for j in jurisdictions()} == theirs

@@ -30,6 +30,8 @@ FORMAT = b"sharemap-law-cache-1\n"
 CODE = tuple(
     PACKAGE_DIR / rel
     for rel in (
+        "kb/data/jurisdictions.csv",
+        "kb/jurisdictions.py",
         "kb/model.py",
         "law/cache.py",
         "law/coverage.py",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from sharemap.errors import InputError
+from sharemap.kb.jurisdictions import name_of
 from sharemap.law.engine import SATISFIES, Ruling
 from sharemap.law.vocab import JURISDICTIONS, Action, Actor, Effect
 
@@ -29,37 +30,23 @@ def lang_of(value: str) -> Lang:
     raise InputError(f"unknown language {value!r}", field="lang", expected="en or es")
 
 
-def _state_name(code: str) -> str:
-    import us
-
-    found = us.states.lookup(code)
-    return found.name if found is not None else code
-
-
 Labels = dict[str, dict[str, dict[str, str]]]
 
 
 def _build_labels() -> tuple[Labels, dict[str, str]]:
-    """labels.yaml, and the name of every jurisdiction (from the `us` package)."""
+    """labels.yaml, and the name of every jurisdiction (from the one list, `kb.jurisdictions`)."""
     import yaml
 
     data: Labels = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
-    return data, {code: _state_name(code) for code in JURISDICTIONS if code != "US"}
-
-
-def _us_states_file() -> list[Path]:
-    from importlib.util import find_spec
-
-    spec = find_spec("us")
-    return [Path(spec.origin).parent / "states.py"] if spec and spec.origin else []
+    return data, {code: name_of(code) for code in JURISDICTIONS if code != "US"}
 
 
 @lru_cache(maxsize=1)
 def _labels_and_places() -> tuple[Labels, dict[str, str]]:
-    """Kept built by law/cache.py: a cached run imports neither yaml nor `us`."""
+    """Kept built by law/cache.py: a cached run imports no yaml."""
     from sharemap.law.cache import compiled
 
-    return compiled("labels", [LABELS_FILE, *_us_states_file()], _build_labels)
+    return compiled("labels", [LABELS_FILE], _build_labels)
 
 
 def _labels() -> Labels:
@@ -82,7 +69,7 @@ def place_name(jurisdiction: str, lang: Lang = "en") -> str:
     if jurisdiction == "US":
         return "Estados Unidos (solo ley federal)" if lang == "es" else "the United States (federal law only)"
     known = _labels_and_places()[1].get(jurisdiction)
-    return known if known is not None else _state_name(jurisdiction)
+    return known if known is not None else name_of(jurisdiction)
 
 
 def ruling_json(r: Ruling, lang: Lang = "en") -> dict[str, object]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sharemap.kb.jurisdictions import law_jurisdictions
 from sharemap.kb.model import Model287g
 
 
@@ -283,10 +284,6 @@ ACTION_GROUPS: dict[str, frozenset[Action]] = {
     "share_alpr_any": PLATE_READER_ACTIONS,
 }
 
-JURISDICTIONS: tuple[str, ...] = (
-    "US",
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "PR",
-)  # fmt: skip
+JURISDICTIONS: tuple[str, ...] = law_jurisdictions()
+"""The codes the law rules for: 'US' (the federal layer), the states and DC, and Puerto Rico (from the
+one jurisdiction list, `sharemap.kb.jurisdictions`)."""

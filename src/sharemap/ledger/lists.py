@@ -31,10 +31,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree import ElementTree
 
-import us
 from rapidfuzz import fuzz, process
 
 from sharemap.errors import InputError
+from sharemap.kb.jurisdictions import jurisdictions
 from sharemap.kb.model import ListKind, Model287g
 from sharemap.ledger.columns import HEADERS, LABELS, REQUIRED, TEXT_COLUMNS, ListRow
 from sharemap.ledger.geo import state_code
@@ -59,8 +59,8 @@ _MODEL_WORDS: dict[str, Model287g] = {
 
 _STATE_SPELLINGS = frozenset(
     name
-    for s in us.states.STATES_AND_TERRITORIES
-    for name in (s.name.upper(), s.abbr, s.name.upper().replace("COMMONWEALTH OF THE ", ""))
+    for j in jurisdictions()
+    for name in (j.name.upper(), j.code, j.name.upper().replace("COMMONWEALTH OF THE ", ""))
 ) | {"DISTRICT OF COLUMBIA", "DC", "WASHINGTON DC", "WASHINGTON, DC"}
 """Exact state spellings; anything else that still resolves is reported as a repaired misspelling."""
 

@@ -18,8 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
-import us
-
+from sharemap.kb.jurisdictions import codes, jurisdictions
 from sharemap.settings import DATA_DIR
 
 FEDERAL = "US"
@@ -78,10 +77,8 @@ class Placed:
     place_fips: str | None
 
 
-STATE_CODES = frozenset(s.abbr for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC])
-_STATE_NAMES = sorted(
-    ((s.name, s.abbr) for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]), key=lambda x: -len(x[0])
-)
+STATE_CODES = codes()
+_STATE_NAMES = sorted(((j.name, j.code) for j in jurisdictions()), key=lambda x: -len(x[0]))
 # agency-type abbreviations: one of these at the end, after a state code, is not a state
 # ("Los Angeles County CA SD" is the Los Angeles County sheriff's department in California).
 _SUFFIXES = frozenset(["PD", "SO", "SD", "DPS", "DA", "PS", "DOC", "DOJ", "HP", "SP", "FD"])

@@ -12,8 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import us
-
+from sharemap.kb.jurisdictions import jurisdiction
 from sharemap.sharing.findings import PortalReview
 from sharemap.sharing.orgs import Reach, place_county
 
@@ -29,7 +28,7 @@ _WORDS = (
 def agency_key(name: str, state: str) -> str:
     """A name in the form portal names and ledger names are matched in: "El Cajon Police Department"
     and "El Cajon PD (CA)" both give "el cajon pd" (state code and name dropped, kinds abbreviated)."""
-    st = us.states.lookup(state)
+    st = jurisdiction(state)
     text = re.sub(r"\s+", " ", name.lower()).replace("’", "'")
     if st is not None:
         text = re.sub(rf"\b{re.escape(st.name.lower())}\b", " ", text)
