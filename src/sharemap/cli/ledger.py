@@ -107,8 +107,7 @@ def build(
     console.print(
         f"Plate-reader sharing: {sharing_rows['portal_snapshots']} portal snapshots of "
         f"{sharing_rows['portals']} agencies, {sharing_rows['sharing_edges']:,} sharing links, "
-        f"{sharing_rows['audit_orgs']} network-audit organisations (tables portals, portal_snapshots, "
-        "sharing_edges, audit_orgs).",
+        f"{sharing_rows['audit_orgs']} network-audit organisations (tables {', '.join(sharing_rows)}).",
         highlight=False,
     )
     for s in skipped:
