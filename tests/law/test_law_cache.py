@@ -11,7 +11,7 @@ import pytest
 
 from sharemap.law import Actor, Law, load_provisions
 from sharemap.law.cache import cache_file, compiled
-from sharemap.law.labels import _build_labels, answer
+from sharemap.law.labels import answer, place_name
 from sharemap.law.vocab import ACTIONS, JURISDICTIONS
 
 
@@ -96,9 +96,8 @@ def test_cached_law_rules_exactly_as_a_fresh_load(home: Path) -> None:
 def test_state_names_match_the_us_package() -> None:
     import us
 
-    _, places = _build_labels()
-    assert places["IL"] == "Illinois" and places["DC"] == us.states.lookup("DC").name
-    assert "US" not in places
+    assert place_name("IL") == "Illinois" and place_name("DC") == us.states.lookup("DC").name
+    assert place_name("US") == "the United States (federal law only)"
 
 
 def test_a_cached_law_rule_run_parses_no_yaml_and_says_the_same(tmp_path: Path) -> None:

@@ -20,13 +20,13 @@ from sharemap.flows.graph import (
     CachedRules,
     EdgeStatus,
     PlaceGraph,
-    agreement_text,
     instantiate,
 )
 from sharemap.flows.render import dot, matrix, mermaid
 from sharemap.flows.trace import Trace, format_seconds
 from sharemap.flows.trace import compare as compare_traces
 from sharemap.flows.trace import trace as run_trace
+from sharemap.flows.words import agreement_words
 from sharemap.kb.facts import Encounter
 from sharemap.kb.load import load_kb
 from sharemap.kb.model import Agreement, AgreementStatus, Model287g, Place, Source
@@ -160,7 +160,7 @@ def _print_trace(t: Trace, note: str) -> None:
         )
     )
     if t.agreements:
-        listed = "; ".join(agreement_text(a) for a in t.agreements)
+        listed = "; ".join(agreement_words(a) for a in t.agreements)
         console.print("287(g) agreements in force: " + listed, highlight=False)
     console.print(f"[dim]{note}[/]", highlight=False)
     console.print(t.summary(), highlight=False, soft_wrap=False)

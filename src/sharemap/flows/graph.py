@@ -294,15 +294,10 @@ class PlaceGraph:
         return {
             "place": self.place.to_dict(),
             "date": self.date.isoformat(),
-            "agreements": [agreement_text(a) for a in self.agreements],
+            "agreements": [agreement_words(a) for a in self.agreements],
             "models": sorted(m.value for m in self.models),
             "channels": [e.to_dict() for e in self.edges.values()],
         }
-
-
-def agreement_text(a: Agreement) -> str:
-    """The agreement in English words (`flows.words.agreement_words` gives other languages)."""
-    return agreement_words(a)
 
 
 def _period_at(ch: Channel, day: dt.date) -> tuple[str | None, str]:
@@ -407,7 +402,7 @@ def _agreement_gate(
             f"needs a 287(g) {models} agreement; none in force here on {day.isoformat()}",
             carries=carries,
         )
-    enabling = tuple(agreement_text(a) for a in holders)
+    enabling = tuple(agreement_words(a) for a in holders)
     if rules is None:
         return enabling, rulings
     allowed = []

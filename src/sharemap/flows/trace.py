@@ -19,9 +19,9 @@ from sharemap.flows.graph import (
     EdgeStatus,
     Place,
     PlaceGraph,
-    agreement_text,
     encounter_paths,
 )
+from sharemap.flows.words import agreement_words
 from sharemap.kb.facts import Encounter, KnowledgeBase
 from sharemap.kb.model import Agreement
 
@@ -253,7 +253,7 @@ class Trace:
             "place": self.place.to_dict(),
             "date": self.date.isoformat(),
             "encounter": self.encounter.value,
-            "agreements_in_force": [agreement_text(a) for a in self.agreements],
+            "agreements_in_force": [agreement_words(a) for a in self.agreements],
             "summary": self.summary(),
             "elements_reaching_ice": [
                 {"id": e, "name": kb.data_elements[e].name} for e in self.elements_reaching

@@ -14,7 +14,7 @@ from typing import Literal
 from sharemap.errors import InputError
 from sharemap.kb.jurisdictions import name_of
 from sharemap.law.engine import SATISFIES, Ruling
-from sharemap.law.vocab import JURISDICTIONS, Action, Actor, Effect
+from sharemap.law.vocab import Action, Actor, Effect
 
 LABELS_FILE = Path(__file__).parent / "labels.yaml"
 
@@ -33,24 +33,19 @@ def lang_of(value: str) -> Lang:
 Labels = dict[str, dict[str, dict[str, str]]]
 
 
-def _build_labels() -> tuple[Labels, dict[str, str]]:
-    """labels.yaml, and the name of every jurisdiction (from the one list, `kb.jurisdictions`)."""
+def _build_labels() -> Labels:
     import yaml
 
     data: Labels = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
-    return data, {code: name_of(code) for code in JURISDICTIONS if code != "US"}
+    return data
 
 
 @lru_cache(maxsize=1)
-def _labels_and_places() -> tuple[Labels, dict[str, str]]:
-    """Kept built by law/cache.py: a cached run imports no yaml."""
+def _labels() -> Labels:
+    """labels.yaml, kept built by law/cache.py: a cached run imports no yaml."""
     from sharemap.law.cache import compiled
 
     return compiled("labels", [LABELS_FILE], _build_labels)
-
-
-def _labels() -> Labels:
-    return _labels_and_places()[0]
 
 
 def actor_label(actor: Actor, lang: Lang = "en") -> str:
@@ -68,8 +63,7 @@ def effect_label(effect: Effect, lang: Lang = "en") -> str:
 def place_name(jurisdiction: str, lang: Lang = "en") -> str:
     if jurisdiction == "US":
         return "Estados Unidos (solo ley federal)" if lang == "es" else "the United States (federal law only)"
-    known = _labels_and_places()[1].get(jurisdiction)
-    return known if known is not None else name_of(jurisdiction)
+    return name_of(jurisdiction)
 
 
 def ruling_json(r: Ruling, lang: Lang = "en") -> dict[str, object]:

@@ -134,14 +134,9 @@ def _state_names() -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=1)
-def _state_abbrs() -> frozenset[str]:
-    return codes()
-
-
 def state_codes() -> frozenset[str]:
     """USPS codes of every state, DC and territory."""
-    return _state_abbrs()
+    return codes()
 
 
 def state_code(raw: str) -> str:
@@ -154,7 +149,7 @@ def state_code(raw: str) -> str:
     if not text:
         raise InputError("empty state", field="state", expected="a US state or territory name or code")
     upper = text.upper().replace(".", "")
-    if upper in _state_abbrs():
+    if upper in codes():
         return upper
     if upper in _TERRITORY_ALIASES:
         return _TERRITORY_ALIASES[upper]
@@ -323,7 +318,7 @@ class CountyMatch(NamedTuple):
 def exact_state(text: str) -> str | None:
     """USPS code when `text` is exactly a state's (or territory's) name or code: no spelling correction."""
     upper = " ".join(text.split()).upper().replace(".", "")
-    if upper in _state_abbrs():
+    if upper in codes():
         return upper
     if upper in _TERRITORY_ALIASES:
         return _TERRITORY_ALIASES[upper]

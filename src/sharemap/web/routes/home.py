@@ -19,6 +19,7 @@ from sharemap.ledger import geo
 from sharemap.web.data import Site
 from sharemap.web.geo import HEIGHT, WIDTH, shapes
 from sharemap.web.routes.common import (
+    Web,
     data_links,
     day_of,
     jsonable,
@@ -97,18 +98,18 @@ def layer_data(site: Site, day: dt.date, layer: str) -> dict[str, Any]:
     return sharing_map(day) if layer == "sharing" else site.map_for_date(day)
 
 
-def map_svg(site: Site, cache: dict[str, str], day: dt.date, layer: str, t: Callable[[str], str]) -> str:
+def map_svg(w: Web, day: dt.date, layer: str, lang: str) -> str:
     """The county map of a layer for `day` as inline SVG (drawn on the server; map.js only recolours
-    it), titled in the language of the translator `t`."""
-    key = day.isoformat()
-    memo = f"{layer}:{key}:{t('map_title_agreements')}"
+    it), titled in `lang`; kept in the app's small cache per layer, date and language."""
+    site, cache, key = w.site, w.map_svg_cache, day.isoformat()
+    memo = f"{layer}:{key}:{lang}"
     if memo in cache:
         return cache[memo]
     m = layer_data(site, day, layer)
     cat = m["counties"]
     prefix = "s-" if layer == "sharing" else "m-"
     sh = shapes()
-    parts = [_svg_head(key, layer, m, t)]
+    parts = [_svg_head(key, layer, m, translator(w, lang))]
     for fips, name, d in sh.counties:
         c = cat.get(fips)
         cls = f' class="{prefix}{c}"' if c else ""
@@ -126,7 +127,7 @@ def map_context(request: Request, day: dt.date, layer: str) -> dict[str, Any]:
     w = web(request)
     site = w.site
     return {
-        "map_svg": Markup(map_svg(site, w.map_svg_cache, day, layer, translator(w, lang_of(request)))),
+        "map_svg": Markup(map_svg(w, day, layer, lang_of(request))),
         "map": site.map_for_date(day),
         "layer_map": sharing_map(day) if layer == "sharing" else None,
         "layer": layer,
