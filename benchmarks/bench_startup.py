@@ -4,7 +4,7 @@ Goals (issue 15, item 6): `sharemap --help` at most 8 times and a `law rule` que
 bare interpreter, both measured in the same run so machine load cancels out. Optionally times one
 `sharemap moa PDF` and one county PDF report (`--moa`, `--county-pdf`, which needs `--db`).
 
-    .venv/bin/python benchmarks/bench_startup.py                    # median of 7 runs each
+    .venv/bin/python benchmarks/bench_startup.py                    # median of 9 runs each
     .venv/bin/python benchmarks/bench_startup.py --runs 11 --json
     .venv/bin/python benchmarks/bench_startup.py --moa ../shared/reference/moa-pdfs/X.pdf \\
         --county-pdf "Harris County, TX" --db /tmp/ledger.duckdb
@@ -58,10 +58,13 @@ def sharemap_args(args: argparse.Namespace, out_dir: Path) -> dict[str, list[str
 
 def commands(args: argparse.Namespace, out_dir: Path) -> dict[str, Command]:
     """Name -> command of every run; `baseline` is the bare interpreter. With --before-src, each
-    sharemap command also runs from that source tree (`NAME@before`), in the same rounds."""
-    trees: dict[str, dict[str, str]] = {"": {}}
+    sharemap command also runs from that source tree (`NAME@before`), in the same rounds, with its
+    own SHAREMAP_HOME: sharing one, the two trees' compiled-law caches (keyed by their code) would
+    overwrite each other and every run would rebuild the law."""
+    trees: dict[str, dict[str, str]] = {"": {"SHAREMAP_HOME": str(out_dir / "home")}}
     if args.before_src:
-        trees["@before"] = {"PYTHONPATH": str(args.before_src)}
+        before = {"SHAREMAP_HOME": str(out_dir / "home-before")}
+        trees["@before"] = {"PYTHONPATH": str(args.before_src), **before}
     out: dict[str, Command] = {"baseline": ([sys.executable, "-c", "pass"], {})}
     for suffix, env in trees.items():
         out["import_sharemap" + suffix] = ([sys.executable, "-c", "import sharemap"], env)
@@ -108,7 +111,7 @@ def summarise(times: dict[str, list[float]]) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7, help="timed runs of each command (median)")
+    ap.add_argument("--runs", type=int, default=9, help="timed runs of each command (median)")
     ap.add_argument("--moa", type=Path, help="also time `sharemap moa` on this agreement PDF")
     ap.add_argument("--county-pdf", help='also time a county PDF report, e.g. "Harris County, TX"')
     ap.add_argument("--db", type=Path, help="ledger DuckDB file for --county-pdf")

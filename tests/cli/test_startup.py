@@ -62,6 +62,30 @@ def test_law_rule_imports_the_law_and_nothing_heavy(tmp_path: Path) -> None:
     assert out.startswith("PROHIBITED")
     assert not top_level(modules) & set(HEAVY)
     assert not [m for m in modules if m.startswith(("sharemap.ledger", "sharemap.flows", "sharemap.audit"))]
+    assert "rich" not in top_level(modules)  # its lines go through common.echo
+
+
+def test_echo_bolds_only_where_rich_would(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`law rule` prints through echo instead of Rich: plain when piped, bold on a terminal."""
+    from sharemap.cli import common
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert common._styled(Terminal())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not common._styled(Terminal())
+    assert not common._styled(object())  # a pipe or file: no isatty that says yes
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert common._styled(object())
+    monkeypatch.delenv("FORCE_COLOR")
+    common.echo("PROHIBITED", bold=True)
+    assert capsys.readouterr().out == "PROHIBITED\n"  # captured output is not a terminal
 
 
 def test_moa_inspector_loads_no_database_library(tmp_path: Path) -> None:

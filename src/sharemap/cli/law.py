@@ -9,7 +9,8 @@ from typing import Any
 
 import typer
 
-from sharemap.cli.common import JsonOption, command, console, print_json, table
+from sharemap.cli import common
+from sharemap.cli.common import JsonOption, command, echo, print_json, table
 from sharemap.errors import InputError
 
 law_app = typer.Typer(
@@ -95,18 +96,18 @@ def rule_cmd(
     if as_json:
         print_json(ruling_json(ruling, words))
         return
-    console.print(f"[bold]{ruling.effect.value.upper()}[/]", highlight=False)
-    console.print(question(ruling, words), highlight=False, soft_wrap=True)
-    console.print(f"[bold]{answer(ruling, words)}[/]", highlight=False, soft_wrap=True)
-    console.print("How it was decided:", highlight=False)
-    console.print(ruling.explain(), highlight=False, soft_wrap=True, markup=False)
+    # plain lines (echo), not Rich: the commonest query starts without importing it
+    echo(ruling.effect.value.upper(), bold=True)
+    echo(question(ruling, words))
+    echo(answer(ruling, words), bold=True)
+    echo("How it was decided:")
+    echo(ruling.explain())
     if ruling.provisions:
-        console.print("Sources:", highlight=False)
+        echo("Sources:")
         for p in ruling.provisions:
             for src in p.sources:
                 when = src.date.isoformat() if src.date else "date not recorded"
-                line = f"- {p.citation}: {src.title} <{src.url}> ({when})"
-                console.print(line, highlight=False, soft_wrap=True, markup=False)
+                echo(f"- {p.citation}: {src.title} <{src.url}> ({when})")
 
 
 @law_app.command("state")
@@ -146,9 +147,9 @@ def state_cmd(
         print_json(out)
         return
     cites = {p.id: p.citation for p in provs}
-    console.print(ov.line, highlight=False, soft_wrap=True)
+    common.console.print(ov.line, highlight=False, soft_wrap=True)
     cov = ov.coverage
-    console.print(
+    common.console.print(
         f"Coverage: {cov.line}. {cite_ids(cov.note, cites)}"
         if cov
         else "Coverage: this jurisdiction's law has not been researched.",
@@ -156,9 +157,9 @@ def state_cmd(
         soft_wrap=True,
         markup=False,
     )
-    console.print(f"[bold]{code} rulings on {ov.date.isoformat()}[/]", highlight=False)
+    common.console.print(f"[bold]{code} rulings on {ov.date.isoformat()}[/]", highlight=False)
     for c in ov.cells:
-        console.print(f"- {answer(c.ruling)}", highlight=False, soft_wrap=True, markup=False)
+        common.console.print(f"- {answer(c.ruling)}", highlight=False, soft_wrap=True, markup=False)
     prow = [
         [
             p.citation,
@@ -168,7 +169,9 @@ def state_cmd(
         ]
         for p in provs
     ]
-    console.print(table(f"{code} provisions", ["citation", "in force", "status", "verification"], prow))
+    common.console.print(
+        table(f"{code} provisions", ["citation", "in force", "status", "verification"], prow)
+    )
 
 
 @law_app.command("matrix")
@@ -216,8 +219,8 @@ def matrix_cmd(
         by_state.setdefault(c.jurisdiction, {})[c.action] = short[c.ruling.effect.value]
     cols = ["state", *[a.value for a in actions]]
     rows = [[j, *[v[a] for a in actions]] for j, v in by_state.items()]
-    console.print(table(f"Effects on {day.isoformat()}", cols, rows))
-    console.print(
+    common.console.print(table(f"Effects on {day.isoformat()}", cols, rows))
+    common.console.print(
         "P prohibited  R required  C permitted with conditions  A permitted  . no provision found  "
         "? state law not researched"
     )
@@ -257,13 +260,13 @@ def retention_cmd(
             )
             return
         if found is None:
-            console.print(
+            common.console.print(
                 f"{code} on {day.isoformat()}: no coded provision sets a retention limit "
                 f"for {kind.value} data",
                 highlight=False,
             )
             return
-        console.print(found.explain(), highlight=False)
+        common.console.print(found.explain(), highlight=False)
         return
     codes = sorted({p.jurisdiction for p in retention_provisions(kind, law=default_law())})
     limits = [r for r in (retention_days(c, day, kind) for c in codes) if r is not None]
@@ -273,7 +276,7 @@ def retention_cmd(
         )
         return
     rows = [[r.jurisdiction, r.period, r.provision_id, r.verification.value] for r in limits]
-    console.print(
+    common.console.print(
         table(
             f"{kind.value} retention limits in force on {day.isoformat()}",
             ["state", "limit", "provision", "verification"],
@@ -309,16 +312,16 @@ def check_cmd(
     if as_json:
         print_json(summary)
         return
-    console.print(
+    common.console.print(
         f"OK: {summary['provisions']} provisions in {summary['files']} files, "
         f"{summary['jurisdictions']} jurisdictions, {summary['sources']} sources "
         f"({summary['sources_without_date']} without a date)",
         highlight=False,
     )
     rows = [[k, v] for k, v in sorted(summary["by_verification"].items())]
-    console.print(table("Verification", ["level", "provisions"], rows))
+    common.console.print(table("Verification", ["level", "provisions"], rows))
     rows = [[k, v] for k, v in sorted(summary["by_status"].items())]
-    console.print(table("Status", ["status", "provisions"], rows))
+    common.console.print(table("Status", ["status", "provisions"], rows))
 
 
 @law_app.command("changes")
@@ -337,7 +340,7 @@ def changes_cmd(
     if as_json:
         print_json([c.to_dict() for c in found])
         return
-    console.print(
+    common.console.print(
         table(
             f"Changes in the law {start} to {end or dt.date.today().isoformat()}: {len(found)}",
             ["date", "where", "change", "provision", "citation", "detail"],
